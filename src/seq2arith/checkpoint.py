@@ -1,0 +1,42 @@
+"""Checkpoints: the ``state_dict`` plus the Architecture it was built with; nothing pickled."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from seq2arith.errors import Seq2ArithError
+from seq2arith.files import write_with
+from seq2arith.models import Architecture, build
+
+
+class CheckpointError(Seq2ArithError):
+    """A model file is missing, truncated or not one of ours."""
+
+
+def save(path: Path, model: nn.Module, arch: Architecture) -> None:
+    write_with(path, lambda tmp: torch.save({"architecture": arch.to_dict(), "state_dict": model.state_dict()}, tmp))
+
+
+def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple[nn.Module, Architecture]:
+    """The model stored at ``path`` in evaluation mode. ``stage``: the ``dvc repro`` target that makes it."""
+    path = Path(path)
+    if not path.exists():
+        hint = f": run `dvc repro {stage}` to make it" if stage else ""
+        raise CheckpointError(f"no model at {path}{hint}")
+    try:
+        stored = torch.load(path, map_location="cpu", weights_only=True)
+        arch = Architecture(**stored["architecture"])
+        model = build(arch)
+        model.load_state_dict(stored["state_dict"])
+    except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path} is not a readable seq2arith checkpoint ({reason})") from None
+    if kind is not None and arch.kind != kind:
+        raise CheckpointError(f"{path} holds a {arch.kind} model, expected {kind}")
+    return model.eval(), arch

@@ -1,0 +1,65 @@
+"""The reference glyph reader: data, augmentation and reading strips of generated or real glyphs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+from seq2arith.handwriting import Handwriting
+from seq2arith.text import SYMBOLS
+
+MAX_ROTATION = math.radians(12)
+MAX_SHIFT = 0.15  # of half the image: about 2 pixels
+SCALE_RANGE = (0.9, 1.1)
+
+
+class GlyphDataset(Dataset):
+    """One pool of Handwriting plus ``blanks`` empty images: ``image`` (28, 28) and ``label`` (SYMBOLS index)."""
+
+    def __init__(self, handwriting: Handwriting, test: bool, blanks: int) -> None:
+        members = handwriting.is_test == test
+        self.images = np.concatenate([handwriting.images[members], np.zeros((blanks, 28, 28), np.uint8)])
+        symbols = np.concatenate([handwriting.symbols[members], [" "] * blanks])
+        self.labels = torch.tensor([SYMBOLS.index(s) for s in symbols])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int | np.ndarray) -> dict[str, torch.Tensor]:
+        return {"image": torch.from_numpy(self.images[index]).float().div_(255), "label": self.labels[index]}
+
+
+def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random rotation, scale and shift per image: (N, 28, 28) -> (N, 28, 28)."""
+    n = len(images)
+    uniform = lambda low, high: low + (high - low) * torch.rand(n, generator=generator)  # noqa: E731
+    angle, scale = uniform(-MAX_ROTATION, MAX_ROTATION), uniform(*SCALE_RANGE)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = angle.cos() / scale
+    theta[:, 0, 1], theta[:, 1, 0] = -angle.sin() / scale, angle.sin() / scale
+    theta[:, 0, 2], theta[:, 1, 2] = uniform(-MAX_SHIFT, MAX_SHIFT), uniform(-MAX_SHIFT, MAX_SHIFT)
+    grid = F.affine_grid(theta, (n, 1, 28, 28), align_corners=False)
+    return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
+
+
+def label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits, labels)
+
+
+def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return (logits.argmax(-1) == labels).float().mean()
+
+
+@torch.no_grad()
+def read_strips(classifier: nn.Module, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
+    """What the classifier reads in each strip: (N, T, 28, 28) pixels -> N strings of T characters."""
+    classifier.eval()
+    flat = strips.reshape(-1, 28, 28)
+    labels = torch.cat([classifier(flat[i:i + batch_size]).argmax(-1) for i in range(0, len(flat), batch_size)])
+    chars = np.array(list(SYMBOLS))[labels.reshape(strips.shape[:2]).numpy()]
+    return ["".join(row) for row in chars]

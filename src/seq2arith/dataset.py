@@ -1,0 +1,131 @@
+"""The report's ``create_data`` as stored query sets, and the torch Dataset that serves them to models.
+
+A query set stores text plus *indices* into the handwriting pools, never image tensors:
+images are gathered per batch, and train queries can draw fresh handwriting every epoch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+
+from seq2arith.config import SplitConfig, TaskConfig
+from seq2arith.handwriting import Handwriting
+from seq2arith.queries import all_queries, split_test
+from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
+
+FIELDS = ("query", "query_images", "answer", "answer_images")
+
+
+@dataclass
+class QuerySet:
+    """One task's queries: text, answers, split, and the handwriting each one is drawn with."""
+
+    queries: list[str]
+    answers: list[str]
+    is_test: np.ndarray  # (N,) bool
+    query_glyphs: np.ndarray  # (N, T_in) indices into Handwriting
+    answer_glyphs: np.ndarray  # (N, T_out)
+    vocabulary: str
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pd.DataFrame({"query": self.queries, "answer": self.answers,
+                              "split": np.where(self.is_test, "test", "train")})
+        table.to_csv(folder / "queries.csv", index=False)
+        np.save(folder / "query_glyphs.npy", self.query_glyphs)
+        np.save(folder / "answer_glyphs.npy", self.answer_glyphs)
+        (folder / "vocabulary.json").write_text(json.dumps({"vocabulary": self.vocabulary}) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> QuerySet:
+        table = pd.read_csv(folder / "queries.csv", dtype=str, keep_default_na=False)
+        return cls(table["query"].tolist(), table["answer"].tolist(), (table["split"] == "test").to_numpy(),
+                   np.load(folder / "query_glyphs.npy"), np.load(folder / "answer_glyphs.npy"),
+                   json.loads((folder / "vocabulary.json").read_text())["vocabulary"])
+
+    @property
+    def query_width(self) -> int:
+        return len(self.queries[0])
+
+    @property
+    def answer_width(self) -> int:
+        return len(self.answers[0])
+
+
+class ArithmeticDataset(Dataset):
+    """One split of a QuerySet, as tensors: text one-hot, query image strip, answer one-hot, answer images.
+
+    Index with an int for one example or with an array for a whole batch (one gather, far faster).
+    Answers are given in the order the model emits them (``reverse_answer``: units digit first).
+    """
+
+    def __init__(self, queries: QuerySet, handwriting: Handwriting, test: bool, reverse_answer: bool,
+                 fields: Sequence[str] = FIELDS, limit: int | None = None) -> None:
+        rows = np.flatnonzero(queries.is_test == test)[:limit]  # limit: only the split's first queries
+        self.test = test
+        self.vocabulary = queries.vocabulary
+        self.handwriting = handwriting
+        self.fields = tuple(fields)
+        self.queries = [queries.queries[i] for i in rows]
+        self.answers = [queries.answers[i] for i in rows]
+        self.targets = [to_target(answer, reverse_answer) for answer in self.answers]
+        self.query_one_hot = torch.from_numpy(encode_labels(self.queries, self.vocabulary))
+        self.answer_one_hot = torch.from_numpy(encode_labels(self.targets, self.vocabulary))
+        self.query_glyphs = queries.query_glyphs[rows]
+        order = np.array([target_positions(answer, reverse_answer) for answer in self.answers])
+        self.answer_glyphs = np.take_along_axis(queries.answer_glyphs[rows], order, axis=1)
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+    def __getitem__(self, index: int | np.ndarray) -> dict[str, torch.Tensor]:
+        fetch = {
+            "query": lambda: self.query_one_hot[index],  # (T_in, V)
+            "query_images": lambda: self.handwriting.pixels(self.query_glyphs[index]),  # (T_in, 28, 28)
+            "answer": lambda: self.answer_one_hot[index],  # (T_out, V)
+            "answer_images": lambda: self.handwriting.pixels(self.answer_glyphs[index]),  # (T_out, 28, 28)
+        }
+        return {name: fetch[name]() for name in self.fields}
+
+    def redraw_handwriting(self, rng: np.random.Generator) -> None:
+        """Fresh handwriting for every query and answer, from this split's own pool."""
+        self.query_glyphs = self.handwriting.sample(self.queries, self.test, rng)
+        self.answer_glyphs = self.handwriting.sample(self.targets, self.test, rng)
+
+
+def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
+    """Every query of ``task``, split by ``split.test_ratio``; test queries get test-pool handwriting only."""
+    queries, answers = all_queries(task)
+    is_test = split_test(len(queries), split.test_ratio, rng)
+    query_glyphs = np.zeros((len(queries), len(queries[0])), np.int64)
+    answer_glyphs = np.zeros((len(answers), len(answers[0])), np.int64)
+    for test in (False, True):
+        rows = np.flatnonzero(is_test == test)
+        query_glyphs[rows] = handwriting.sample([queries[i] for i in rows], test, rng)
+        answer_glyphs[rows] = handwriting.sample([answers[i] for i in rows], test, rng)
+    return QuerySet(queries, answers, is_test, query_glyphs, answer_glyphs, vocabulary(task.operators))
+
+
+def statistics(queries: QuerySet, handwriting: Handwriting) -> dict[str, int | float]:
+    """What ``metrics/dataset-<task>.json`` reports about a query set."""
+    values = [int(answer) for answer in queries.answers]
+    return {
+        "queries": len(queries.queries),
+        "train_queries": int((~queries.is_test).sum()),
+        "test_queries": int(queries.is_test.sum()),
+        "query_width": queries.query_width,
+        "answer_width": queries.answer_width,
+        "vocabulary_size": len(queries.vocabulary),
+        "answer_min": min(values),
+        "answer_max": max(values),
+        "train_glyph_images": int((~handwriting.is_test).sum()),
+        "test_glyph_images": int(handwriting.is_test.sum()),
+    }

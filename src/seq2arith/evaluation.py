@@ -1,0 +1,68 @@
+"""The metrics of DESIGN.md, computed the same way for every model, and the predictions table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from seq2arith.text import PAD
+
+NUMBER = re.compile(r"-?\d+")
+
+
+def parse_answer(text: str) -> int | None:
+    """The integer an answer string writes, or None: padding may only trail (``'12 '``, not ``'1 2'``)."""
+    body = text.rstrip(PAD)
+    return int(body) if NUMBER.fullmatch(body) else None
+
+
+def text_metrics(answers: Sequence[str], predictions: Sequence[str]) -> dict[str, float | None]:
+    """``exact_match`` (whole string), ``char_accuracy`` (per position, padding included, as Keras counts),
+    ``value_mae`` (mean |true - predicted| over parseable predictions) and ``unparseable_rate``."""
+    truth = np.array([list(a) for a in answers])
+    guess = np.array([list(p) for p in predictions])
+    values = [parse_answer(p) for p in predictions]
+    errors = [abs(int(a) - v) for a, v in zip(answers, values) if v is not None]
+    return {
+        "exact_match": float(np.mean([a == p for a, p in zip(answers, predictions)])),
+        "char_accuracy": float((truth == guess).mean()),
+        "value_mae": float(np.mean(errors)) if errors else None,
+        "unparseable_rate": float(np.mean([v is None for v in values])),
+    }
+
+
+def predictions_table(queries: Sequence[str], answers: Sequence[str], predictions: Sequence[str],
+                      split: str) -> pd.DataFrame:
+    """One row per query: what was asked, the truth, the prediction and true - predicted (empty if unparseable)."""
+    values = [parse_answer(p) for p in predictions]
+    return pd.DataFrame({
+        "split": split,
+        "query": [q.rstrip(PAD) for q in queries],
+        "answer": [a.rstrip(PAD) for a in answers],
+        "predicted": [p.rstrip(PAD) for p in predictions],
+        "difference": pd.array([None if v is None else int(a) - v for a, v in zip(answers, values)], dtype="Int64"),
+    })
+
+
+def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
+    """The symbolic baseline: compute what the classifier read; a malformed reading answers nothing."""
+    from seq2arith.errors import Seq2ArithError
+    from seq2arith.queries import evaluate
+
+    results = []
+    for query in read_queries:
+        try:
+            results.append(str(evaluate(query)).ljust(answer_width, PAD))
+        except Seq2ArithError:
+            results.append(PAD * answer_width)
+    return results
+
+
+def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:
+    """One row per answer position: the true and the predicted character (padding shown as '_')."""
+    pairs = [(a, p) for answer, prediction in zip(answers, predictions) for a, p in zip(answer, prediction)]
+    table = pd.DataFrame(pairs, columns=["actual", "predicted"])
+    return table.replace(PAD, "_")

@@ -1,0 +1,73 @@
+"""Figures a person looks at: glyph sheets, the report's error figure, generated digit grids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+
+from seq2arith.files import write_with  # noqa: E402
+from seq2arith.glyphs import Glyphs  # noqa: E402
+
+PNG_METADATA = {"Software": None}  # no version stamp: the same figure gives the same bytes
+
+
+def _save(figure: plt.Figure, path: Path) -> None:
+    write_with(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100, metadata=PNG_METADATA))
+    plt.close(figure)
+
+
+def glyph_sheet(glyphs: Glyphs, path: Path, per_row: int = 12) -> None:
+    """The first ``per_row`` train and test images of every operator, one row each."""
+    rows = [(symbol, test) for symbol in np.unique(glyphs.symbols) for test in (False, True)]
+    figure, axes = plt.subplots(len(rows), per_row, figsize=(per_row * 0.6, len(rows) * 0.7))
+    for (symbol, test), row in zip(rows, axes):
+        images = glyphs.images[(glyphs.symbols == symbol) & (glyphs.is_test == test)][:per_row]
+        for ax, image in zip(row, images):
+            ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
+        row[0].set_title(f"{str(symbol)!r} {'test' if test else 'train'}", fontsize=7, loc="left")
+        for ax in row:
+            ax.axis("off")
+    _save(figure, path)
+
+
+def _without_outliers(values: np.ndarray) -> np.ndarray:
+    """Tukey's rule: drop values beyond 1.5 IQR of the quartiles (what the report's middle panel shows)."""
+    q1, q3 = np.percentile(values, [25, 75])
+    spread = 1.5 * (q3 - q1)
+    return values[(values >= q1 - spread) & (values <= q3 + spread)]
+
+
+def error_figure(differences: np.ndarray, title: str, path: Path) -> None:
+    """The report's Figure 2-5 layout: box plot of true - predicted, histogram and box plot without outliers."""
+    kept = _without_outliers(differences) if len(differences) else differences
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 3.6))
+    left.boxplot(differences)
+    left.set_title("true - predicted")
+    middle.hist(kept, bins=np.arange(kept.min(initial=0) - 0.5, kept.max(initial=0) + 1.5) if len(kept) else 10)
+    middle.set_title(f"without outliers ({len(differences) - len(kept)} removed)")
+    right.boxplot(kept)
+    right.set_title("box plot without outliers")
+    figure.suptitle(title)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], title: str, path: Path) -> None:
+    """Generated answers as glyph strips: one row per query, ``pixels`` (N, T_out, 28, 28) in [0, 1]."""
+    rows, width = pixels.shape[:2]
+    figure, axes = plt.subplots(rows, width, figsize=(width * 0.9 + 1.6, rows * 0.9), squeeze=False)
+    for row, (query, strip, text) in enumerate(zip(queries, pixels, read)):
+        for col in range(width):
+            axes[row, col].imshow(strip[col], cmap="gray_r", vmin=0, vmax=1)
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+        axes[row, 0].set_ylabel(f"{query.strip()}\nread {text.strip()!r}", rotation=0, ha="right", va="center",
+                                fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    _save(figure, path)

@@ -1,0 +1,70 @@
+"""How each model kind is built, fed, trained and read: the glue between data, models and training."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from seq2arith import checkpoint
+from seq2arith.classifier import read_strips
+from seq2arith.config import FitConfig, Img2TextConfig, ModelConfig, Text2ImgConfig
+from seq2arith.dataset import ArithmeticDataset, QuerySet
+from seq2arith.handwriting import Handwriting
+from seq2arith.models import Architecture, build
+from seq2arith.text import decode, from_target, target_positions
+from seq2arith.training import Objective, image_objective, predict, text_objective
+
+READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader from scratch
+INPUTS = {"text2text": "query", "img2text": "query_images", "text2img": "query"}
+OUTPUTS = {"text2text": "answer", "img2text": "answer", "text2img": "answer_images"}
+
+
+def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitConfig,
+               classifier_path: Path | None = None) -> tuple[nn.Module, Architecture]:
+    """A fresh model of ``kind`` for ``queries``' task; img2text may start its reader from the classifier."""
+    reader, classifier = {}, None
+    if isinstance(options, Img2TextConfig):
+        reader = {"conv_layers": options.conv_layers, "conv_filters": options.conv_filters,
+                  "out_features": READER_FEATURES}
+        if options.init_from_classifier:
+            classifier, classifier_arch = checkpoint.load(classifier_path, "classifier", stage="classifier")
+            reader = classifier_arch.reader
+    arch = Architecture(kind, queries.vocabulary, queries.query_width, queries.answer_width,
+                        dataclasses.asdict(model), dataclasses.asdict(options), reader)
+    network = build(arch)
+    if classifier is not None:
+        network.reader.module.load_state_dict(classifier.net.state_dict())
+    return network, arch
+
+
+def objective(kind: str, options: FitConfig) -> Objective:
+    if isinstance(options, Text2ImgConfig):
+        return image_objective(options.loss)
+    return text_objective(INPUTS[kind])
+
+
+def datasets(kind: str, queries: QuerySet, handwriting: Handwriting,
+             reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
+    """Train and test splits serving only the fields ``kind`` reads and predicts."""
+    fields = (INPUTS[kind], OUTPUTS[kind])
+    return (ArithmeticDataset(queries, handwriting, False, reverse_answer, fields),
+            ArithmeticDataset(queries, handwriting, True, reverse_answer, fields))
+
+
+def answers(model: nn.Module, arch: Architecture, dataset: ArithmeticDataset, batch_size: int,
+            classifier: nn.Module | None = None) -> tuple[list[str], torch.Tensor | None]:
+    """The model's answers to every query of ``dataset`` as padded strings (text2img: as the classifier
+    reads the generated glyphs), and for text2img the generated pixels in reading order (N, T_out, 28, 28)."""
+    reverse = arch.model["reverse_answer"]
+    outputs = predict(model, dataset, INPUTS[arch.kind], batch_size)
+    if arch.kind == "text2img":
+        emitted = read_strips(classifier, outputs.sigmoid())
+        order = torch.tensor(np.array([target_positions(text, reverse) for text in emitted]))
+        pixels = torch.take_along_dim(outputs.sigmoid(), order[:, :, None, None], dim=1)  # reading order
+    else:
+        pixels, emitted = None, decode(outputs.argmax(-1).numpy(), arch.vocabulary)
+    return [from_target(text, reverse) for text in emitted], pixels

@@ -1,0 +1,46 @@
+"""classifier: a small CNN that reads one glyph (0-9, + - x, blank); scores text2img, reads img2text strips."""
+
+import argparse
+from pathlib import Path
+
+from dvclive import Live
+
+from seq2arith import checkpoint, classifier, config
+from seq2arith.errors import report_errors
+from seq2arith.files import write_json
+from seq2arith.handwriting import Handwriting
+from seq2arith.models import Architecture, Classifier
+from seq2arith.seeding import seed_torch
+from seq2arith.text import SYMBOLS
+from seq2arith.training import Objective, fit, score
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
+    parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
+    parser.add_argument("--metrics", type=Path, required=True, help="JSON with train and test accuracy")
+    parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
+    args = parser.parse_args()
+
+    params = config.load_params(args.params)
+    options = config.section(params, "classifier", config.ClassifierConfig)
+    generator = seed_torch(config.seed(params), "classifier")
+    handwriting = Handwriting.load(args.digits, args.glyphs)
+    train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
+    arch = Architecture("classifier", SYMBOLS, options=vars(options), reader={
+        "conv_layers": options.conv_layers, "conv_filters": options.conv_filters, "out_features": len(SYMBOLS)})
+    model = Classifier(arch)
+    objective = Objective("image", "label", classifier.label_loss, classifier.label_accuracy,
+                          classifier.augment if options.augment else None)
+    with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
+        fit(model, objective, train, test, options, generator, live, desc="classifier")
+    checkpoint.save(args.out, model, arch)
+    write_json(args.metrics, {f"{split}_accuracy": score(model, objective, data, 1024)["accuracy"]
+                              for split, data in (("train", train), ("test", test))})
+
+
+if __name__ == "__main__":
+    report_errors(main)

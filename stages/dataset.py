@@ -1,0 +1,33 @@
+"""dataset: every query of a task, its answer, the train/test split and the handwriting of each."""
+
+import argparse
+from pathlib import Path
+
+from seq2arith import config, dataset
+from seq2arith.handwriting import Handwriting
+from seq2arith.errors import report_errors
+from seq2arith.files import write_json
+from seq2arith.seeding import rng
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--task", required=True, help="a key of params.yaml's tasks")
+    parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
+    parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the query set")
+    parser.add_argument("--metrics", type=Path, required=True, help="JSON dataset statistics")
+    args = parser.parse_args()
+
+    params = config.load_params(args.params)
+    task = config.section(params, f"tasks.{args.task}", config.TaskConfig)
+    split = config.section(params, "split", config.SplitConfig)
+    handwriting = Handwriting.load(args.digits, args.glyphs)
+    queries = dataset.create_data(task, split, handwriting, rng(config.seed(params), f"dataset-{args.task}"))
+    queries.save(args.out)
+    write_json(args.metrics, dataset.statistics(queries, handwriting))
+
+
+if __name__ == "__main__":
+    report_errors(main)

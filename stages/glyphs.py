@@ -1,0 +1,26 @@
+"""glyphs: synthetic operator images (+, -, x) for the train and test pools, and a sample sheet."""
+
+import argparse
+from pathlib import Path
+
+from seq2arith import config, glyphs, plots
+from seq2arith.errors import report_errors
+from seq2arith.seeding import rng
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--out", type=Path, required=True, help="folder for images.npy, symbols.npy, is_test.npy")
+    parser.add_argument("--sheet", type=Path, required=True, help="PNG sample sheet")
+    args = parser.parse_args()
+
+    params = config.load_params(args.params)
+    glyphs_config = config.section(params, "glyphs", config.GlyphsConfig)
+    drawn = glyphs.draw_glyphs(glyphs_config, rng(config.seed(params), "glyphs"))
+    drawn.save(args.out)
+    plots.glyph_sheet(drawn, args.sheet)
+
+
+if __name__ == "__main__":
+    report_errors(main)

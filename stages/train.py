@@ -1,0 +1,45 @@
+"""train: one model kind (text2text, img2text, text2img) for one task; curves through DVCLive."""
+
+import argparse
+from pathlib import Path
+
+from dvclive import Live
+
+from seq2arith import checkpoint, config, recipes
+from seq2arith.dataset import QuerySet
+from seq2arith.errors import report_errors
+from seq2arith.handwriting import Handwriting
+from seq2arith.seeding import rng, seed_torch
+from seq2arith.training import fit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--kind", required=True, choices=sorted(config.FIT_CONFIGS))
+    parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
+    parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
+    parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
+    parser.add_argument("--classifier", type=Path, required=True, help="classifier checkpoint (img2text's start)")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
+    parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
+    args = parser.parse_args()
+
+    params = config.load_params(args.params)
+    model_config = config.section(params, "model", config.ModelConfig)
+    options = config.section(params, args.kind, config.FIT_CONFIGS[args.kind])
+    seed = config.seed(params)
+    generator = seed_torch(seed, f"train-{args.out.stem}")
+    queries = QuerySet.load(args.data)
+    train, test = recipes.datasets(args.kind, queries, Handwriting.load(args.digits, args.glyphs),
+                                   model_config.reverse_answer)
+    model, arch = recipes.make_model(args.kind, queries, model_config, options, args.classifier)
+    redraw = rng(seed, f"handwriting-{args.out.stem}") if getattr(options, "fresh_handwriting", False) else None
+    with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
+        fit(model, recipes.objective(args.kind, options), train, test, options, generator, live, redraw,
+            desc=args.out.stem)
+    checkpoint.save(args.out, model, arch)
+
+
+if __name__ == "__main__":
+    report_errors(main)

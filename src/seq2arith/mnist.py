@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _read_idx_file(folder: Path, stem: str) -> np.ndarray:
         if path.exists():
             try:
                 data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-            except (OSError, EOFError) as error:
+            except (OSError, EOFError, zlib.error) as error:
                 raise DataSourceError(f"{path}: cannot read: {error}") from error
             return parse_idx(data, str(path))
     raise DataSourceError(f"{folder}: missing IDX file {stem} (or {stem}.gz)")

@@ -17,7 +17,8 @@ TOKEN = re.compile(r"\d+|[+\-*]")
 def evaluate(query: str) -> int:
     """The integer value of ``query`` with the usual precedence (``*`` before ``+`` and ``-``)."""
     tokens = TOKEN.findall(query.replace(PAD, ""))
-    if "".join(tokens) != query.replace(PAD, "") or len(tokens) % 2 == 0 or not tokens[0].isdigit():
+    if ("".join(tokens) != query.replace(PAD, "") or len(tokens) % 2 == 0
+            or any(token.isdigit() != (i % 2 == 0) for i, token in enumerate(tokens))):
         raise Seq2ArithError(f"query {query.strip()!r} is not of the form number (operator number)...")
     terms, signs = [int(tokens[0])], [1]
     for op, number in zip(tokens[1::2], tokens[2::2]):

@@ -1,0 +1,73 @@
+"""A throw-away copy of this repository, as a git repo with tiny params, for real `dvc` runs in tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY = {  # every section shrunk so the whole pipeline runs in about a minute on 2 cores
+    "glyphs": {"train_per_operator": 30, "test_per_operator": 10},
+    "tasks": {"addsub": {"highest_integer": 9}, "mul": {"highest_integer": 9}},
+    "model": {"hidden": 8},
+    "text2text": {"epochs": 1, "batch_size": 32},
+    "img2text": {"epochs": 1, "batch_size": 32},
+    "text2img": {"epochs": 1, "batch_size": 32},
+    "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
+}
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    return {key: _merge(value, changes[key]) if isinstance(value, dict) and key in changes
+            else changes.get(key, value) for key, value in base.items()}
+
+
+class PipelineRepo:
+    """Run commands inside the copy with the project's virtualenv first on PATH."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                    "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
+                    "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+
+    def run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(command, cwd=self.path, env=self.env, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-m", "dvc", *args, check=check)
+
+    def ran_stages(self, output: str) -> set[str]:
+        """Names of the stages a `dvc repro` / `dvc exp run` output says it ran."""
+        return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+    def params(self) -> dict:
+        return yaml.safe_load((self.path / "params.yaml").read_text())
+
+    def write_params(self, params: dict) -> None:
+        (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def make_pipeline_repo(path: Path) -> PipelineRepo:
+    """Copy the tracked and new files of this checkout into ``path``, shrink params.yaml, commit."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    for name in files:
+        if (ROOT / name).is_file():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, path / name)
+    repo = PipelineRepo(path)
+    repo.write_params(_merge(repo.params(), TINY))
+    repo.run("git", "init", "-q")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "tiny copy")
+    return repo

@@ -11,6 +11,7 @@ import pandas as pd
 from seq2arith.text import PAD
 
 NUMBER = re.compile(r"-?\d+")
+UNREADABLE = "?"  # fills a symbolic answer too wide for the task: it can match nothing
 
 
 def parse_answer(text: str) -> int | None:
@@ -48,16 +49,17 @@ def predictions_table(queries: Sequence[str], answers: Sequence[str], prediction
 
 
 def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
-    """The symbolic baseline: compute what the classifier read; a malformed reading answers nothing."""
+    """The symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
     from seq2arith.errors import Seq2ArithError
     from seq2arith.queries import evaluate
 
     results = []
     for query in read_queries:
         try:
-            results.append(str(evaluate(query)).ljust(answer_width, PAD))
+            answer = str(evaluate(query))
         except Seq2ArithError:
-            results.append(PAD * answer_width)
+            answer = ""
+        results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
     return results
 
 

@@ -43,7 +43,7 @@ class Handwriting:
             where = chars == symbol
             pool = np.flatnonzero((self.symbols == symbol) & (self.is_test == test))
             if len(pool) == 0:
-                raise ValueError(f"no {'test' if test else 'train'} handwriting for {symbol!r}")
+                raise ValueError(f"no {'test' if test else 'train'} handwriting for {str(symbol)!r}")
             chosen[where] = pool[rng.integers(len(pool), size=int(where.sum()))]
         return chosen
 

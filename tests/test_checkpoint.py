@@ -1,0 +1,62 @@
+"""Checkpoints round-trip, and broken or foreign files give one clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import torch
+
+from seq2arith import checkpoint
+from seq2arith.checkpoint import CheckpointError
+from seq2arith.config import ModelConfig, Text2TextConfig
+from seq2arith.models import Architecture, build
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module]:
+    arch = Architecture("text2text", "0123456789+- ", 5, 3, dataclasses.asdict(ModelConfig(hidden=8)),
+                        dataclasses.asdict(Text2TextConfig()))
+    model = build(arch)
+    path = tmp_path / "model.pt"
+    checkpoint.save(path, model, arch)
+    return path, model
+
+
+def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
+    """A loaded checkpoint rebuilds the same architecture with the same weights, in eval mode."""
+    path, model = saved
+    loaded, arch = checkpoint.load(path, "text2text")
+    assert arch.kind == "text2text" and not loaded.training
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_missing_names_the_stage(tmp_path: Path) -> None:
+    """A missing checkpoint names the dvc repro target that makes it."""
+    with pytest.raises(CheckpointError, match=r"dvc repro train@addsub-text2text"):
+        checkpoint.load(tmp_path / "nope.pt", stage="train@addsub-text2text")
+
+
+def test_truncated(saved: tuple[Path, torch.nn.Module]) -> None:
+    """A truncated file is reported as unreadable, not as a traceback."""
+    path, _ = saved
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match="not a readable seq2arith checkpoint"):
+        checkpoint.load(path)
+
+
+def test_foreign(tmp_path: Path) -> None:
+    """A torch file that is not ours (no architecture) is reported as unreadable."""
+    path = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, path)
+    with pytest.raises(CheckpointError, match="not a readable seq2arith checkpoint"):
+        checkpoint.load(path)
+
+
+def test_wrong_kind(saved: tuple[Path, torch.nn.Module]) -> None:
+    """Loading a text2text checkpoint where a classifier is expected says what it holds."""
+    path, _ = saved
+    with pytest.raises(CheckpointError, match="holds a text2text model, expected classifier"):
+        checkpoint.load(path, "classifier")

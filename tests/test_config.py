@@ -1,0 +1,266 @@
+"""Tests of seq2arith.config: params.yaml is parsed into validated dataclasses."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from seq2arith.config import (
+    MAX_QUERIES,
+    ClassifierConfig,
+    DataConfig,
+    GlyphsConfig,
+    Img2TextConfig,
+    ModelConfig,
+    ParamsError,
+    SplitConfig,
+    TaskConfig,
+    Text2ImgConfig,
+    Text2TextConfig,
+    load_params,
+    parse_section,
+    section,
+    seed,
+)
+
+PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
+SECTIONS = {
+    "data": DataConfig,
+    "glyphs": GlyphsConfig,
+    "tasks.addsub": TaskConfig,
+    "tasks.mul": TaskConfig,
+    "split": SplitConfig,
+    "model": ModelConfig,
+    "text2text": Text2TextConfig,
+    "img2text": Img2TextConfig,
+    "text2img": Text2ImgConfig,
+    "classifier": ClassifierConfig,
+}
+
+
+def params_error(call, *args) -> str:
+    """Run ``call(*args)``, expect a ParamsError and return its message after checking it is one line."""
+    with pytest.raises(ParamsError) as caught:
+        call(*args)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def raw(key: str) -> dict:
+    """The raw mapping of ``key`` (dotted) in the repository's params.yaml."""
+    node = load_params(PARAMS)
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+# --- the real params.yaml ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", SECTIONS)
+def test_params_yaml_section_loads(key):
+    """Every section of the real params.yaml loads into its dataclass with the values written there."""
+    params = load_params(PARAMS)
+    config = section(params, key, SECTIONS[key])
+    assert type(config) is SECTIONS[key]
+    for name, value in raw(key).items():
+        assert getattr(config, name) == value
+
+
+def test_params_yaml_seed():
+    """The real params.yaml has a valid non-negative integer seed."""
+    params = load_params(PARAMS)
+    assert seed(params) == params["seed"]
+    assert isinstance(seed(params), int) and seed(params) >= 0
+
+
+def test_defaults_fill_missing_optional_keys():
+    """Keys left out of a section take the dataclass defaults."""
+    config = parse_section(ModelConfig, {"hidden": 64}, "model")
+    assert config == dataclasses.replace(ModelConfig(), hidden=64)
+
+
+def test_int_is_accepted_and_converted_where_float_expected():
+    """An integer given for a float key is accepted and stored as a float."""
+    config = parse_section(Text2TextConfig, {"learning_rate": 1}, "text2text")
+    assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
+
+
+def test_optional_values_accept_null():
+    """Optional keys (data.idx_dir, data.mirrors) accept null."""
+    config = parse_section(DataConfig, {"idx_dir": None, "mirrors": None}, "data")
+    assert config.idx_dir is None and config.mirrors is None
+
+
+# --- wrong types ---------------------------------------------------------------------------------------------------
+
+def test_string_for_int():
+    """A string where an int is expected names key, value and the expected type."""
+    message = params_error(parse_section, ModelConfig, {"hidden": "big"}, "model")
+    assert "model.hidden" in message and "'big'" in message and "must be of type int" in message
+
+
+def test_bool_for_int():
+    """A bool is not accepted as an int."""
+    message = params_error(parse_section, ModelConfig, {"extra_lstm": True}, "model")
+    assert "model.extra_lstm" in message and "True" in message and "must be of type int" in message
+
+
+def test_bool_for_float():
+    """A bool is not accepted as a float."""
+    message = params_error(parse_section, SplitConfig, {"test_ratio": True}, "split")
+    assert "split.test_ratio" in message and "True" in message and "must be of type float" in message
+
+
+def test_int_for_bool():
+    """An int is not accepted as a bool."""
+    message = params_error(parse_section, ModelConfig, {"bidirectional": 1}, "model")
+    assert "model.bidirectional" in message and "= 1" in message and "must be of type bool" in message
+
+
+def test_wrong_list_element_type():
+    """A list element of the wrong type is named by its index."""
+    message = params_error(parse_section, GlyphsConfig, {"thickness": [2, "x"]}, "glyphs")
+    assert "glyphs.thickness[1]" in message and "'x'" in message and "must be of type int" in message
+
+
+def test_scalar_for_list():
+    """A scalar where a list is expected is rejected."""
+    message = params_error(parse_section, TaskConfig, {"operators": "+"}, "tasks.x")
+    assert "tasks.x.operators" in message and "'+'" in message and "must be a list of str" in message
+
+
+def test_section_not_a_mapping():
+    """A section that is not a mapping is rejected."""
+    message = params_error(section, {"model": 5}, "model", ModelConfig)
+    assert "model = 5" in message and "must be a mapping" in message
+
+
+# --- out of range --------------------------------------------------------------------------------------------------
+
+def test_test_ratio_out_of_range():
+    """split.test_ratio = 1.5 is rejected with the allowed range."""
+    message = params_error(parse_section, SplitConfig, {"test_ratio": 1.5}, "split")
+    assert "split.test_ratio = 1.5" in message and "between 0 and 1 (exclusive)" in message
+
+
+def test_dropout_of_one_rejected():
+    """model.dropout = 1 is rejected: dropout must be in [0, 1)."""
+    message = params_error(parse_section, ModelConfig, {"dropout": 1}, "model")
+    assert re.search(r"model\.dropout = 1(\.0)?:", message) and "[0, 1)" in message
+
+
+def test_bad_thickness_range():
+    """glyphs.thickness with min > max is rejected."""
+    message = params_error(parse_section, GlyphsConfig, {"thickness": [3, 2]}, "glyphs")
+    assert "glyphs.thickness = [3, 2]" in message and "1 <= min <= max <= 6" in message
+
+
+def test_unknown_data_source():
+    """An unknown data.source lists the allowed sources."""
+    message = params_error(parse_section, DataConfig, {"source": "ftp"}, "data")
+    assert "data.source = 'ftp'" in message and "bundled, torchvision, idx" in message
+
+
+def test_idx_source_needs_folder():
+    """data.source idx without idx_dir is rejected."""
+    message = params_error(parse_section, DataConfig, {"source": "idx"}, "data")
+    assert "data.idx_dir = None" in message and "IDX" in message
+
+
+def test_unknown_operator():
+    """An operator outside + - * is rejected with the allowed operators."""
+    message = params_error(parse_section, TaskConfig, {"operators": ["+", "/"]}, "tasks.x")
+    assert "tasks.x.operators = ['+', '/']" in message and "['+', '-', '*']" in message
+
+
+def test_duplicate_operator():
+    """A repeated operator is rejected."""
+    message = params_error(parse_section, TaskConfig, {"operators": ["+", "+"]}, "tasks.x")
+    assert "tasks.x.operators" in message and "distinct" in message
+
+
+def test_img2text_init_from_classifier_needs_cnn():
+    """init_from_classifier with the convlstm encoder is rejected (cross-key check)."""
+    message = params_error(parse_section, Img2TextConfig, {"encoder": "convlstm"}, "img2text")
+    assert "img2text.init_from_classifier = True" in message and "encoder: cnn" in message
+
+
+# --- missing and unknown keys --------------------------------------------------------------------------------------
+
+def test_missing_required_key():
+    """A task without operators names the missing key."""
+    message = params_error(section, {"tasks": {"x": {"highest_integer": 9}}}, "tasks.x", TaskConfig)
+    assert "tasks.x.operators" in message and "missing required key" in message
+
+
+def test_missing_section():
+    """A section absent from params is reported by its dotted key."""
+    message = params_error(section, {"tasks": {}}, "tasks.nothere", TaskConfig)
+    assert "tasks.nothere" in message and "missing required key" in message
+
+
+def test_unknown_key():
+    """An unknown key names itself, its value and lists the allowed keys."""
+    message = params_error(parse_section, ModelConfig, {"typo": 3}, "model")
+    assert "model.typo = 3" in message and "unknown key" in message
+    assert "allowed: batchnorm, bidirectional, decoder, dropout, extra_lstm, hidden, reverse_answer" in message
+
+
+# --- the too-many-queries check ------------------------------------------------------------------------------------
+
+def test_too_many_queries():
+    """A task with more than MAX_QUERIES queries is rejected with the count."""
+    message = params_error(parse_section, TaskConfig,
+                           {"operators": ["+", "-", "*"], "highest_integer": 999, "num_addends": 3}, "tasks.x")
+    assert "tasks.x = '9,000,000,000 queries'" in message and "too many queries" in message
+
+
+def test_query_count_limit_is_inclusive():
+    """A task just under the limit is accepted while one just over it is rejected."""
+    assert 1414 ** 2 <= MAX_QUERIES < 1415 ** 2
+    parse_section(TaskConfig, {"operators": ["+"], "highest_integer": 1413}, "tasks.x")
+    message = params_error(parse_section, TaskConfig, {"operators": ["+"], "highest_integer": 1414}, "tasks.x")
+    assert "2,002,225 queries" in message
+
+
+# --- files and seed ------------------------------------------------------------------------------------------------
+
+def test_non_mapping_params_file(tmp_path):
+    """A params file holding a YAML list is rejected, naming the file."""
+    path = tmp_path / "params.yaml"
+    path.write_text("- a\n- b\n")
+    message = params_error(load_params, path)
+    assert str(path) in message and "'list'" in message and "must be a YAML mapping" in message
+
+
+def test_empty_params_file(tmp_path):
+    """An empty params file is not a mapping."""
+    path = tmp_path / "params.yaml"
+    path.write_text("")
+    message = params_error(load_params, path)
+    assert "must be a YAML mapping" in message
+
+
+def test_invalid_yaml(tmp_path):
+    """Malformed YAML gives a one-line ParamsError naming the file."""
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: [1,\nmodel: {\n")
+    message = params_error(load_params, path)
+    assert str(path) in message and "cannot read parameters" in message
+
+
+def test_missing_params_file(tmp_path):
+    """A missing params file gives a ParamsError naming the file."""
+    message = params_error(load_params, tmp_path / "absent.yaml")
+    assert "absent.yaml" in message and "cannot read parameters" in message
+
+
+@pytest.mark.parametrize("value", [-1, True, "0", 1.5, None])
+def test_bad_seed(value):
+    """A seed that is not a non-negative int (or is missing) is rejected."""
+    message = params_error(seed, {"seed": value})
+    assert f"seed = {value!r}" in message and "integer >= 0" in message

@@ -1,0 +1,169 @@
+"""Tests of seq2arith.dataset: query sets, their storage and the torch Dataset over them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from seq2arith.config import SplitConfig, TaskConfig
+from seq2arith.dataset import ArithmeticDataset, QuerySet, create_data, statistics
+from seq2arith.text import decode_labels
+
+TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
+SPLIT = SplitConfig(test_ratio=0.25)
+
+
+@pytest.fixture
+def query_set(handwriting) -> QuerySet:
+    return create_data(TASK, SPLIT, handwriting, np.random.default_rng(0))
+
+
+def dataset_rows(query_set: QuerySet, answer: str) -> list[tuple[bool, int, int]]:
+    """(split, index in the split's dataset, index in the query set) of every query whose answer is ``answer``."""
+    found = []
+    for test in (False, True):
+        rows = np.flatnonzero(query_set.is_test == test)
+        found += [(test, position, row) for position, row in enumerate(rows) if query_set.answers[row] == answer]
+    return found
+
+
+# --- create_data ---------------------------------------------------------------------------------------------------
+
+def test_create_data_contents(query_set):
+    """create_data enumerates every query with its answer, the split and the task's vocabulary."""
+    assert len(query_set.queries) == len(query_set.answers) == 338
+    assert query_set.is_test.sum() == round(338 * 0.25)
+    assert query_set.query_width == 5 and query_set.answer_width == 3
+    assert query_set.query_glyphs.shape == (338, 5) and query_set.answer_glyphs.shape == (338, 3)
+    assert query_set.vocabulary == "0123456789+- "
+    assert query_set.answers[query_set.queries.index("0-11 ")] == "-11"
+
+
+def test_create_data_keeps_pools_apart(query_set, handwriting):
+    """Test queries and answers use only test-pool glyphs, train ones only train-pool glyphs."""
+    for glyphs in (query_set.query_glyphs, query_set.answer_glyphs):
+        assert handwriting.is_test[glyphs[query_set.is_test]].all()
+        assert not handwriting.is_test[glyphs[~query_set.is_test]].any()
+
+
+def test_create_data_glyphs_show_the_characters(query_set, handwriting):
+    """Each stored glyph index shows the character at its position of the query or answer."""
+    for texts, glyphs in ((query_set.queries, query_set.query_glyphs), (query_set.answers, query_set.answer_glyphs)):
+        np.testing.assert_array_equal(handwriting.symbols[glyphs], np.array([list(t) for t in texts]))
+
+
+def test_create_data_is_seeded(query_set, handwriting):
+    """The same seed gives the same split and the same handwriting."""
+    again = create_data(TASK, SPLIT, handwriting, np.random.default_rng(0))
+    np.testing.assert_array_equal(again.is_test, query_set.is_test)
+    np.testing.assert_array_equal(again.query_glyphs, query_set.query_glyphs)
+    np.testing.assert_array_equal(again.answer_glyphs, query_set.answer_glyphs)
+
+
+def test_query_set_save_load_round_trip(tmp_path, query_set):
+    """A saved query set loads back identical, trailing spaces and negative answers included."""
+    query_set.save(tmp_path / "set")
+    loaded = QuerySet.load(tmp_path / "set")
+    assert loaded.queries == query_set.queries and loaded.answers == query_set.answers
+    assert "5+7  " in loaded.queries and "12 " in loaded.answers and "-11" in loaded.answers
+    np.testing.assert_array_equal(loaded.is_test, query_set.is_test)
+    np.testing.assert_array_equal(loaded.query_glyphs, query_set.query_glyphs)
+    np.testing.assert_array_equal(loaded.answer_glyphs, query_set.answer_glyphs)
+    assert loaded.vocabulary == query_set.vocabulary
+
+
+# --- ArithmeticDataset ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("test", [False, True])
+def test_dataset_item_shapes(query_set, handwriting, test):
+    """One item holds query (T_in, V), query_images (T_in, 28, 28) in [0, 1], answer (T_out, V), answer_images."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True)
+    assert len(dataset) == (query_set.is_test == test).sum()
+    item = dataset[0]
+    assert set(item) == {"query", "query_images", "answer", "answer_images"}
+    assert item["query"].shape == (5, 13) and item["answer"].shape == (3, 13)
+    assert item["query_images"].shape == (5, 28, 28) and item["answer_images"].shape == (3, 28, 28)
+    for name in ("query_images", "answer_images"):
+        assert item[name].dtype == torch.float32
+        assert item[name].min() >= 0 and item[name].max() <= 1
+    assert item["query_images"].max() > 0
+
+
+def test_dataset_batch_indexing(query_set, handwriting):
+    """Indexing with a numpy array returns every field with a leading batch dimension."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True)
+    batch = dataset[np.array([0, 3, 7])]
+    assert batch["query"].shape == (3, 5, 13) and batch["answer"].shape == (3, 3, 13)
+    assert batch["query_images"].shape == (3, 5, 28, 28) and batch["answer_images"].shape == (3, 3, 28, 28)
+    torch.testing.assert_close(batch["query_images"][1], dataset[3]["query_images"])
+
+
+def test_dataset_query_matches_text(query_set, handwriting):
+    """The query one-hot decodes to the split's query and its images are the stored glyphs."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=True, reverse_answer=True)
+    row = np.flatnonzero(query_set.is_test)[4]
+    assert decode_labels(dataset[4]["query"][None], query_set.vocabulary) == [query_set.queries[row]]
+    torch.testing.assert_close(dataset[4]["query_images"], handwriting.pixels(query_set.query_glyphs[row]))
+
+
+@pytest.mark.parametrize("answer, target, order",
+                         [("-11", "11-", [2, 1, 0]), ("-1 ", "1- ", [1, 0, 2]), ("12 ", "21 ", [1, 0, 2])])
+def test_dataset_reverse_answer(query_set, handwriting, answer, target, order):
+    """reverse_answer=True emits the units digit first and the answer images follow that order, in both splits."""
+    datasets = {test: ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True) for test in (False, True)}
+    found = dataset_rows(query_set, answer)
+    assert found
+    for test, position, row in found:
+        item = datasets[test][position]
+        assert datasets[test].targets[position] == target
+        assert decode_labels(item["answer"][None], query_set.vocabulary) == [target]
+        torch.testing.assert_close(item["answer_images"], handwriting.pixels(query_set.answer_glyphs[row][order]))
+        assert not torch.equal(item["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
+
+
+def test_dataset_forward_answer(query_set, handwriting):
+    """reverse_answer=False emits the answer and its images as stored."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=False)
+    position, row = next((position, row) for test, position, row in dataset_rows(query_set, "-11") if not test)
+    assert decode_labels(dataset[position]["answer"][None], query_set.vocabulary) == ["-11"]
+    torch.testing.assert_close(dataset[position]["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
+
+
+def test_dataset_fields_and_limit(query_set, handwriting):
+    """fields restricts what an item holds and limit keeps only the split's first queries."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=("query",), limit=5)
+    assert len(dataset) == 5 and set(dataset[0]) == {"query"}
+    assert dataset.queries == [query_set.queries[i] for i in np.flatnonzero(~query_set.is_test)[:5]]
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_redraw_handwriting(query_set, handwriting, test):
+    """redraw_handwriting picks new glyph indices from the same pool showing the same characters."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True)
+    before_query, before_answer = dataset.query_glyphs.copy(), dataset.answer_glyphs.copy()
+    dataset.redraw_handwriting(np.random.default_rng(1))
+    assert not np.array_equal(dataset.query_glyphs, before_query)
+    assert not np.array_equal(dataset.answer_glyphs, before_answer)
+    for glyphs, texts in ((dataset.query_glyphs, dataset.queries), (dataset.answer_glyphs, dataset.targets)):
+        assert (handwriting.is_test[glyphs] == test).all()
+        np.testing.assert_array_equal(handwriting.symbols[glyphs], np.array([list(t) for t in texts]))
+    np.testing.assert_array_equal(handwriting.symbols[dataset.answer_glyphs],
+                                  handwriting.symbols[before_answer])
+
+
+def test_statistics(query_set, handwriting):
+    """statistics reports counts, widths, vocabulary size, answer range and glyph pool sizes."""
+    stats = statistics(query_set, handwriting)
+    assert stats == {
+        "queries": 338,
+        "train_queries": 338 - round(338 * 0.25),
+        "test_queries": round(338 * 0.25),
+        "query_width": 5,
+        "answer_width": 3,
+        "vocabulary_size": 13,
+        "answer_min": -12,
+        "answer_max": 24,
+        "train_glyph_images": int((~handwriting.is_test).sum()),
+        "test_glyph_images": int(handwriting.is_test.sum()),
+    }

@@ -1,0 +1,55 @@
+"""The metrics of DESIGN.md and the tables evaluate writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from seq2arith.evaluation import (confusion_table, parse_answer, predictions_table, symbolic_answers,
+                                  text_metrics)
+
+
+def test_parse_answer() -> None:
+    """Answers with trailing padding parse; inner spaces, stray signs and blanks do not."""
+    assert parse_answer("12 ") == 12
+    assert parse_answer("-11") == -11
+    assert parse_answer("1 2") is None
+    assert parse_answer("1-2") is None
+    assert parse_answer("   ") is None
+
+
+def test_text_metrics() -> None:
+    """Exact match counts whole strings, char accuracy counts positions (padding too), MAE skips unparseables."""
+    metrics = text_metrics(["12 ", "-11", "5  "], ["12 ", "-12", "5 1"])
+    assert metrics["exact_match"] == pytest.approx(1 / 3)
+    assert metrics["char_accuracy"] == pytest.approx(7 / 9)
+    assert metrics["value_mae"] == pytest.approx(0.5)  # |12-12| and |-11+12|; '5 1' is unparseable
+    assert metrics["unparseable_rate"] == pytest.approx(1 / 3)
+
+
+def test_value_mae_is_null_when_nothing_parses() -> None:
+    """With no parseable prediction the MAE is None (JSON null), never NaN."""
+    assert text_metrics(["1 "], ["  "])["value_mae"] is None
+
+
+def test_predictions_table() -> None:
+    """One row per query with the difference true - predicted, empty where the prediction does not parse."""
+    table = predictions_table(["5+7  ", "9-9  "], ["12 ", "0  "], ["13 ", "0 0"], "test")
+    assert table["query"].tolist() == ["5+7", "9-9"]
+    assert table["difference"].tolist()[0] == -1
+    assert table["difference"].isna().tolist() == [False, True]
+
+
+def test_symbolic_answers() -> None:
+    """The symbolic baseline computes what was read and answers blank for a malformed reading."""
+    assert symbolic_answers(["12*3 ", "1++2 "], 4) == ["36  ", "    "]
+
+
+def test_confusion_table() -> None:
+    """One row per answer character, padding shown as '_'."""
+    table = confusion_table(["1 "], ["7 "])
+    assert table.values.tolist() == [["1", "7"], ["_", "_"]]
+
+
+def test_symbolic_answer_too_wide_matches_nothing() -> None:
+    """A misread query whose value does not fit the answer width is filled with '?' instead of truncated."""
+    assert symbolic_answers(["99*99"], 3) == ["???"]

@@ -1,0 +1,82 @@
+"""Shapes of every model and option, and parameter counts against the report's tables."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from seq2arith.config import Img2TextConfig, ModelConfig, Text2ImgConfig, Text2TextConfig
+from seq2arith.models import Architecture, build, count_parameters
+from seq2arith.text import SYMBOLS, vocabulary
+
+ADDSUB, MUL = vocabulary(["+", "-"]), vocabulary(["*"])
+LSTM_EXTRA_BIAS = 4 * 256  # PyTorch LSTMs keep b_ih and b_hh; Keras one bias: 4 * hidden more per layer
+READER = {"conv_layers": 2, "conv_filters": 8, "out_features": 16}
+
+
+def arch(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None, **model) -> Architecture:
+    options = options or {"text2text": Text2TextConfig(), "img2text": Img2TextConfig(),
+                          "text2img": Text2ImgConfig()}[kind]
+    return Architecture(kind, vocab, 5, answer_width, dataclasses.asdict(ModelConfig(**model)),
+                        dataclasses.asdict(options), READER if kind == "img2text" else {})
+
+
+MODEL_OPTIONS = [
+    {}, {"decoder": "repeat"}, {"bidirectional": True}, {"batchnorm": True, "dropout": 0.2},
+    {"extra_lstm": 0}, {"extra_lstm": 3, "hidden": 16},
+]
+
+
+@pytest.mark.parametrize("model", MODEL_OPTIONS)
+def test_text2text_shape(model: dict) -> None:
+    """text2text maps a one-hot query (B, 5, V) to logits (B, T_out, V) under every core option."""
+    net = build(arch("text2text", answer_width=4, **{"hidden": 16, **model}))
+    assert net(torch.rand(3, 5, len(ADDSUB))).shape == (3, 4, len(ADDSUB))
+
+
+@pytest.mark.parametrize("options", [Img2TextConfig(encoder="cnn"), Img2TextConfig(encoder="convlstm",
+                                                                                   init_from_classifier=False)])
+@pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
+def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
+    """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with the CNN and the ConvLSTM encoder."""
+    net = build(arch("img2text", MUL, 4, options, **{"hidden": 16, **model}))
+    assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
+
+
+@pytest.mark.parametrize("decoder", ["dense", "conv_transpose"])
+@pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
+def test_text2img_shape(decoder: str, model: dict) -> None:
+    """text2img maps a one-hot query to pixel logits (B, T_out, 28, 28) with both image decoders."""
+    net = build(arch("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16),
+                     **{"hidden": 16, **model}))
+    assert net(torch.rand(2, 5, len(ADDSUB))).shape == (2, 3, 28, 28)
+
+
+def test_classifier_shape() -> None:
+    """The classifier maps (N, 28, 28) glyphs to one logit per symbol (digits, + - x, blank)."""
+    net = build(Architecture("classifier", SYMBOLS, reader={**READER, "out_features": len(SYMBOLS)}))
+    assert net(torch.rand(7, 28, 28)).shape == (7, len(SYMBOLS))
+
+
+@pytest.mark.parametrize(("vocab", "extra_lstm", "keras_count"), [
+    (ADDSUB, 1, 1_330_445),  # report Table 1, one additional LSTM layer
+    (ADDSUB, 2, 1_855_757),  # report Table 1, two
+    (MUL, 0, 803_852),  # report Table 4, first row
+    (MUL, 3, 2_379_788),  # report Table 4, last row (three additional layers)
+])
+def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_count: int) -> None:
+    """The report-faithful text2text (hidden 256, RepeatVector decoder) has the report's parameter count
+    plus one extra LSTM bias vector per layer."""
+    net = build(arch("text2text", vocab, extra_lstm=extra_lstm, hidden=256, decoder="repeat", dropout=0.0))
+    lstm_layers = 1 + extra_lstm + 1  # encoder stack + decoder
+    assert count_parameters(net) == keras_count + lstm_layers * LSTM_EXTRA_BIAS
+
+
+def test_text2img_parameters_match_report() -> None:
+    """The report's Figure 10 text2img (LSTM 256 -> repeat -> LSTM 256 -> Dense 128 -> Dense 784) has
+    276,480 + 525,312 + 32,896 + 101,136 Keras parameters, plus two extra LSTM bias vectors."""
+    net = build(arch("text2img", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
+                     options=Text2ImgConfig(image_decoder="dense", dense_units=128)))
+    assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS

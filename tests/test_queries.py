@@ -1,0 +1,88 @@
+"""Tests of seq2arith.queries: enumerating queries, evaluating them and splitting them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seq2arith.config import TaskConfig
+from seq2arith.errors import Seq2ArithError
+from seq2arith.queries import all_queries, evaluate, split_test
+
+
+@pytest.fixture(scope="module")
+def addsub() -> tuple[list[str], list[str]]:
+    return all_queries(TaskConfig(operators=["+", "-"]))
+
+
+@pytest.fixture(scope="module")
+def mul() -> tuple[list[str], list[str]]:
+    return all_queries(TaskConfig(operators=["*"]))
+
+
+def test_addsub_counts_and_widths(addsub):
+    """The default +/- task has 20000 distinct queries 5 wide with answers 3 wide."""
+    queries, answers = addsub
+    assert len(queries) == len(answers) == 20000 == len(set(queries))
+    assert {len(q) for q in queries} == {5} and {len(a) for a in answers} == {3}
+
+
+def test_mul_counts_and_widths(mul):
+    """The default * task has 10000 distinct queries with answers padded 4 wide (99*99 = 9801)."""
+    queries, answers = mul
+    assert len(queries) == len(answers) == 10000 == len(set(queries))
+    assert {len(a) for a in answers} == {4}
+    assert answers[queries.index("99*99")] == "9801"
+    assert answers[queries.index("5*7  ")] == "35  "
+
+
+def test_padding_example(addsub):
+    """'5+7' is padded to '5+7  ' and its answer to '12 '; negative answers keep their sign."""
+    queries, answers = addsub
+    assert answers[queries.index("5+7  ")] == "12 "
+    assert answers[queries.index("0-99 ")] == "-99"
+    assert answers[queries.index("99+99")] == "198"
+
+
+def test_answers_match_evaluate(addsub, mul):
+    """Every enumerated answer is the value of its query."""
+    for queries, answers in (addsub, mul):
+        assert all(int(a) == evaluate(q) for q, a in zip(queries, answers))
+
+
+def test_three_addends_count():
+    """With three numbers every pair of operators appears: (n+1)^3 * ops^2 queries."""
+    queries, answers = all_queries(TaskConfig(operators=["+", "*"], highest_integer=2, num_addends=3))
+    assert len(set(queries)) == len(queries) == 3 ** 3 * 2 ** 2
+    assert answers[queries.index("2+2*2")].strip() == "6"
+
+
+@pytest.mark.parametrize("query, value", [
+    ("2+3*4", 14), ("2*3+4", 10), ("2-3*4", -10), ("2*3-4*5", -14), ("10-2-3", 5), ("2*3*4", 24),
+    ("5+7  ", 12), ("0-99 ", -99), ("7", 7),
+])
+def test_evaluate_precedence(query, value):
+    """evaluate applies * before + and -, and + and - left to right."""
+    assert evaluate(query) == value
+
+
+@pytest.mark.parametrize("query", ["", "   ", "+5", "5+", "5++7", "5+*7+", "1+-+2", "a+1", "5/2", "5+7=12"])
+def test_evaluate_rejects_malformed(query):
+    """Queries not of the form number (operator number)... raise Seq2ArithError."""
+    with pytest.raises(Seq2ArithError, match="is not of the form"):
+        evaluate(query)
+
+
+@pytest.mark.parametrize("count, ratio", [(1000, 0.25), (20000, 0.25), (7, 0.5)])
+def test_split_test_ratio(count, ratio):
+    """split_test marks round(count * ratio) of the queries as test."""
+    mask = split_test(count, ratio, np.random.default_rng(0))
+    assert mask.shape == (count,) and mask.dtype == bool
+    assert mask.sum() == round(count * ratio)
+
+
+def test_split_test_is_seeded():
+    """The same seed gives the same split and another seed a different one."""
+    first = split_test(1000, 0.25, np.random.default_rng(5))
+    np.testing.assert_array_equal(first, split_test(1000, 0.25, np.random.default_rng(5)))
+    assert not np.array_equal(first, split_test(1000, 0.25, np.random.default_rng(6)))

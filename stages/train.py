@@ -30,14 +30,13 @@ def main() -> None:
     options = config.section(params, args.kind, config.FIT_CONFIGS[args.kind])
     seed = config.seed(params)
     generator = seed_torch(seed, f"train-{args.out.stem}")
-    queries = QuerySet.load(args.data)
-    train, test = recipes.datasets(args.kind, queries, Handwriting.load(args.digits, args.glyphs),
-                                   model_config.reverse_answer)
+    queries, handwriting = QuerySet.load(args.data), Handwriting.load(args.digits, args.glyphs)
+    train, test = recipes.datasets(args.kind, options, queries, handwriting, model_config.reverse_answer)
     model, arch = recipes.make_model(args.kind, queries, model_config, options, args.classifier)
     redraw = rng(seed, f"handwriting-{args.out.stem}") if getattr(options, "fresh_handwriting", False) else None
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(model, recipes.objective(args.kind, options), train, test, options, generator, live, redraw,
-            desc=args.out.stem)
+        fit(recipes.trainee(model, options, handwriting), recipes.objective(args.kind, options), train, test,
+            options, generator, live, redraw, desc=args.out.stem)
     checkpoint.save(args.out, model, arch)
 
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import recipes
+from seq2arith import checkpoint, recipes
 from seq2arith.config import Img2TextConfig, ModelConfig, SplitConfig, TaskConfig, Text2ImgConfig, Text2TextConfig
 from seq2arith.dataset import create_data
 from seq2arith.handwriting import Handwriting
+from seq2arith.models import Architecture, build
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
 from seq2arith.training import fit, score
@@ -17,7 +18,7 @@ from seq2arith.training import fit, score
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),
     "img2text": Img2TextConfig(epochs=6, batch_size=16, learning_rate=0.01, conv_filters=4,
-                               init_from_classifier=False),
+                               init_from_classifier=False, freeze_reader=False),
     "text2img": Text2ImgConfig(epochs=6, batch_size=16, learning_rate=0.01, dense_units=16),
 }
 
@@ -37,7 +38,7 @@ def train(kind: str, queries) -> tuple[dict, dict, torch.nn.Module]:
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16)
     generator = seed_torch(0, "test")
-    train_set, test_set = recipes.datasets(kind, query_set, handwriting, model_config.reverse_answer)
+    train_set, test_set = recipes.datasets(kind, OPTIONS[kind], query_set, handwriting, model_config.reverse_answer)
     model, _ = recipes.make_model(kind, query_set, model_config, OPTIONS[kind])
     objective = recipes.objective(kind, OPTIONS[kind])
     before = score(model, objective, train_set, 64)
@@ -66,9 +67,29 @@ def test_curves_logged(queries, tmp_path) -> None:
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
-    train_set, test_set = recipes.datasets("text2text", query_set, handwriting, True)
+    train_set, test_set = recipes.datasets("text2text", options, query_set, handwriting, True)
     model, _ = recipes.make_model("text2text", query_set, ModelConfig(hidden=8), options)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, recipes.objective("text2text", options), train_set, test_set, options, seed_torch(0, "t"), live)
     rows = (tmp_path / "live/plots/metrics/test/accuracy.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["step", "accuracy"] and len(rows) == 3
+
+
+def test_frozen_reader_from_classifier(queries, tmp_path) -> None:
+    """img2text started from a classifier with a frozen reader learns through its lookup table and leaves
+    the reader's weights exactly as the classifier's."""
+    query_set, handwriting = queries
+    reader = {"conv_layers": 1, "conv_filters": 4, "out_features": len(SYMBOLS)}
+    classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
+    checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
+    options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
+    model, _ = recipes.make_model("img2text", query_set, ModelConfig(hidden=16), options, tmp_path / "classifier.pt")
+    before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
+    trainee = recipes.trainee(model, options, handwriting)
+    train_set, test_set = recipes.datasets("img2text", options, query_set, handwriting, True)
+    objective = recipes.objective("img2text", options)
+    before = score(trainee, objective, train_set, 64)
+    after = fit(trainee, objective, train_set, test_set, options, seed_torch(0, "t"))
+    assert after["train"]["loss"] < before["loss"]
+    for name, value in model.reader.state_dict().items():
+        assert torch.equal(value, before_weights[name]), name

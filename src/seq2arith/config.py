@@ -144,6 +144,7 @@ class Img2TextConfig(FitConfig):
     conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
     init_from_classifier: bool = True  # start the glyph CNN from the trained reference classifier
+    freeze_reader: bool = True  # keep that CNN fixed: each image is read once, training costs what text2text does
 
     def validate(self, key: str) -> None:
         super().validate(key)
@@ -154,6 +155,8 @@ class Img2TextConfig(FitConfig):
         _require(f"{key}.init_from_classifier", self.init_from_classifier,
                  not self.init_from_classifier or self.encoder == "cnn",
                  "needs encoder: cnn (the classifier is a CNN)")
+        _require(f"{key}.freeze_reader", self.freeze_reader, not self.freeze_reader or self.init_from_classifier,
+                 "needs init_from_classifier: true (a reader trained from scratch cannot stay frozen)")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.queries import all_queries, split_test
 from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
 
-FIELDS = ("query", "query_images", "answer", "answer_images")
+FIELDS = ("query", "query_images", "answer", "answer_images")  # also "query_glyphs": indices of the strip
 
 
 @dataclass
@@ -90,6 +90,7 @@ class ArithmeticDataset(Dataset):
         fetch = {
             "query": lambda: self.query_one_hot[index],  # (T_in, V)
             "query_images": lambda: self.handwriting.pixels(self.query_glyphs[index]),  # (T_in, 28, 28)
+            "query_glyphs": lambda: torch.from_numpy(np.asarray(self.query_glyphs[index])),  # (T_in,) indices
             "answer": lambda: self.answer_one_hot[index],  # (T_out, V)
             "answer_images": lambda: self.handwriting.pixels(self.answer_glyphs[index]),  # (T_out, 28, 28)
         }

@@ -177,12 +177,42 @@ class Img2Text(nn.Module):
             self.reader: nn.Module = ConvLSTM(arch.reader["conv_filters"], features)
         else:
             self.reader = TimeDistributed(GlyphCNN(**arch.reader))
+        self.reads_symbols = options.init_from_classifier  # the classifier's logits become symbol probabilities
         self.core = Seq2Seq(features, arch.answer_width, ModelConfig(**arch.model))
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
+    def read(self, strip: torch.Tensor) -> torch.Tensor:
+        """(B, T_in, 28, 28) pixels -> (B, T_in, F) glyph features."""
+        features = self.reader(strip)
+        return features.softmax(-1) if self.reads_symbols else features
+
     def forward(self, strip: torch.Tensor) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_out, V) logits."""
-        return self.head(self.core(self.reader(strip)))
+        return self.head(self.core(self.read(strip)))
+
+
+class FrozenReaderImg2Text(nn.Module):
+    """Train an Img2Text whose reader is frozen: every glyph image is read once up front, and the
+    recurrent part learns from a lookup of those features. Shares its weights with ``model``."""
+
+    def __init__(self, model: Img2Text, images: torch.Tensor, batch_size: int = 1024) -> None:
+        super().__init__()
+        self.model = model
+        model.reader.requires_grad_(False)
+        model.reader.eval()
+        with torch.no_grad():  # (M, F): one row per image of the handwriting pools
+            table = torch.cat([model.read(images[i:i + batch_size].unsqueeze(1)).squeeze(1)
+                               for i in range(0, len(images), batch_size)])
+        self.register_buffer("table", table, persistent=False)
+
+    def train(self, mode: bool = True) -> FrozenReaderImg2Text:
+        super().train(mode)
+        self.model.reader.eval()  # batch norm statistics stay the classifier's
+        return self
+
+    def forward(self, glyphs: torch.Tensor) -> torch.Tensor:
+        """(B, T_in) indices into the handwriting pools -> (B, T_out, V) logits."""
+        return self.model.head(self.model.core(self.table[glyphs]))
 
 
 class Text2Img(nn.Module):

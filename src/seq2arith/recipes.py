@@ -14,7 +14,7 @@ from seq2arith.classifier import read_strips
 from seq2arith.config import FitConfig, Img2TextConfig, ModelConfig, Text2ImgConfig
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, build
+from seq2arith.models import Architecture, FrozenReaderImg2Text, build
 from seq2arith.text import decode, from_target, target_positions
 from seq2arith.training import Objective, image_objective, predict, text_objective
 
@@ -41,16 +41,32 @@ def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitCon
     return network, arch
 
 
+def _frozen_reader(options: FitConfig) -> bool:
+    return isinstance(options, Img2TextConfig) and options.freeze_reader
+
+
+def training_input(kind: str, options: FitConfig) -> str:
+    """The batch field training feeds the model: a frozen reader's model takes glyph indices."""
+    return "query_glyphs" if _frozen_reader(options) else INPUTS[kind]
+
+
+def trainee(model: nn.Module, options: FitConfig, handwriting: Handwriting) -> nn.Module:
+    """What ``fit`` trains: ``model`` itself, or its recurrent part over features its frozen reader read once."""
+    if _frozen_reader(options):
+        return FrozenReaderImg2Text(model, handwriting.pixels(np.arange(len(handwriting.images))))
+    return model
+
+
 def objective(kind: str, options: FitConfig) -> Objective:
     if isinstance(options, Text2ImgConfig):
         return image_objective(options.loss)
-    return text_objective(INPUTS[kind])
+    return text_objective(training_input(kind, options))
 
 
-def datasets(kind: str, queries: QuerySet, handwriting: Handwriting,
+def datasets(kind: str, options: FitConfig, queries: QuerySet, handwriting: Handwriting,
              reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
-    """Train and test splits serving only the fields ``kind`` reads and predicts."""
-    fields = (INPUTS[kind], OUTPUTS[kind])
+    """Train and test splits serving only the fields training ``kind`` reads and predicts."""
+    fields = (training_input(kind, options), OUTPUTS[kind])
     return (ArithmeticDataset(queries, handwriting, False, reverse_answer, fields),
             ArithmeticDataset(queries, handwriting, True, reverse_answer, fields))
 

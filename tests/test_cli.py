@@ -1,0 +1,329 @@
+"""The seq2arith command: predictions with tiny untrained checkpoints, strips, and one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from PIL import Image
+
+from seq2arith import checkpoint, cli, recipes
+from seq2arith.config import FIT_CONFIGS, ClassifierConfig, ModelConfig, SplitConfig, TaskConfig, section
+from seq2arith.dataset import create_data
+from seq2arith.glyphs import Glyphs
+from seq2arith.handwriting import Handwriting
+from seq2arith.mnist import Digits
+from seq2arith.models import Architecture, build
+from seq2arith.strips import read_strip, write_strip
+from seq2arith.text import SYMBOLS, vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+PER_SYMBOL = 3  # random images per symbol and pool
+TASKS = {"addsub": {"operators": ["+", "-"], "highest_integer": 99, "num_addends": 2},
+         "mul": {"operators": ["*"], "highest_integer": 99, "num_addends": 2}}
+QUERY_WIDTH, ANSWER_WIDTH = {"addsub": 5, "mul": 5}, {"addsub": 3, "mul": 4}  # 99+99, -99 .. 198, 9801
+
+
+@dataclasses.dataclass
+class Workspace:
+    root: Path
+    params: Path
+    models: Path
+    data: Path
+    handwriting: Handwriting
+
+    def args(self, params: Path | None = None, models: Path | None = None, data: Path | None = None) -> list[str]:
+        return ["--params", str(params or self.params), "--models", str(models or self.models),
+                "--data", str(data or self.data)]
+
+
+def _pool(symbols: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    labels = [(s, test) for test in (False, True) for s in symbols for _ in range(PER_SYMBOL)]
+    images = rng.integers(1, 256, size=(len(labels), 28, 28), dtype=np.uint8)
+    return images, np.array([s for s, _ in labels]), np.array([t for _, t in labels])
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Tiny params (hidden 8), random handwriting and untrained checkpoints of every kind for both tasks."""
+    root = tmp_path_factory.mktemp("cli")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["model"]["hidden"] = 8
+    params["tasks"] = TASKS
+    params["classifier"]["conv_filters"] = 4
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    rng = np.random.default_rng(0)
+    images, labels, is_test = _pool("0123456789", rng)
+    Digits(images, labels.astype(np.uint8), is_test).save(root / "data" / "mnist")
+    Glyphs(*_pool("+-*", rng)).save(root / "data" / "glyphs")
+    handwriting = Handwriting.load(root / "data" / "mnist", root / "data" / "glyphs")
+
+    torch.manual_seed(0)
+    models = root / "models"
+    options = section(params, "classifier", ClassifierConfig)
+    arch = Architecture("classifier", SYMBOLS, options=dataclasses.asdict(options), reader={
+        "conv_layers": options.conv_layers, "conv_filters": options.conv_filters, "out_features": len(SYMBOLS)})
+    checkpoint.save(models / "classifier.pt", build(arch), arch)
+    for task, settings in TASKS.items():
+        queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
+        for kind in ("text2text", "img2text", "text2img"):
+            kind_options = section(params, kind, FIT_CONFIGS[kind])
+            model, arch = recipes.make_model(kind, queries, ModelConfig(hidden=8), kind_options,
+                                             models / "classifier.pt")
+            checkpoint.save(models / f"{task}-{kind}.pt", model, arch)
+    return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """``cli.main(args)`` in-process: (exit status, stdout, stderr)."""
+    try:
+        cli.main(list(args))
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_error(result: tuple[int, str, str], *fragments: str) -> str:
+    """A failed run: non-zero status, nothing on stdout, exactly one ``error:`` line naming the problem."""
+    code, out, err = result
+    assert code not in (0, None), (out, err)
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+def assert_answer(text: str, task: str) -> None:
+    """An untrained model's answer: some string of the task's characters, no wider than its answers."""
+    assert len(text) <= ANSWER_WIDTH[task] and set(text) <= set(vocabulary(TASKS[task]["operators"]))
+
+
+# -- predictions ---------------------------------------------------------------------------------------
+
+
+def test_predict_one_query(ws: Workspace, capsys: pytest.CaptureFixture) -> None:
+    """One query prints just its answer on one line."""
+    code, out, err = run(capsys, "predict", *ws.args(), "22+13")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == 1 and " = " not in lines[0]
+    assert_answer(lines[0], "addsub")
+
+
+def test_predict_several_queries(ws: Workspace, capsys: pytest.CaptureFixture) -> None:
+    """Several queries, from both tasks, print QUERY = ANSWER in the order asked, matching one-by-one runs."""
+    queries = ["22+13", "12*34", " 33 - 44 ", "007*5"]
+    code, out, _ = run(capsys, "predict", *ws.args(), *queries)
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == ["22+13", "12*34", "33-44", "7*5"]
+    for line, task in zip(lines, ["addsub", "mul", "addsub", "mul"]):
+        assert_answer(line.split(" = ", 1)[1], task)
+    alone = run(capsys, "predict", *ws.args(), "12*34")[1].strip()
+    assert lines[1] == f"12*34 = {alone}"
+
+
+def test_predict_batch_file(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """--batch FILE answers one query per line, skipping blank lines, even for a single query."""
+    batch = tmp_path / "queries.txt"
+    batch.write_text("22+13\n\n 7 + 8 \n5*6\n")
+    code, out, _ = run(capsys, "predict", *ws.args(), "--batch", str(batch))
+    assert code == 0
+    assert [line.split(" = ")[0] for line in out.splitlines()] == ["22+13", "7+8", "5*6"]
+    batch.write_text("22+13\n")
+    assert run(capsys, "predict", *ws.args(), "--batch", str(batch))[1].startswith("22+13 = ")
+
+
+def test_predict_batch_stdin(ws: Workspace, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--batch - reads the queries from stdin."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1+2\n3-4\n"))
+    code, out, _ = run(capsys, "predict", *ws.args(), "--batch", "-")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == ["1+2", "3-4"]
+    for line in lines:
+        assert_answer(line.split(" = ", 1)[1], "addsub")
+
+
+# -- strips ----------------------------------------------------------------------------------------------
+
+
+def test_strip_round_trip(tmp_path: Path) -> None:
+    """write_strip then read_strip gives back the pixels to within 8-bit rounding, glyphs in order."""
+    pixels = torch.rand(4, 28, 28)
+    write_strip(tmp_path / "s.png", pixels)
+    with Image.open(tmp_path / "s.png") as image:
+        assert image.mode == "L" and image.size == (4 * 28, 28)
+    assert torch.allclose(read_strip(tmp_path / "s.png", 4), pixels, atol=0.5 / 255 + 1e-6)
+
+
+def test_render_writes_test_pool_strip(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """render draws each padded query character with a test-pool image of it, the same for the same seed."""
+    out = tmp_path / "strip.png"
+    code, stdout, err = run(capsys, "render", *ws.args(), "2+13", "-o", str(out), "--seed", "3")
+    assert code == 0 and err == ""
+    with Image.open(out) as image:
+        assert image.size == (28 * QUERY_WIDTH["addsub"], 28) and image.mode == "L"
+    strip = (read_strip(out, QUERY_WIDTH["addsub"]) * 255).round().to(torch.uint8).numpy()
+    hw = ws.handwriting
+    for glyph, symbol in zip(strip, "2+13 "):
+        pool = hw.images[(hw.symbols == symbol) & hw.is_test]
+        assert any(np.array_equal(glyph, image) for image in pool), symbol
+    again = tmp_path / "again.png"
+    run(capsys, "render", *ws.args(), "2+13", "-o", str(again), "--seed", "3")
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_predict_image_round_trip(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A strip written by render is read by predict --image (img2text), for the default and a named task."""
+    strip = tmp_path / "strip.png"
+    assert run(capsys, "render", *ws.args(), "22+13", "-o", str(strip))[0] == 0
+    code, out, err = run(capsys, "predict", *ws.args(), "--image", str(strip))
+    assert code == 0 and err == "" and len(out.splitlines()) == 1
+    assert_answer(out.strip(), "addsub")
+    assert run(capsys, "render", *ws.args(), "12*34", "-o", str(strip))[0] == 0
+    code, out, _ = run(capsys, "predict", *ws.args(), "--image", str(strip), "--task", "mul")
+    assert code == 0
+    assert_answer(out.strip(), "mul")
+
+
+def test_predict_draw(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """predict --draw writes the answer glyphs (28 x 28*T_out, 8-bit) and prints what the classifier reads."""
+    drawn = tmp_path / "answer.png"
+    code, out, err = run(capsys, "predict", *ws.args(), "--draw", str(drawn), "12*34")
+    assert code == 0 and err == ""
+    with Image.open(drawn) as image:
+        assert image.size == (28 * ANSWER_WIDTH["mul"], 28) and image.mode == "L"
+    lines = out.splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= ANSWER_WIDTH["mul"] and set(lines[0]) <= set(SYMBOLS)
+
+
+def test_console_script(ws: Workspace) -> None:
+    """The installed seq2arith console script runs main and prints one line per query."""
+    script = Path(sys.executable).parent / "seq2arith"
+    result = subprocess.run([str(script), "predict", *ws.args(), "22+13", "33-44"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(" = ")[0] for line in result.stdout.splitlines()] == ["22+13", "33-44"]
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["22/13"], ["'/'", "vocabulary"]),
+    (["2x3"], ["'x'", "write multiplication as *"]),
+    (["123+4"], ["123 is above", "highest_integer"]),
+    (["1+2+3"], ["3 numbers", "takes 2"]),
+    (["5"], ["1 number;", "takes 2"]),
+    (["--task", "mul", "2+3"], ["task mul has no operator '+'"]),
+    ([""], ["empty query"]),
+    (["   "], ["empty query"]),
+    (["1 2+3"], ["space inside a number"]),
+    (["2++3"], ["not of the form"]),
+    (["2+"], ["not of the form"]),
+    (["2+3", "4%5"], ["'4%5'", "'%'"]),
+    (["--task", "div", "2+3"], ["no task 'div'"]),
+    ([], ["give a query"]),
+    (["--draw", "a.png", "1+2", "3+4"], ["exactly one query"]),
+    (["--image", "a.png", "--draw", "b.png"], ["not both"]),
+    (["--frobnicate", "1+2"], ["unrecognized arguments: --frobnicate"]),
+])
+def test_bad_queries(ws: Workspace, capsys: pytest.CaptureFixture, args: list[str], fragments: list[str]) -> None:
+    """Each malformed or unanswerable query or option combination is one error line naming the problem."""
+    assert_error(run(capsys, "predict", *ws.args(), *args), *fragments)
+
+
+def test_operator_no_task_has(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """With only an add/subtract task, a product is refused naming the operator and the tasks there are."""
+    params = yaml.safe_load(ws.params.read_text())
+    params["tasks"] = {"addsub": TASKS["addsub"]}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert_error(run(capsys, "predict", *ws.args(params=tmp_path / "params.yaml"), "2*3"),
+                 "no task has operator '*'", "addsub: + -")
+    assert_error(run(capsys, "predict", *ws.args(), "2+3*4"), "no single task has all of + *")
+
+
+def test_missing_params(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A missing params file is one error line naming it."""
+    assert_error(run(capsys, "predict", *ws.args(params=tmp_path / "nope.yaml"), "1+2"), "nope.yaml")
+
+
+@pytest.mark.parametrize(("args", "stage"), [
+    (["22+13"], "dvc repro train@addsub-text2text"),
+    (["--image", "strip.png"], "dvc repro train@addsub-img2text"),
+    (["--draw", "a.png", "2*3"], "dvc repro train@mul-text2img"),
+])
+def test_missing_model(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path, args: list[str],
+                       stage: str) -> None:
+    """A missing checkpoint names the dvc repro stage that makes it."""
+    assert_error(run(capsys, "predict", *ws.args(models=tmp_path), *args), "no model at", stage)
+
+
+def test_missing_classifier(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """--draw without the reference classifier names the classifier stage."""
+    (tmp_path / "addsub-text2img.pt").write_bytes((ws.models / "addsub-text2img.pt").read_bytes())
+    assert_error(run(capsys, "predict", *ws.args(models=tmp_path), "--draw", str(tmp_path / "a.png"), "1+2"),
+                 "dvc repro classifier")
+
+
+def test_broken_checkpoints(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """Truncated, foreign and wrong-kind checkpoints are each one error line naming the file."""
+    path = tmp_path / "addsub-text2text.pt"
+    path.write_bytes((ws.models / "addsub-text2text.pt").read_bytes()[:300])
+    assert_error(run(capsys, "predict", *ws.args(models=tmp_path), "1+2"), str(path), "not a readable")
+    torch.save({"weights": torch.zeros(3)}, path)
+    assert_error(run(capsys, "predict", *ws.args(models=tmp_path), "1+2"), str(path), "not a readable")
+    path.write_bytes((ws.models / "addsub-text2img.pt").read_bytes())
+    assert_error(run(capsys, "predict", *ws.args(models=tmp_path), "1+2"), "holds a text2img model")
+
+
+def test_bad_images(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A missing, unreadable or wrongly sized image is one error line; the size error gives the expected size."""
+    missing = tmp_path / "missing.png"
+    assert_error(run(capsys, "predict", *ws.args(), "--image", str(missing)), "cannot read image", "missing.png")
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"not a png at all")
+    assert_error(run(capsys, "predict", *ws.args(), "--image", str(garbage)), "cannot read image", "garbage.png")
+    truncated = tmp_path / "truncated.png"
+    write_strip(truncated, torch.rand(5, 28, 28))
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    assert_error(run(capsys, "predict", *ws.args(), "--image", str(truncated)), "cannot read image")
+    small = tmp_path / "small.png"
+    write_strip(small, torch.rand(1, 28, 28))
+    assert_error(run(capsys, "predict", *ws.args(), "--image", str(small)), "is 28x28 pixels", "expected 140x28")
+
+
+def test_bad_batch(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad batch line is reported with its line number; a missing or empty batch is one error line."""
+    batch = tmp_path / "queries.txt"
+    batch.write_text("1+2\n1+234\n")
+    assert_error(run(capsys, "predict", *ws.args(), "--batch", str(batch)), "queries.txt line 2", "234 is above")
+    assert_error(run(capsys, "predict", *ws.args(), "--batch", str(tmp_path / "none.txt")), "cannot read queries",
+                 "none.txt")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n  \n"))
+    assert_error(run(capsys, "predict", *ws.args(), "--batch", "-"), "no queries in stdin")
+    assert_error(run(capsys, "predict", *ws.args(), "--batch", str(batch), "1+2"), "not both")
+
+
+def test_render_errors(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """render validates its query, needs -o, and names the stages that make missing handwriting."""
+    out = str(tmp_path / "s.png")
+    assert_error(run(capsys, "render", *ws.args(), "100+1", "-o", out), "100 is above")
+    assert_error(run(capsys, "render", *ws.args(), "1+1"), "required", "-o/--output")
+    assert_error(run(capsys, "render", *ws.args(), "1+1", "-o", out, "--seed", "-1"), "--seed")
+    assert_error(run(capsys, "render", *ws.args(data=tmp_path), "1+1", "-o", out), "cannot read handwriting",
+                 "dvc repro download glyphs")
+    assert not Path(out).exists()

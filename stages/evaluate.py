@@ -3,11 +3,10 @@
 import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from seq2arith import checkpoint, evaluation, recipes
-from seq2arith.classifier import read_strips
+from seq2arith.classifier import read_queries
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json, write_with
@@ -32,16 +31,17 @@ def main() -> None:
     model, arch = checkpoint.load(args.model, args.kind, stage=f"train@{args.model.stem}")
     reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
     queries, handwriting = QuerySet.load(args.data), Handwriting.load(args.digits, args.glyphs)
+    runner, inputs = recipes.evaluator(model, arch, handwriting)
     metrics, tables = {}, []
     for split in ("train", "test"):
         data = ArithmeticDataset(queries, handwriting, split == "test", arch.model["reverse_answer"],
-                                 fields=(recipes.INPUTS[args.kind],))
-        predicted, _ = recipes.answers(model, arch, data, BATCH_SIZE, reader)
+                                 fields=(inputs,))
+        predicted, _ = recipes.answers(runner, arch, data, BATCH_SIZE, reader, inputs)
         scores = evaluation.text_metrics(data.answers, predicted)
         if args.kind == "text2img":  # answers as the reference classifier reads the generated glyphs
             scores = {f"read_{name}": value for name, value in scores.items()}
         if args.kind == "img2text":
-            read = read_strips(reader, data[np.arange(len(data))]["query_images"])
+            read = read_queries(reader, handwriting, data.query_glyphs)
             symbolic = evaluation.symbolic_answers(read, queries.answer_width)
             scores["symbolic_exact_match"] = evaluation.text_metrics(data.answers, symbolic)["exact_match"]
         metrics[split] = scores

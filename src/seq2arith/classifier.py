@@ -55,6 +55,12 @@ def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return (logits.argmax(-1) == labels).float().mean()
 
 
+def read_queries(classifier: nn.Module, handwriting: Handwriting, glyphs: np.ndarray) -> list[str]:
+    """What the classifier reads in the strips drawn with ``glyphs`` (N, T) indices: each image read once."""
+    symbols = np.array(list(read_strips(classifier, handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
+    return ["".join(row) for row in symbols[glyphs]]
+
+
 @torch.no_grad()
 def read_strips(classifier: nn.Module, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
     """What the classifier reads in each strip: (N, T, 28, 28) pixels -> N strings of T characters."""

@@ -7,6 +7,8 @@
   seq2arith predict --image strip.png           img2text reads a strip (--task picks the model; default addsub)
   seq2arith predict --draw answer.png "22+13"   text2img writes its answer as glyphs; prints what the
                                                 reference classifier reads in them
+  seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
+  seq2arith results --readme README.md          the README results table from metrics/
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
 not split a number. The task is the first one in params.yaml whose operators cover the query's (or
@@ -20,7 +22,9 @@ order, white strokes on black as in MNIST (see seq2arith.strips). The models are
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith import checkpoint, config, recipes
+from seq2arith import checkpoint, config, recipes, tables
 from seq2arith.config import OPERATORS, ParamsError, TaskConfig
 from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import Handwriting
@@ -39,6 +43,7 @@ from seq2arith.queries import TOKEN, evaluate
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import PAD, SYMBOLS, encode_labels
 
+RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
 DEFAULT_IMAGE_TASK = "addsub"  # an image does not say which task it belongs to
 BATCH_SIZE = 1024  # queries per forward pass: speed only
 
@@ -266,6 +271,29 @@ def render(args: argparse.Namespace) -> None:
     write_strip(args.output, handwriting.pixels(glyphs)[0])
 
 
+def tables_command(args: argparse.Namespace) -> None:
+    if args.input is None:
+        shown = subprocess.run(["dvc", "exp", "show", "--json"], capture_output=True, text=True)
+        if shown.returncode != 0:
+            raise Seq2ArithError(f"dvc exp show --json failed: {shown.stderr.strip().splitlines()[-1:]}")
+        text = shown.stdout
+    else:
+        text = args.input.read_text()
+    try:
+        exp_show = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
+    print("\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in args.names or tables.TABLES))
+
+
+def results_command(args: argparse.Namespace) -> None:
+    block = tables.results_table(args.metrics)
+    if args.readme is None:
+        print(block, end="")
+        return
+    args.readme.write_text(tables.replace_between(args.readme.read_text(), RESULTS_START, RESULTS_END, block))
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage errors are Seq2ArithErrors: one ``error:`` line, like every other problem."""
 
@@ -293,7 +321,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--task", help="task of params.yaml to use (default: the first whose operators fit the "
                                        f"query; for --image: {DEFAULT_IMAGE_TASK})")
     main_parser = _Parser(prog="seq2arith", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = main_parser.add_subparsers(dest="command", required=True, metavar="{predict,render}")
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="{predict,render,tables,results}")
 
     ask = commands.add_parser("predict", parents=[common], help="answer queries with the trained models",
                               description="Answer queries: text2text by default, img2text with --image, "
@@ -312,6 +340,17 @@ def parser() -> argparse.ArgumentParser:
     draw.add_argument("-o", "--output", type=Path, required=True, metavar="PNG", help="strip to write")
     draw.add_argument("--seed", type=_seed, default=0, help="which handwriting is drawn (default: %(default)s)")
     draw.set_defaults(run=render)
+
+    report = commands.add_parser("tables", help="the report's experiment tables from `dvc exp show --json`")
+    report.add_argument("names", nargs="*", choices=sorted(tables.TABLES), metavar="TABLE",
+                        help=f"which tables ({', '.join(tables.TABLES)}; default: all)")
+    report.add_argument("--input", type=Path, help="saved `dvc exp show --json` output (default: run it now)")
+    report.set_defaults(run=tables_command)
+
+    results = commands.add_parser("results", help="the README's results table, from the metrics files")
+    results.add_argument("--metrics", type=Path, default=Path("metrics"), help="default: %(default)s")
+    results.add_argument("--readme", type=Path, help="rewrite the table between the results markers of this file")
+    results.set_defaults(run=results_command)
     return main_parser
 
 

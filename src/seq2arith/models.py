@@ -191,23 +191,27 @@ class Img2Text(nn.Module):
         return self.head(self.core(self.read(strip)))
 
 
-class FrozenReaderImg2Text(nn.Module):
-    """Train an Img2Text whose reader is frozen: every glyph image is read once up front, and the
-    recurrent part learns from a lookup of those features. Shares its weights with ``model``."""
+class ReadOnce(nn.Module):
+    """An Img2Text whose per-glyph reader has read every image of the handwriting pools once.
+
+    It answers from glyph indices (B, T_in) through a lookup of those features: the same numbers
+    as the model on pixels, at the cost of text2text. Training uses it when the reader is frozen,
+    evaluation whenever the reader is a per-glyph CNN. Shares its weights with ``model``.
+    """
 
     def __init__(self, model: Img2Text, images: torch.Tensor, batch_size: int = 1024) -> None:
         super().__init__()
         self.model = model
         model.reader.requires_grad_(False)
         model.reader.eval()
-        with torch.no_grad():  # (M, F): one row per image of the handwriting pools
+        with torch.no_grad():  # (M, F): one row per image
             table = torch.cat([model.read(images[i:i + batch_size].unsqueeze(1)).squeeze(1)
                                for i in range(0, len(images), batch_size)])
         self.register_buffer("table", table, persistent=False)
 
-    def train(self, mode: bool = True) -> FrozenReaderImg2Text:
+    def train(self, mode: bool = True) -> ReadOnce:
         super().train(mode)
-        self.model.reader.eval()  # batch norm statistics stay the classifier's
+        self.model.reader.eval()  # batch norm statistics stay those the table was read with
         return self
 
     def forward(self, glyphs: torch.Tensor) -> torch.Tensor:

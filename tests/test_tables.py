@@ -1,0 +1,62 @@
+"""Markdown tables from `dvc exp show --json` and from the metrics files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seq2arith.errors import Seq2ArithError
+from seq2arith.tables import TABLES, experiment_table, experiments, replace_between, results_table
+
+
+def _data(extra_lstm: int, exact: float) -> dict:
+    return {"params": {"params.yaml": {"data": {"model": {"extra_lstm": extra_lstm, "hidden": 128}}}},
+            "metrics": {"metrics/addsub-text2text.json": {"data": {"train": {"exact_match": 1.0, "char_accuracy": 1.0},
+                                                                   "test": {"exact_match": exact,
+                                                                            "char_accuracy": 0.99}}}}}
+
+
+EXP_SHOW = [  # the shape of `dvc exp show --json` (dvc 3): workspace, baseline commit, its experiments
+    {"rev": "workspace", "name": None, "data": _data(1, 0.5), "experiments": None},
+    {"rev": "a" * 40, "name": "main", "data": _data(1, 0.9991),
+     "experiments": [{"revs": [{"rev": "b" * 40, "name": "deep-lstm", "data": _data(2, 0.98)}]},
+                     {"revs": [{"rev": "c" * 40, "name": "queued", "data": None}]}]},
+]
+
+
+def test_experiments_skips_workspace_and_empty_runs() -> None:
+    """The baseline and finished experiments are rows; the workspace and runs without data are not."""
+    assert [name for name, _, _ in experiments(EXP_SHOW)] == ["main", "deep-lstm"]
+
+
+def test_experiment_table() -> None:
+    """A table has the varied params and train/test scores per model, one row per experiment."""
+    table = experiment_table(TABLES["lstm"], EXP_SHOW)
+    assert "| experiment | model.extra_lstm | model.hidden |" in table
+    assert "| deep-lstm | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
+
+
+def test_experiment_table_without_results() -> None:
+    """With nothing run yet the command says so in one line instead of printing an empty table."""
+    with pytest.raises(Seq2ArithError, match="run the sweep first"):
+        experiment_table(TABLES["lstm"], [EXP_SHOW[0]])
+
+
+def test_results_table(tmp_path: Path) -> None:
+    """The README table reads exact match, char accuracy and MAE from metrics/, beside the report's number."""
+    scores = {"exact_match": 0.99, "char_accuracy": 0.995, "value_mae": 0.5, "unparseable_rate": 0.0}
+    (tmp_path / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": scores}))
+    (tmp_path / "classifier.json").write_text(json.dumps({"test_accuracy": 0.99, "train_accuracy": 1.0}))
+    table = results_table(tmp_path)
+    assert "| mul-text2text | 0.9900 | 0.9950 | 0.9900 | 0.5000 | 0.833 (Table 4) |" in table
+    assert "classifier" in table and "addsub" not in table
+
+
+def test_replace_between() -> None:
+    """Only the text between the two marker lines is replaced; missing markers are an error."""
+    text = "a\n<!-- s -->\nold\n<!-- e -->\nb\n"
+    assert replace_between(text, "<!-- s -->", "<!-- e -->", "new\n") == "a\n<!-- s -->\nnew\n<!-- e -->\nb\n"
+    with pytest.raises(Seq2ArithError):
+        replace_between("no markers", "<!-- s -->", "<!-- e -->", "x")

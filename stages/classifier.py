@@ -12,7 +12,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, Classifier
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
-from seq2arith.training import Objective, fit, score
+from seq2arith.training import fit, score
 
 
 def main() -> None:
@@ -33,8 +33,7 @@ def main() -> None:
     arch = Architecture("classifier", SYMBOLS, options=vars(options), reader={
         "conv_layers": options.conv_layers, "conv_filters": options.conv_filters, "out_features": len(SYMBOLS)})
     model = Classifier(arch)
-    objective = Objective("image", "label", classifier.label_loss, classifier.label_accuracy,
-                          classifier.augment if options.augment else None)
+    objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, objective, train, test, options, generator, live, desc="classifier")
     checkpoint.save(args.out, model, arch)

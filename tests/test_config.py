@@ -264,3 +264,18 @@ def test_bad_seed(value):
     """A seed that is not a non-negative int (or is missing) is rejected."""
     message = params_error(seed, {"seed": value})
     assert f"seed = {value!r}" in message and "integer >= 0" in message
+
+
+def test_params_yaml_lists_every_setting() -> None:
+    """Every field of every config dataclass has a value in params.yaml, so `dvc exp run -S` can set it."""
+    from seq2arith.config import (FIT_CONFIGS, ClassifierConfig, DataConfig, GlyphsConfig, ModelConfig,
+                                  SplitConfig, TaskConfig, load_params)
+
+    params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
+    sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,
+                "classifier": ClassifierConfig, "tasks.addsub": TaskConfig, "tasks.mul": TaskConfig, **FIT_CONFIGS}
+    for key, cls in sections.items():
+        node = params
+        for part in key.split("."):
+            node = node[part]
+        assert {f.name for f in dataclasses.fields(cls)} == set(node), key

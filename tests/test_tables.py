@@ -38,6 +38,15 @@ def test_experiment_table() -> None:
     assert "| deep-lstm | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
 
 
+def test_experiment_table_leaves_out_other_sweeps() -> None:
+    """An experiment that changed a param outside the table's columns belongs to another sweep: no row."""
+    other = _data(1, 0.7)
+    other["params"]["params.yaml"]["data"]["split"] = {"test_ratio": 0.5}
+    exp_show = [{**EXP_SHOW[1], "experiments": [{"revs": [{"rev": "d" * 40, "name": "ratio", "data": other}]}]}]
+    assert "ratio" not in experiment_table(TABLES["lstm"], exp_show)
+    assert "ratio" in experiment_table(TABLES["test-ratio"], exp_show)
+
+
 def test_experiment_table_without_results() -> None:
     """With nothing run yet the command says so in one line instead of printing an empty table."""
     with pytest.raises(Seq2ArithError, match="run the sweep first"):

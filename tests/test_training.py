@@ -40,9 +40,10 @@ def train(kind: str, queries) -> tuple[dict, dict, torch.nn.Module]:
     generator = seed_torch(0, "test")
     train_set, test_set = recipes.datasets(kind, OPTIONS[kind], query_set, handwriting, model_config.reverse_answer)
     model, _ = recipes.make_model(kind, query_set, model_config, OPTIONS[kind])
+    trainee = recipes.trainee(model, OPTIONS[kind], handwriting)
     objective = recipes.objective(kind, OPTIONS[kind])
-    before = score(model, objective, train_set, 64)
-    after = fit(model, objective, train_set, test_set, OPTIONS[kind], generator, redraw=np.random.default_rng(1))
+    before = score(trainee, objective, train_set, 64)
+    after = fit(trainee, objective, train_set, test_set, OPTIONS[kind], generator, redraw=np.random.default_rng(1))
     return before, after, model
 
 

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from seq2arith.handwriting import Handwriting
 from seq2arith.text import SYMBOLS
+from seq2arith.training import Objective
 
 MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels
@@ -47,12 +48,11 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
 
 
-def label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return F.cross_entropy(logits, labels)
-
-
-def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return (logits.argmax(-1) == labels).float().mean()
+def objective(augmented: bool) -> Objective:
+    """Cross entropy of the glyph's symbol; training glyphs randomly rotated, scaled and shifted if ``augmented``."""
+    return Objective("image", ("label",), lambda logits, batch: F.cross_entropy(logits, batch["label"]),
+                     lambda logits, batch: (logits.argmax(-1) == batch["label"]).float().mean(),
+                     augment if augmented else None)
 
 
 def read_queries(classifier: nn.Module, handwriting: Handwriting, glyphs: np.ndarray) -> list[str]:

@@ -164,6 +164,7 @@ class Text2ImgConfig(FitConfig):
     image_decoder: str = "dense"  # dense: Dense(dense_units, relu) -> Dense(784, sigmoid); conv_transpose (Fig. 7)
     dense_units: int = 128
     loss: str = "bce"  # bce | mse (the report's)
+    text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
     threshold: float = 0.5  # pixel threshold of the binarised sample grid (report 3.3.3 tried 0.4)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
@@ -174,6 +175,7 @@ class Text2ImgConfig(FitConfig):
         _require(f"{key}.dense_units", self.dense_units, 1 <= self.dense_units <= 8192,
                  "must be an integer from 1 to 8192")
         _require(f"{key}.loss", self.loss, self.loss in ("bce", "mse"), "allowed: bce, mse")
+        _require(f"{key}.text_loss", self.text_loss, self.text_loss >= 0, "must be >= 0")
         _require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 

@@ -226,10 +226,27 @@ class Text2Img(nn.Module):
         self.core = Seq2Seq(len(arch.vocabulary), arch.answer_width, ModelConfig(**arch.model))
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
         self.head = head(self.core.output_size, options.dense_units)
+        self.text_head = nn.Linear(self.core.output_size, len(arch.vocabulary)) if options.text_loss > 0 else None
 
     def forward(self, query: torch.Tensor) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
         return self.head(self.core(query))
+
+    def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pixel logits (B, T_out, 28, 28) and, from the same decoder states, character logits (B, T_out, V)."""
+        states = self.core(query)
+        return self.head(states), self.text_head(states)
+
+
+class WithTextHead(nn.Module):
+    """Trains a Text2Img through both heads: the auxiliary characters teach its core the arithmetic."""
+
+    def __init__(self, model: Text2Img) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.forward_with_text(query)
 
 
 class Classifier(nn.Module):

@@ -14,13 +14,12 @@ from seq2arith.classifier import read_strips
 from seq2arith.config import FitConfig, Img2TextConfig, ModelConfig, Text2ImgConfig
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, ReadOnce, build
+from seq2arith.models import Architecture, ReadOnce, WithTextHead, build
 from seq2arith.text import decode, from_target, target_positions
 from seq2arith.training import Objective, image_objective, predict, text_objective
 
 READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader from scratch
 INPUTS = {"text2text": "query", "img2text": "query_images", "text2img": "query"}
-OUTPUTS = {"text2text": "answer", "img2text": "answer", "text2img": "answer_images"}
 
 
 def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitConfig,
@@ -51,8 +50,13 @@ def training_input(kind: str, options: FitConfig) -> str:
 
 
 def trainee(model: nn.Module, options: FitConfig, handwriting: Handwriting) -> nn.Module:
-    """What ``fit`` trains: ``model`` itself, or its recurrent part over features its frozen reader read once."""
-    return _read_once(model, handwriting) if _frozen_reader(options) else model
+    """What ``fit`` trains: ``model`` itself, its recurrent part over features its frozen reader read once,
+    or text2img through both its image and its auxiliary character head."""
+    if _frozen_reader(options):
+        return _read_once(model, handwriting)
+    if isinstance(options, Text2ImgConfig) and options.text_loss > 0:
+        return WithTextHead(model)
+    return model
 
 
 def _read_once(model: nn.Module, handwriting: Handwriting) -> ReadOnce:
@@ -69,14 +73,14 @@ def evaluator(model: nn.Module, arch: Architecture, handwriting: Handwriting) ->
 
 def objective(kind: str, options: FitConfig) -> Objective:
     if isinstance(options, Text2ImgConfig):
-        return image_objective(options.loss)
+        return image_objective(options.loss, options.text_loss)
     return text_objective(training_input(kind, options))
 
 
 def datasets(kind: str, options: FitConfig, queries: QuerySet, handwriting: Handwriting,
              reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
     """Train and test splits serving only the fields training ``kind`` reads and predicts."""
-    fields = (training_input(kind, options), OUTPUTS[kind])
+    fields = (training_input(kind, options), *objective(kind, options).fields)
     return (ArithmeticDataset(queries, handwriting, False, reverse_answer, fields),
             ArithmeticDataset(queries, handwriting, True, reverse_answer, fields))
 

@@ -60,6 +60,19 @@ def experiments(exp_show: list[dict]) -> Iterator[tuple[str, dict, dict]]:
                     yield rev.get("name") or rev["rev"][:7], *_params_and_metrics(rev["data"])
 
 
+def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in tree.items():
+        flat |= _flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
+    return flat
+
+
+def _varies_only(params: dict, baseline: dict, keys: tuple[str, ...]) -> bool:
+    """True when ``params`` differ from ``baseline`` in no key outside ``keys``."""
+    ours, theirs = _flat(params), _flat(baseline)
+    return all(ours.get(key) == theirs.get(key) for key in ours.keys() | theirs.keys() if key not in keys)
+
+
 def _params_and_metrics(data: dict) -> tuple[dict, dict]:
     params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
     metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
@@ -75,13 +88,17 @@ def _cell(value: Any) -> str:
 
 
 def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
-    """A markdown table: one row per experiment, the varied params, then train and test scores per metrics file."""
+    """A markdown table: the baseline and each experiment that varies only this table's params, then train
+    and test scores per metrics file."""
     header = ["experiment", *spec.params]
     for path in spec.metrics:
         model = Path(path).stem
         header += [f"{model} {split} {score}" for score in spec.scores for split in ("train", "test")]
-    rows = []
+    rows, baseline = [], None
     for name, params, metrics in experiments(exp_show):
+        baseline = params if baseline is None else baseline
+        if not _varies_only(params, baseline, spec.params):
+            continue  # another sweep's experiment
         cells = [name, *(_get(params, key) for key in spec.params)]
         for path in spec.metrics:
             cells += [_get(metrics.get(path, {}), f"{split}.{score}")

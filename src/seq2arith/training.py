@@ -17,42 +17,52 @@ Batch = dict[str, torch.Tensor]
 GRADIENT_CLIP = 1.0  # LSTMs on carries occasionally spike; clipping keeps one bad batch harmless
 
 
+Output = torch.Tensor | tuple[torch.Tensor, ...]
+
+
 @dataclass(frozen=True)
 class Objective:
-    """What a model reads, what it must produce, and how the two are compared."""
+    """What a model reads, and how its output is scored against the batch it came from."""
 
     inputs: str  # batch field the model reads
-    target: str  # batch field it predicts
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    accuracy: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # mean over positions, as Keras reports
+    fields: tuple[str, ...]  # batch fields the scores read
+    loss: Callable[[Output, Batch], torch.Tensor]
+    accuracy: Callable[[Output, Batch], torch.Tensor]  # mean over positions, as Keras reports
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
 
 
-def _cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
+def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
+    """Per-position cross entropy: (B, T, V) logits against (B, T, V) one-hot."""
     return F.cross_entropy(logits.flatten(0, -2), one_hot.argmax(-1).flatten())
 
 
-def _char_accuracy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
+def char_accuracy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
     return (logits.argmax(-1) == one_hot.argmax(-1)).float().mean()
 
 
 def text_objective(inputs: str) -> Objective:
     """text2text (``inputs="query"``) and img2text (``"query_images"``): a character per answer position."""
-    return Objective(inputs, "answer", _cross_entropy, _char_accuracy)
+    return Objective(inputs, ("answer",), lambda out, batch: cross_entropy(out, batch["answer"]),
+                     lambda out, batch: char_accuracy(out, batch["answer"]))
 
 
-def image_objective(loss: str) -> Objective:
-    """text2img: pixel logits against the answer's handwriting; accuracy = pixels on the right side of 0.5."""
+def image_objective(loss: str, text_loss: float) -> Objective:
+    """text2img: pixel logits against the answer's handwriting, plus ``text_loss`` times the cross entropy
+    of the answer characters read from the same decoder states. Accuracy: of those characters when they
+    are trained, else of pixels on the right side of 0.5."""
 
     def pixel_loss(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
         if loss == "bce":
             return F.binary_cross_entropy_with_logits(logits, pixels)
         return F.mse_loss(logits.sigmoid(), pixels)
 
-    def pixel_accuracy(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
-        return ((logits > 0) == (pixels > 0.5)).float().mean()
-
-    return Objective("query", "answer_images", pixel_loss, pixel_accuracy)
+    if text_loss > 0:  # the model returns (pixel logits, character logits)
+        return Objective("query", ("answer_images", "answer"),
+                         lambda out, batch: pixel_loss(out[0], batch["answer_images"])
+                         + text_loss * cross_entropy(out[1], batch["answer"]),
+                         lambda out, batch: char_accuracy(out[1], batch["answer"]))
+    return Objective("query", ("answer_images",), lambda out, batch: pixel_loss(out, batch["answer_images"]),
+                     lambda out, batch: ((out > 0) == (batch["answer_images"] > 0.5)).float().mean())
 
 
 def batches(dataset, batch_size: int, generator: torch.Generator | None = None) -> Iterator[Batch]:
@@ -75,9 +85,9 @@ def score(model: nn.Module, objective: Objective, dataset, batch_size: int) -> d
     model.eval()
     totals = np.zeros(2)
     for batch in batches(dataset, batch_size):
-        output, target = model(batch[objective.inputs]), batch[objective.target]
-        totals += len(target) * np.array([objective.loss(output, target).item(),
-                                          objective.accuracy(output, target).item()])
+        output = model(batch[objective.inputs])
+        totals += len(batch[objective.inputs]) * np.array([objective.loss(output, batch).item(),
+                                                           objective.accuracy(output, batch).item()])
     loss, accuracy = totals / len(dataset)
     return {"loss": float(loss), "accuracy": float(accuracy)}
 
@@ -100,18 +110,19 @@ def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, 
         model.train()
         totals = np.zeros(2)
         for batch in batches(train, config.batch_size, generator):
-            inputs, target = batch[objective.inputs], batch[objective.target]
+            inputs = batch[objective.inputs]
             if objective.augment is not None:
                 inputs = objective.augment(inputs, generator)
             output = model(inputs)
-            loss = objective.loss(output, target)
+            loss = objective.loss(output, batch)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), GRADIENT_CLIP)
             optimizer.step()
             if schedule is not None:
                 schedule.step()
-            totals += len(target) * np.array([loss.item(), objective.accuracy(output.detach(), target).item()])
+            with torch.no_grad():
+                totals += len(inputs) * np.array([loss.item(), objective.accuracy(output, batch).item()])
         scores = {"train": dict(zip(("loss", "accuracy"), (totals / len(train)).tolist())),
                   "test": score(model, objective, test, config.batch_size * 4)}
         progress.set_postfix(loss=f"{scores['train']['loss']:.4f}", test_acc=f"{scores['test']['accuracy']:.4f}")

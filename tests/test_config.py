@@ -268,8 +268,16 @@ def test_bad_seed(value):
 
 def test_params_yaml_lists_every_setting() -> None:
     """Every field of every config dataclass has a value in params.yaml, so `dvc exp run -S` can set it."""
-    from seq2arith.config import (FIT_CONFIGS, ClassifierConfig, DataConfig, GlyphsConfig, ModelConfig,
-                                  SplitConfig, TaskConfig, load_params)
+    from seq2arith.config import (
+        FIT_CONFIGS,
+        ClassifierConfig,
+        DataConfig,
+        GlyphsConfig,
+        ModelConfig,
+        SplitConfig,
+        TaskConfig,
+        load_params,
+    )
 
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,

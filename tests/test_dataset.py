@@ -111,7 +111,8 @@ def test_dataset_query_matches_text(query_set, handwriting):
                          [("-11", "11-", [2, 1, 0]), ("-1 ", "1- ", [1, 0, 2]), ("12 ", "21 ", [1, 0, 2])])
 def test_dataset_reverse_answer(query_set, handwriting, answer, target, order):
     """reverse_answer=True emits the units digit first and the answer images follow that order, in both splits."""
-    datasets = {test: ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True) for test in (False, True)}
+    datasets = {test: ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True)
+                for test in (False, True)}
     found = dataset_rows(query_set, answer)
     assert found
     for test, position, row in found:

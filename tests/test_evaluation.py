@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seq2arith.evaluation import (confusion_table, parse_answer, predictions_table, symbolic_answers,
-                                  text_metrics)
+from seq2arith.evaluation import confusion_table, parse_answer, predictions_table, symbolic_answers, text_metrics
 
 
 def test_parse_answer() -> None:

@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import pytest
-
 from pipeline_repo import PipelineRepo, make_pipeline_repo
 
 pytestmark = pytest.mark.slow
@@ -71,11 +70,13 @@ def test_data_source_reruns_everything_that_reads_digits(clean: PipelineRepo) ->
 def test_failed_stage_loses_nothing(clean: PipelineRepo) -> None:
     """A stage that fails on a bad value leaves the committed metrics and plots as they were, says why in one
     line, and `dvc checkout` restores its previous outputs."""
-    before = {path: (clean.path / path).read_bytes() for path in
-              ["metrics/addsub-img2text.json", "plots/curves/addsub-img2text/metrics.json", "plots/errors/mul-text2img.png"]}
+    kept = ["metrics/addsub-img2text.json", "plots/curves/addsub-img2text/metrics.json",
+            "plots/errors/mul-text2img.png"]
+    before = {path: (clean.path / path).read_bytes() for path in kept}
     failed = clean.dvc("exp", "run", "-S", "img2text.conv_layers=9", check=False)
     assert failed.returncode != 0
-    assert "error: params.yaml: img2text.conv_layers = 9: must be an integer from 1 to 3" in failed.stdout + failed.stderr
+    message = "error: params.yaml: img2text.conv_layers = 9: must be an integer from 1 to 3"
+    assert message in failed.stdout + failed.stderr
     for path, content in before.items():
         assert (clean.path / path).read_bytes() == content, path
     clean.run("git", "checkout", "--", "params.yaml")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pipeline_repo import PipelineRepo, make_pipeline_repo
 
 pytestmark = pytest.mark.slow

@@ -22,12 +22,15 @@ EXP_SHOW = [  # the shape of `dvc exp show --json` (dvc 3): workspace, baseline 
     {"rev": "workspace", "name": None, "data": _data(1, 0.5), "experiments": None},
     {"rev": "a" * 40, "name": "main", "data": _data(1, 0.9991),
      "experiments": [{"revs": [{"rev": "b" * 40, "name": "deep-lstm", "data": _data(2, 0.98)}]},
-                     {"revs": [{"rev": "c" * 40, "name": "queued", "data": None}]}]},
+                     {"revs": [{"rev": "c" * 40, "name": "queued", "data": None}]},
+                     {"executor": {"state": "running"},
+                      "revs": [{"rev": "e" * 40, "name": "running", "data": _data(3, 0.9991)}]}]},
 ]
 
 
 def test_experiments_skips_workspace_and_empty_runs() -> None:
-    """The baseline and finished experiments are rows; the workspace and runs without data are not."""
+    """The baseline and finished experiments are rows; the workspace, unfinished runs and runs without data
+    are not."""
     assert [name for name, _, _ in experiments(EXP_SHOW)] == ["main", "deep-lstm"]
 
 

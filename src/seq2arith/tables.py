@@ -48,6 +48,9 @@ def _get(tree: dict, dotted: str) -> Any:
     return tree
 
 
+UNFINISHED = ("queued", "running", "failed")  # experiments whose numbers are not (yet) their own
+
+
 def experiments(exp_show: list[dict]) -> Iterator[tuple[str, dict, dict]]:
     """(name, params, metrics) of every committed baseline and experiment in `dvc exp show --json` output."""
     for entry in exp_show:
@@ -55,6 +58,8 @@ def experiments(exp_show: list[dict]) -> Iterator[tuple[str, dict, dict]]:
             continue
         yield entry.get("name") or entry["rev"][:7], *_params_and_metrics(entry["data"])
         for experiment in entry.get("experiments") or []:
+            if (experiment.get("executor") or {}).get("state") in UNFINISHED:
+                continue
             for rev in experiment.get("revs") or []:
                 if rev.get("data"):
                     yield rev.get("name") or rev["rev"][:7], *_params_and_metrics(rev["data"])

@@ -28,6 +28,14 @@ EXP_SHOW = [  # the shape of `dvc exp show --json` (dvc 3): workspace, baseline 
 ]
 
 
+def test_older_commits_give_only_their_experiments() -> None:
+    """With `-n 2`, an older commit is no row of its own, but the experiments based on it are."""
+    older = {"rev": "f" * 40, "name": None, "data": _data(1, 0.9),
+             "experiments": [{"revs": [{"rev": "0" * 40, "name": "old-exp", "data": _data(2, 0.5)}]}]}
+    names = [name for name, _, _ in experiments([*EXP_SHOW, older])]
+    assert names == ["main", "deep-lstm", "old-exp"]
+
+
 def test_experiments_skips_workspace_and_empty_runs() -> None:
     """The baseline and finished experiments are rows; the workspace, unfinished runs and runs without data
     are not."""

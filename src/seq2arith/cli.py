@@ -273,7 +273,8 @@ def render(args: argparse.Namespace) -> None:
 
 def tables_command(args: argparse.Namespace) -> None:
     if args.input is None:
-        shown = subprocess.run(["dvc", "exp", "show", "--json"], capture_output=True, text=True)
+        shown = subprocess.run(["dvc", "exp", "show", "--json", "-n", str(args.commits)], capture_output=True,
+                               text=True)
         if shown.returncode != 0:
             raise Seq2ArithError(f"dvc exp show --json failed: {shown.stderr.strip().splitlines()[-1:]}")
         text = shown.stdout
@@ -345,6 +346,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("names", nargs="*", choices=sorted(tables.TABLES), metavar="TABLE",
                         help=f"which tables ({', '.join(tables.TABLES)}; default: all)")
     report.add_argument("--input", type=Path, help="saved `dvc exp show --json` output (default: run it now)")
+    report.add_argument("--commits", type=int, default=1,
+                        help="also show experiments based on this many recent commits (default: %(default)s)")
     report.set_defaults(run=tables_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")

@@ -52,11 +52,12 @@ UNFINISHED = ("queued", "running", "failed")  # experiments whose numbers are no
 
 
 def experiments(exp_show: list[dict]) -> Iterator[tuple[str, dict, dict]]:
-    """(name, params, metrics) of every committed baseline and experiment in `dvc exp show --json` output."""
-    for entry in exp_show:
-        if entry.get("rev") == "workspace" or not entry.get("data"):
-            continue
-        yield entry.get("name") or entry["rev"][:7], *_params_and_metrics(entry["data"])
+    """(name, params, metrics) of the newest commit (the baseline) and of every finished experiment in
+    `dvc exp show --json` output; older commits (`-n N`) contribute their experiments only."""
+    commits = [entry for entry in exp_show if entry.get("rev") != "workspace" and entry.get("data")]
+    for position, entry in enumerate(commits):
+        if position == 0:
+            yield entry.get("name") or entry["rev"][:7], *_params_and_metrics(entry["data"])
         for experiment in entry.get("experiments") or []:
             if (experiment.get("executor") or {}).get("state") in UNFINISHED:
                 continue

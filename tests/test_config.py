@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
+from assertions import one_line_error
 
 from seq2arith.config import (
     MAX_QUERIES,
@@ -41,13 +43,7 @@ SECTIONS = {
 }
 
 
-def params_error(call, *args) -> str:
-    """Run ``call(*args)``, expect a ParamsError and return its message after checking it is one line."""
-    with pytest.raises(ParamsError) as caught:
-        call(*args)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
+params_error = partial(one_line_error, ParamsError)  # one-line ParamsError message of call(*args)
 
 
 def raw(key: str) -> dict:

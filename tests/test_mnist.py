@@ -6,9 +6,11 @@ import hashlib
 import http.server
 import shutil
 import threading
+from functools import partial
 
 import numpy as np
 import pytest
+from assertions import one_line_error
 
 from seq2arith.mnist import DataSourceError, Digits, download_torchvision, load_bundled, parse_idx, read_idx_folder
 
@@ -42,13 +44,7 @@ def write_folder(write_idx, folder, arrays, gz=False):
     return {key: write_idx(folder / NAMES[key], arrays[key], gz=gz) for key in NAMES}
 
 
-def error_message(call, *args) -> str:
-    """Run ``call(*args)``, expect a one-line DataSourceError and return its message."""
-    with pytest.raises(DataSourceError) as caught:
-        call(*args)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
+error_message = partial(one_line_error, DataSourceError)  # one-line DataSourceError message of call(*args)
 
 
 # --- bundled -------------------------------------------------------------------------------------------------------

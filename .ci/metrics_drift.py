@@ -1,4 +1,6 @@
-"""Read `dvc metrics diff --json` on stdin; fail with one line per metric that moved more than the tolerance."""
+"""Read `dvc metrics diff --json` on stdin; fail with one line per metric that moved more than the tolerance.
+
+Times (names ending in ``seconds``) are left out: they measure the machine, not the results."""
 
 import argparse
 import json
@@ -9,6 +11,8 @@ def drifted(diff: dict, tolerance: float) -> list[str]:
     lines = []
     for path, metrics in sorted(diff.items()):
         for name, change in sorted(metrics.items()):
+            if name.endswith("seconds"):
+                continue  # wall-clock time: a measurement of the machine, not a result to reproduce
             old, new = change.get("old"), change.get("new")
             numbers = all(isinstance(v, (int, float)) for v in (old, new))
             if not numbers or abs(new - old) > tolerance:

@@ -9,7 +9,7 @@ from seq2arith import checkpoint, classifier, config
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, Classifier
+from seq2arith.models import Architecture, Classifier, ReaderConfig
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
 from seq2arith.training import fit, score
@@ -30,8 +30,8 @@ def main() -> None:
     generator = seed_torch(config.seed(params), "classifier")
     handwriting = Handwriting.load(args.digits, args.glyphs)
     train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
-    arch = Architecture("classifier", SYMBOLS, options=vars(options), reader={
-        "conv_layers": options.conv_layers, "conv_filters": options.conv_filters, "out_features": len(SYMBOLS)})
+    arch = Architecture("classifier", SYMBOLS, options=options,
+                        reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
     model = Classifier(arch)
     objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:

@@ -5,19 +5,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from seq2arith import checkpoint, evaluation, recipes
-from seq2arith.classifier import read_queries
+from seq2arith import checkpoint, evaluation, inference
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json, write_with
 from seq2arith.handwriting import Handwriting
+from seq2arith.models import ARITHMETIC, KINDS
+from seq2arith.queries import unseen_pairs
 
 BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--kind", required=True, choices=sorted(recipes.INPUTS))
+    parser.add_argument("--kind", required=True, choices=ARITHMETIC)
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
     parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
@@ -31,20 +32,19 @@ def main() -> None:
     model, arch = checkpoint.load(args.model, args.kind, stage=f"train@{args.model.stem}")
     reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
     queries, handwriting = QuerySet.load(args.data), Handwriting.load(args.digits, args.glyphs)
-    runner, inputs = recipes.evaluator(model, arch, handwriting)
+    runner, inputs = inference.evaluator(model, arch, handwriting)
+    kind = KINDS[args.kind]
+    splits = {split: ArithmeticDataset(queries, handwriting, split == "test", arch.model.reverse_answer,
+                                       fields=(inputs,)) for split in ("train", "test")}
+    unseen = unseen_pairs(splits["train"].queries, splits["test"].queries)
     metrics, tables = {}, []
-    for split in ("train", "test"):
-        data = ArithmeticDataset(queries, handwriting, split == "test", arch.model["reverse_answer"],
-                                 fields=(inputs,))
-        predicted, _ = recipes.answers(runner, arch, data, BATCH_SIZE, reader, inputs)
-        scores = evaluation.text_metrics(data.answers, predicted)
-        if args.kind == "text2img":  # answers as the reference classifier reads the generated glyphs
-            scores = {f"read_{name}": value for name, value in scores.items()}
-        if args.kind == "img2text":
-            read = read_queries(reader, handwriting, data.query_glyphs)
-            symbolic = evaluation.symbolic_answers(read, queries.answer_width)
-            scores["symbolic_exact_match"] = evaluation.text_metrics(data.answers, symbolic)["exact_match"]
-        metrics[split] = scores
+    for split, data in splits.items():
+        predicted, _ = inference.answers(runner, arch, data, BATCH_SIZE, reader, inputs)
+        metrics[split] = evaluation.scores(data.answers, predicted, unseen if split == "test" else None,
+                                           prefix="read_" if kind.answers_in_images else "")
+        if kind.inputs == "query_images":
+            metrics[split]["symbolic_exact_match"] = evaluation.symbolic_exact_match(
+                reader, handwriting, data.query_glyphs, data.answers)
         tables.append(evaluation.predictions_table(data.queries, data.answers, predicted, split))
     write_json(args.metrics, metrics)
     write_with(args.predictions, lambda tmp: pd.concat(tables).to_csv(tmp, index=False))

@@ -18,7 +18,7 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
     "model": {"hidden": 8},
     "text2text": {"epochs": 1, "batch_size": 32},
     "img2text": {"epochs": 1, "batch_size": 32},
-    "text2img": {"epochs": 1, "batch_size": 32},
+    "text2img": {"epochs": 1, "batch_size": 32, "image_epochs": 1},
     "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
 }
 

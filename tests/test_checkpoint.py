@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,7 @@ from seq2arith.models import Architecture, build
 
 @pytest.fixture
 def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module]:
-    arch = Architecture("text2text", "0123456789+- ", 5, 3, dataclasses.asdict(ModelConfig(hidden=8)),
-                        dataclasses.asdict(Text2TextConfig()))
+    arch = Architecture("text2text", "0123456789+- ", 5, 3, ModelConfig(hidden=8), Text2TextConfig())
     model = build(arch)
     path = tmp_path / "model.pt"
     checkpoint.save(path, model, arch)
@@ -60,3 +58,20 @@ def test_wrong_kind(saved: tuple[Path, torch.nn.Module]) -> None:
     path, _ = saved
     with pytest.raises(CheckpointError, match="holds a text2text model, expected classifier"):
         checkpoint.load(path, "classifier")
+
+
+def test_invalid_architecture(saved: tuple[Path, torch.nn.Module]) -> None:
+    """A stored architecture is validated like params.yaml: a bad value is named in one line."""
+    path, _ = saved
+    stored = torch.load(path, weights_only=True)
+    stored["architecture"]["model"]["core"] = "gru"
+    torch.save(stored, path)
+    with pytest.raises(CheckpointError, match=r"not a readable seq2arith checkpoint \(model.core = 'gru': allowed"):
+        checkpoint.load(path)
+
+
+def test_architecture_round_trips_typed(saved: tuple[Path, torch.nn.Module]) -> None:
+    """The loaded architecture carries typed configs, equal to the saved ones."""
+    path, _ = saved
+    _, arch = checkpoint.load(path)
+    assert arch.model == ModelConfig(hidden=8) and arch.options == Text2TextConfig()

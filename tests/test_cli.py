@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +16,12 @@ import yaml
 from PIL import Image
 
 from seq2arith import checkpoint, cli, recipes
-from seq2arith.config import FIT_CONFIGS, ClassifierConfig, ModelConfig, SplitConfig, TaskConfig, section
+from seq2arith.config import ClassifierConfig, ModelConfig, SplitConfig, TaskConfig, section
 from seq2arith.dataset import create_data
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
 from seq2arith.mnist import Digits
-from seq2arith.models import Architecture, build
+from seq2arith.models import KINDS, Architecture, ReaderConfig, build
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import SYMBOLS, vocabulary
 
@@ -52,7 +53,8 @@ def _pool(symbols: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """Tiny params (hidden 8), random handwriting and untrained checkpoints of every kind for both tasks."""
+    """Tiny params (hidden 8), random handwriting and untrained checkpoints of every kind for both tasks,
+    built with params.yaml's core."""
     root = tmp_path_factory.mktemp("cli")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["model"]["hidden"] = 8
@@ -68,14 +70,14 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     torch.manual_seed(0)
     models = root / "models"
     options = section(params, "classifier", ClassifierConfig)
-    arch = Architecture("classifier", SYMBOLS, options=dataclasses.asdict(options), reader={
-        "conv_layers": options.conv_layers, "conv_filters": options.conv_filters, "out_features": len(SYMBOLS)})
+    arch = Architecture("classifier", SYMBOLS, options=options,
+                        reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
     checkpoint.save(models / "classifier.pt", build(arch), arch)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
         for kind in ("text2text", "img2text", "text2img"):
-            kind_options = section(params, kind, FIT_CONFIGS[kind])
-            model, arch = recipes.make_model(kind, queries, ModelConfig(hidden=8), kind_options,
+            kind_options = section(params, kind, KINDS[kind].options)
+            model, arch = recipes.make_model(kind, queries, section(params, "model", ModelConfig), kind_options,
                                              models / "classifier.pt")
             checkpoint.save(models / f"{task}-{kind}.pt", model, arch)
     return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
@@ -327,3 +329,18 @@ def test_render_errors(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: P
     assert_error(run(capsys, "render", *ws.args(data=tmp_path), "1+1", "-o", out), "cannot read handwriting",
                  "dvc repro download glyphs")
     assert not Path(out).exists()
+
+
+def test_tables_into_a_markdown_file(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`tables --input SAVED --into FILE` rewrites only the block between the tables markers of FILE."""
+    data = {"params": {"params.yaml": {"data": {"model": {"extra_lstm": 2, "hidden": 128}}}},
+            "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps([{"rev": "a" * 40, "name": "deep-lstm", "data": data, "experiments": None}]))
+    report = tmp_path / "report.md"
+    report.write_text("# Report\n<!-- tables:start -->\nold\n<!-- tables:end -->\nafter\n")
+    code, out, _ = run(capsys, "tables", "lstm", "--input", str(saved), "--into", str(report))
+    text = report.read_text()
+    assert code == 0 and out == ""
+    assert text.startswith("# Report\n<!-- tables:start -->\n### Tables 1 and 4") and text.endswith("after\n")
+    assert "| deep-lstm | 2 | 128 |" in text and "old" not in text

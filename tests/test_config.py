@@ -203,7 +203,8 @@ def test_unknown_key():
     """An unknown key names itself, its value and lists the allowed keys."""
     message = params_error(parse_section, ModelConfig, {"typo": 3}, "model")
     assert "model.typo = 3" in message and "unknown key" in message
-    assert "allowed: batchnorm, bidirectional, decoder, dropout, extra_lstm, hidden, reverse_answer" in message
+    assert ("allowed: batchnorm, bidirectional, core, decoder, dropout, extra_lstm, features, hidden, "
+            "mlp_layers, reverse_answer") in message
 
 
 # --- the too-many-queries check ------------------------------------------------------------------------------------
@@ -265,19 +266,22 @@ def test_bad_seed(value):
 def test_params_yaml_lists_every_setting() -> None:
     """Every field of every config dataclass has a value in params.yaml, so `dvc exp run -S` can set it."""
     from seq2arith.config import (
-        FIT_CONFIGS,
         ClassifierConfig,
         DataConfig,
         GlyphsConfig,
         ModelConfig,
         SplitConfig,
         TaskConfig,
+        TrainConfig,
         load_params,
     )
+    from seq2arith.models import ARITHMETIC, KINDS
 
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,
-                "classifier": ClassifierConfig, "tasks.addsub": TaskConfig, "tasks.mul": TaskConfig, **FIT_CONFIGS}
+                "classifier": ClassifierConfig, "tasks.addsub": TaskConfig, "tasks.mul": TaskConfig,
+                "train": TrainConfig,
+                **{kind: KINDS[kind].options for kind in ARITHMETIC}}
     for key, cls in sections.items():
         node = params
         for part in key.split("."):

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from seq2arith.config import SplitConfig, TaskConfig
-from seq2arith.dataset import ArithmeticDataset, QuerySet, create_data, statistics
+from seq2arith.dataset import ArithmeticDataset, QuerySet, create_data, statistics, with_mirrors
+from seq2arith.queries import mirror, unseen_pairs
 from seq2arith.text import decode_labels
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
@@ -156,6 +157,8 @@ def test_redraw_handwriting(query_set, handwriting, test):
 def test_statistics(query_set, handwriting):
     """statistics reports counts, widths, vocabulary size, answer range and glyph pool sizes."""
     stats = statistics(query_set, handwriting)
+    sides = [[q for q, test in zip(query_set.queries, query_set.is_test) if test == side] for side in (False, True)]
+    assert stats.pop("unseen_pair_test_queries") == unseen_pairs(*sides).sum()
     assert stats == {
         "queries": 338,
         "train_queries": 338 - round(338 * 0.25),
@@ -168,3 +171,26 @@ def test_statistics(query_set, handwriting):
         "train_glyph_images": int((~handwriting.is_test).sum()),
         "test_glyph_images": int(handwriting.is_test.sum()),
     }
+
+
+def test_with_mirrors_adds_each_missing_mirror_as_training(handwriting):
+    """with_mirrors trains on b*a for every trained a*b not trained on already, in train handwriting, with
+    the same answer; test queries stay as they were."""
+    queries = create_data(TaskConfig(operators=["*"], highest_integer=12), SPLIT, handwriting,
+                          np.random.default_rng(0))
+    mirrored = with_mirrors(queries, handwriting, np.random.default_rng(1))
+    trained = {q for q, test in zip(queries.queries, queries.is_test) if not test}
+    added = mirrored.queries[len(queries.queries):]
+    expected = {m for q in trained if (m := mirror(q)) is not None} - trained
+    assert sorted(added) == sorted(expected) and len(added) > 0
+    assert not mirrored.is_test[len(queries.queries):].any()
+    assert mirrored.is_test[:len(queries.queries)].tolist() == queries.is_test.tolist()
+    answers = dict(zip(queries.queries, queries.answers))
+    assert all(answer == answers[query] for query, answer in zip(added, mirrored.answers[len(queries.queries):]))
+    assert not handwriting.is_test[mirrored.query_glyphs[len(queries.queries):]].any()
+
+
+def test_with_mirrors_leaves_subtraction_alone(query_set, handwriting):
+    """Only + queries gain mirrors in an addition/subtraction task."""
+    added = with_mirrors(query_set, handwriting, np.random.default_rng(1)).queries[len(query_set.queries):]
+    assert added and all("+" in query for query in added)

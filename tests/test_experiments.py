@@ -43,6 +43,7 @@ def _write_idx(path, array: np.ndarray) -> None:
 @pytest.mark.parametrize(("change", "expected"), [
     (["text2img.epochs=2"], {f"{stage}@{t}-text2img" for stage in ("train", "evaluate") for t in TASKS} | {"plots"}),
     (["model.extra_lstm=2"], TRAINED),
+    (["train.mirror=false"], TRAINED),
     (["split.test_ratio=0.5"], TRAINED | {"dataset@addsub", "dataset@mul"}),
 ])
 def test_a_key_reruns_exactly_its_readers(clean: PipelineRepo, change: list[str], expected: set[str]) -> None:
@@ -95,7 +96,8 @@ def test_killed_training_leaves_nothing_trusted(clean: PipelineRepo) -> None:
     process = subprocess.Popen(
         [sys.executable, "stages/train.py", "--kind", "text2text", "--data", "data/addsub", "--digits", "data/mnist",
          "--glyphs", "data/glyphs", "--classifier", "models/classifier.pt", "--out", str(model),
-         "--live", "plots/curves/addsub-text2text"], cwd=clean.path, env=clean.env,
+         "--live", "plots/curves/addsub-text2text", "--metrics", "metrics/train-addsub-text2text.json"],
+        cwd=clean.path, env=clean.env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     curve = clean.path / "plots/curves/addsub-text2text/plots/metrics/train/loss.tsv"
     deadline = time.monotonic() + 60

@@ -8,19 +8,19 @@ import pytest
 import torch
 
 from seq2arith.config import Img2TextConfig, ModelConfig, Text2ImgConfig, Text2TextConfig
-from seq2arith.models import Architecture, build, count_parameters
-from seq2arith.text import SYMBOLS, vocabulary
+from seq2arith.models import Architecture, DigitPairs, ReaderConfig, build, count_parameters
+from seq2arith.text import SYMBOLS, encode_labels, vocabulary
 
 ADDSUB, MUL = vocabulary(["+", "-"]), vocabulary(["*"])
 LSTM_EXTRA_BIAS = 4 * 256  # PyTorch LSTMs keep b_ih and b_hh; Keras one bias: 4 * hidden more per layer
-READER = {"conv_layers": 2, "conv_filters": 8, "out_features": 16}
+READER = ReaderConfig(conv_layers=2, conv_filters=8, out_features=16)
 
 
 def arch(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None, **model) -> Architecture:
     options = options or {"text2text": Text2TextConfig(), "img2text": Img2TextConfig(),
                           "text2img": Text2ImgConfig()}[kind]
-    return Architecture(kind, vocab, 5, answer_width, dataclasses.asdict(ModelConfig(**model)),
-                        dataclasses.asdict(options), READER if kind == "img2text" else {})
+    return Architecture(kind, vocab, 5, answer_width, ModelConfig(**model), options,
+                        READER if kind == "img2text" else None)
 
 
 MODEL_OPTIONS = [
@@ -56,7 +56,7 @@ def test_text2img_shape(decoder: str, model: dict) -> None:
 
 def test_classifier_shape() -> None:
     """The classifier maps (N, 28, 28) glyphs to one logit per symbol (digits, + - x, blank)."""
-    net = build(Architecture("classifier", SYMBOLS, reader={**READER, "out_features": len(SYMBOLS)}))
+    net = build(Architecture("classifier", SYMBOLS, reader=dataclasses.replace(READER, out_features=len(SYMBOLS))))
     assert net(torch.rand(7, 28, 28)).shape == (7, len(SYMBOLS))
 
 
@@ -80,3 +80,51 @@ def test_text2img_parameters_match_report() -> None:
     net = build(arch("text2img", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
                      options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0)))
     assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS
+
+
+CORES = [{"core": "mlp", "features": "digit_pairs"}, {"core": "mlp", "features": "characters"},
+         {"core": "lstm", "features": "digit_pairs"}]
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("kind", ["text2text", "text2img"])
+def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
+    """The MLP core and digit-pair features give the same output shapes as the report's LSTM."""
+    options = Text2ImgConfig(dense_units=16) if kind == "text2img" else None
+    net = build(arch(kind, MUL, 4, options, hidden=16, **core))
+    query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
+    assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_every_core_plugs_into_img2text(core: dict) -> None:
+    """img2text pairs digits from its reader's symbol probabilities."""
+    net = build(Architecture("img2text", MUL, 5, 4, ModelConfig(hidden=16, **core), Img2TextConfig(),
+                             dataclasses.replace(READER, out_features=len(SYMBOLS))))
+    assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
+
+
+@pytest.mark.parametrize(("query", "first", "second"), [
+    ("12*34", (2, 1), (4, 3)), ("5*6  ", (5, 0), (6, 0)), ("5*67 ", (5, 0), (7, 6)), ("99*9 ", (9, 9), (9, 0)),
+    ("0+0  ", (0, 0), (0, 0)), ("70-8 ", (0, 7), (8, 0)),
+])
+def test_digit_pairs_of_text_are_one_hot_pairs(query: str, first: tuple, second: tuple) -> None:
+    """On one-hot text, pair (i, j) is the one-hot of (i-th digit of a, j-th digit of b), units first and
+    short numbers zero-padded; the operator follows."""
+    pairs = DigitPairs(SYMBOLS, 5)(torch.from_numpy(encode_labels([query], SYMBOLS)))  # (1, 4, 100 + 3)
+    assert pairs.shape == (1, 4, 103)
+    expected = [10 * a + b for a in first for b in second]
+    assert pairs[0, :, :100].argmax(-1).tolist() == expected
+    assert torch.equal(pairs[0, :, :100].sum(-1), torch.ones(4))
+    operator = next(char for char in query if char in "+-*")
+    assert pairs[0, :, 100:].argmax(-1).tolist() == ["+-*".index(operator)] * 4
+
+
+def test_digit_pairs_of_probabilities_are_soft() -> None:
+    """A reader torn between two digits gives each pair in proportion; the layout follows the likeliest symbols."""
+    symbols = torch.from_numpy(encode_labels(["12*34"], SYMBOLS))
+    symbols[0, 1] = 0
+    symbols[0, 1, SYMBOLS.index("2")], symbols[0, 1, SYMBOLS.index("7")] = 0.75, 0.25  # a's units digit
+    pairs = DigitPairs(SYMBOLS, 5)(symbols)[0, :, :100]
+    assert pairs[0, 24].item() == pytest.approx(0.75) and pairs[0, 74].item() == pytest.approx(0.25)
+    assert pairs[3, 13].item() == pytest.approx(1.0)  # (tens of a, tens of b) untouched

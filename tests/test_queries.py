@@ -7,7 +7,7 @@ import pytest
 
 from seq2arith.config import TaskConfig
 from seq2arith.errors import Seq2ArithError
-from seq2arith.queries import all_queries, evaluate, split_test
+from seq2arith.queries import all_queries, evaluate, mirror, pair_key, split_test, unseen_pairs
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +76,49 @@ def test_evaluate_rejects_malformed(query):
 @pytest.mark.parametrize("count, ratio", [(1000, 0.25), (20000, 0.25), (7, 0.5)])
 def test_split_test_ratio(count, ratio):
     """split_test marks round(count * ratio) of the queries as test."""
-    mask = split_test(count, ratio, np.random.default_rng(0))
+    mask = split_test([f"{i}*1" for i in range(count)], ratio, "ordered", np.random.default_rng(0))
     assert mask.shape == (count,) and mask.dtype == bool
     assert mask.sum() == round(count * ratio)
 
 
 def test_split_test_is_seeded():
     """The same seed gives the same split and another seed a different one."""
-    first = split_test(1000, 0.25, np.random.default_rng(5))
-    np.testing.assert_array_equal(first, split_test(1000, 0.25, np.random.default_rng(5)))
-    assert not np.array_equal(first, split_test(1000, 0.25, np.random.default_rng(6)))
+    queries = [f"{i}*1" for i in range(1000)]
+    first = split_test(queries, 0.25, "ordered", np.random.default_rng(5))
+    np.testing.assert_array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(5)))
+    assert not np.array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(6)))
+
+
+def test_pair_key_and_mirror():
+    """A query and its mirror share a key; only all-commutative queries have a mirror, padded alike."""
+    assert pair_key("12*34") == pair_key("34*12") == (("*",), (12, 34))
+    assert pair_key("7-3  ") == pair_key("3-7  ")
+    assert mirror("5*12 ") == "12*5 " and mirror("2+3+40") == "40+3+2"
+    assert mirror("7-3  ") is None and mirror("2+3*4") is None and mirror("11*11") is None
+
+
+@pytest.mark.parametrize("ratio", [0.25, 0.5])
+def test_unordered_split_never_separates_a_pair(mul, ratio):
+    """split.group unordered puts a*b and b*a on the same side, and still holds out about test_ratio."""
+    queries, _ = mul
+    is_test = split_test(queries, ratio, "unordered", np.random.default_rng(0))
+    side = dict(zip(queries, is_test))
+    assert all(side[q] == side[m] for q in queries if (m := mirror(q)) is not None)
+    assert abs(is_test.mean() - ratio) < 0.02
+
+
+def test_ordered_split_separates_pairs(mul):
+    """The report's ordered split leaves many test queries whose mirror is trained on."""
+    queries, _ = mul
+    is_test = split_test(queries, 0.25, "ordered", np.random.default_rng(0))
+    side = dict(zip(queries, is_test))
+    assert sum(side[q] and not side[m] for q in queries if (m := mirror(q)) is not None) > 1000
+
+
+def test_unseen_pairs_on_a_hand_made_split():
+    """A test query is unseen only when neither it nor its mirror is trained on; a square counts as unseen
+    when it is not trained on."""
+    trained = ["12*34", "5*6  ", "1*1  "]
+    tested = ["34*12", "6*5  ", "7*8  ", "2*2  ", "1*1  ", "8*7  "]
+    assert unseen_pairs(trained, tested).tolist() == [False, False, True, True, False, True]
+    assert unseen_pairs(["3-7  "], ["7-3  ", "7+3  "]).tolist() == [False, True]

@@ -32,14 +32,14 @@ def test_older_commits_give_only_their_experiments() -> None:
     """With `-n 2`, an older commit is no row of its own, but the experiments based on it are."""
     older = {"rev": "f" * 40, "name": None, "data": _data(1, 0.9),
              "experiments": [{"revs": [{"rev": "0" * 40, "name": "old-exp", "data": _data(2, 0.5)}]}]}
-    names = [name for name, _, _ in experiments([*EXP_SHOW, older])]
+    names = [run.name for run in experiments([*EXP_SHOW, older])]
     assert names == ["main", "deep-lstm", "old-exp"]
 
 
 def test_experiments_skips_workspace_and_empty_runs() -> None:
     """The baseline and finished experiments are rows; the workspace, unfinished runs and runs without data
     are not."""
-    assert [name for name, _, _ in experiments(EXP_SHOW)] == ["main", "deep-lstm"]
+    assert [run.name for run in experiments(EXP_SHOW)] == ["main", "deep-lstm"]
 
 
 def test_experiment_table() -> None:
@@ -70,7 +70,12 @@ def test_results_table(tmp_path: Path) -> None:
     (tmp_path / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": scores}))
     (tmp_path / "classifier.json").write_text(json.dumps({"test_accuracy": 0.99, "train_accuracy": 1.0}))
     table = results_table(tmp_path)
-    assert "| mul-text2text | 0.9900 | 0.9950 | 0.9900 | 0.5000 | 0.833 (Table 4) |" in table
+    (tmp_path / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": {
+        **scores, "unseen_pair_exact_match": 0.95}}))
+    (tmp_path / "train-mul-text2text.json").write_text(json.dumps({"epochs": 400, "seconds": 99}))
+    assert "| mul-text2text | 0.9900 | 0.9500 | 0.9950 | 0.9900 | 0.5000 | 400 epochs, 99 s |" in results_table(
+        tmp_path)
+    assert "| mul-text2text | 0.9900 | - | 0.9950 | 0.9900 | 0.5000 | - epochs, - s | 0.833 (Table 4) |" in table
     assert "classifier" in table and "addsub" not in table
 
 
@@ -80,3 +85,30 @@ def test_replace_between() -> None:
     assert replace_between(text, "<!-- s -->", "<!-- e -->", "new\n") == "a\n<!-- s -->\nnew\n<!-- e -->\nb\n"
     with pytest.raises(Seq2ArithError):
         replace_between("no markers", "<!-- s -->", "<!-- e -->", "x")
+
+
+def test_experiment_table_shows_only_numbers_an_experiment_made() -> None:
+    """Where an experiment did not re-make a metrics file (same hash as the baseline's) its cells are '-',
+    not the baseline's numbers; an experiment that re-made none of the table's files is no row."""
+    outs = {"metrics/addsub-text2text.json": {"hash": "1"}, "metrics/mul-text2text.json": {"hash": "2"}}
+    base, made, same = _data(1, 0.9991), _data(2, 0.98), _data(3, 0.9991)
+    base["outs"], same["outs"] = outs, outs
+    made["outs"] = {**outs, "metrics/addsub-text2text.json": {"hash": "3"}}
+    made["metrics"]["metrics/mul-text2text.json"] = {"data": {"test": {"exact_match": 0.5}}}
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": base, "experiments": [
+        {"revs": [{"rev": "b" * 40, "name": "made", "data": made}]},
+        {"revs": [{"rev": "c" * 40, "name": "same", "data": same}]}]}]
+    table = experiment_table(TABLES["lstm"], exp_show)
+    assert "| made | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
+    assert "| main |" in table and "same" not in table
+
+
+def test_report_tables_take_experiments_on_the_lstm_recipe() -> None:
+    """The report's tables sweep its LSTM: experiments that also set the LSTM recipe (README's $LSTM) belong
+    to them; the same recipe change does not slip into a table without it."""
+    on_lstm = _data(2, 0.97)
+    on_lstm["params"]["params.yaml"]["data"] |= {"model": {"extra_lstm": 2, "hidden": 128, "core": "lstm"},
+                                                 "text2text": {"epochs": 60}}
+    exp_show = [{**EXP_SHOW[1], "experiments": [{"revs": [{"rev": "d" * 40, "name": "lstm-2", "data": on_lstm}]}]}]
+    assert "| lstm-2 | 2 | 128 |" in experiment_table(TABLES["lstm"], exp_show)
+    assert "lstm-2" not in experiment_table(TABLES["test-ratio"], exp_show)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +12,7 @@ from seq2arith import checkpoint, recipes
 from seq2arith.config import Img2TextConfig, ModelConfig, SplitConfig, TaskConfig, Text2ImgConfig, Text2TextConfig
 from seq2arith.dataset import create_data
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, build
+from seq2arith.models import Architecture, ReaderConfig, build
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
 from seq2arith.training import fit, score
@@ -34,23 +36,24 @@ def queries():
     return create_data(task, SplitConfig(0.25), handwriting, rng), handwriting
 
 
-def train(kind: str, queries) -> tuple[dict, dict, torch.nn.Module]:
+def train(kind: str, queries, model_config: ModelConfig = ModelConfig(hidden=16)
+          ) -> tuple[dict, dict, torch.nn.Module]:
     query_set, handwriting = queries
-    model_config = ModelConfig(hidden=16)
     generator = seed_torch(0, "test")
-    train_set, test_set = recipes.datasets(kind, OPTIONS[kind], query_set, handwriting, model_config.reverse_answer)
     model, _ = recipes.make_model(kind, query_set, model_config, OPTIONS[kind])
-    trainee = recipes.trainee(model, OPTIONS[kind], handwriting)
-    objective = recipes.objective(kind, OPTIONS[kind])
-    before = score(trainee, objective, train_set, 64)
-    after = fit(trainee, objective, train_set, test_set, OPTIONS[kind], generator, redraw=np.random.default_rng(1))
+    (phase,) = recipes.phases(kind, OPTIONS[kind], model, handwriting)
+    train_set, test_set = recipes.datasets(phase, query_set, handwriting, model_config.reverse_answer)
+    before = score(phase.trainee, phase.objective, train_set, 64)
+    after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
+                redraw=np.random.default_rng(1))
     return before, after, model
 
 
+@pytest.mark.parametrize("core", ["lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
-def test_loss_falls(kind: str, queries) -> None:
-    """A few epochs on tiny data lower the training loss of every model kind."""
-    before, after, _ = train(kind, queries)
+def test_loss_falls(kind: str, core: str, queries) -> None:
+    """A few epochs on tiny data lower the training loss of every model kind, with either core."""
+    before, after, _ = train(kind, queries, ModelConfig(hidden=16, core=core))
     assert after["train"]["loss"] < before["loss"]
 
 
@@ -63,34 +66,55 @@ def test_training_is_deterministic(queries) -> None:
 
 
 def test_curves_logged(queries, tmp_path) -> None:
-    """fit logs train and test loss and accuracy for every epoch through DVCLive."""
+    """fit logs train and test loss, accuracy and exact match for every epoch through DVCLive."""
     from dvclive import Live
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
-    train_set, test_set = recipes.datasets("text2text", options, query_set, handwriting, True)
     model, _ = recipes.make_model("text2text", query_set, ModelConfig(hidden=8), options)
+    (phase,) = recipes.phases("text2text", options, model, handwriting)
+    train_set, test_set = recipes.datasets(phase, query_set, handwriting, True)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(model, recipes.objective("text2text", options), train_set, test_set, options, seed_torch(0, "t"), live)
-    rows = (tmp_path / "live/plots/metrics/test/accuracy.tsv").read_text().splitlines()
-    assert rows[0].split("\t") == ["step", "accuracy"] and len(rows) == 3
+        fit(model, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
+    for split in ("train", "test"):
+        for name in ("loss", "accuracy", "exact_match"):
+            rows = (tmp_path / f"live/plots/metrics/{split}/{name}.tsv").read_text().splitlines()
+            assert rows[0].split("\t") == ["step", name] and len(rows) == 3
 
 
 def test_frozen_reader_from_classifier(queries, tmp_path) -> None:
     """img2text started from a classifier with a frozen reader learns through its lookup table and leaves
     the reader's weights exactly as the classifier's."""
     query_set, handwriting = queries
-    reader = {"conv_layers": 1, "conv_filters": 4, "out_features": len(SYMBOLS)}
+    reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
     classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
     checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
     options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
     model, _ = recipes.make_model("img2text", query_set, ModelConfig(hidden=16), options, tmp_path / "classifier.pt")
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-    trainee = recipes.trainee(model, options, handwriting)
-    train_set, test_set = recipes.datasets("img2text", options, query_set, handwriting, True)
-    objective = recipes.objective("img2text", options)
-    before = score(trainee, objective, train_set, 64)
-    after = fit(trainee, objective, train_set, test_set, options, seed_torch(0, "t"))
+    (phase,) = recipes.phases("img2text", options, model, handwriting)
+    train_set, test_set = recipes.datasets(phase, query_set, handwriting, True)
+    before = score(phase.trainee, phase.objective, train_set, 64)
+    after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
     for name, value in model.reader.state_dict().items():
         assert torch.equal(value, before_weights[name]), name
+
+
+def test_text2img_learns_characters_then_drawing(queries) -> None:
+    """With image_epochs, text2img's core learns from the characters first; then only the image head learns
+    and the pixel loss falls while the core and character head stay exactly as they were."""
+    query_set, handwriting = queries
+    options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3)
+    model, _ = recipes.make_model("text2img", query_set, ModelConfig(hidden=16, core="mlp"), options)
+    characters, drawing = recipes.phases("text2img", options, model, handwriting)
+    assert drawing.options.epochs == 3
+    fit(characters.trainee, characters.objective, *recipes.datasets(characters, query_set, handwriting, True),
+        characters.options, seed_torch(0, "t"))
+    core = {k: v.clone() for k, v in model.core.state_dict().items()}
+    train_set, test_set = recipes.datasets(drawing, query_set, handwriting, True)
+    before = score(drawing.trainee, drawing.objective, train_set, 64)
+    after = fit(drawing.trainee, drawing.objective, train_set, test_set, drawing.options, seed_torch(0, "t"))
+    assert after["train"]["loss"] < before["loss"]
+    for name, value in model.core.state_dict().items():
+        assert torch.equal(value, core[name]), name

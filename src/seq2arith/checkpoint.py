@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from seq2arith.config import ParamsError
 from seq2arith.errors import Seq2ArithError
 from seq2arith.files import write_with
 from seq2arith.models import Architecture, build
@@ -30,12 +31,12 @@ def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple
         raise CheckpointError(f"no model at {path}{hint}")
     try:
         stored = torch.load(path, map_location="cpu", weights_only=True)
-        arch = Architecture(**stored["architecture"])
+        arch = Architecture.from_dict(stored["architecture"])
         model = build(arch)
         model.load_state_dict(stored["state_dict"])
-    except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, pickle.UnpicklingError,
+    except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, ParamsError, pickle.UnpicklingError,
             zipfile.BadZipFile) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        reason = str(error).splitlines()[0].removeprefix("params.yaml: ") if str(error) else type(error).__name__
         raise CheckpointError(f"{path} is not a readable seq2arith checkpoint ({reason})") from None
     if kind is not None and arch.kind != kind:
         raise CheckpointError(f"{path} holds a {arch.kind} model, expected {kind}")

@@ -51,7 +51,7 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 def objective(augmented: bool) -> Objective:
     """Cross entropy of the glyph's symbol; training glyphs randomly rotated, scaled and shifted if ``augmented``."""
     return Objective("image", ("label",), lambda logits, batch: F.cross_entropy(logits, batch["label"]),
-                     lambda logits, batch: (logits.argmax(-1) == batch["label"]).float().mean(),
+                     lambda logits, batch: {"accuracy": (logits.argmax(-1) == batch["label"]).float().mean()},
                      augment if augmented else None)
 
 

@@ -23,169 +23,35 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
-from seq2arith import checkpoint, config, recipes, tables
-from seq2arith.config import OPERATORS, ParamsError, TaskConfig
+from seq2arith import checkpoint, inference, tables
+from seq2arith.config import TaskConfig, load_tasks, task_named
 from seq2arith.errors import Seq2ArithError, report_errors
-from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture
-from seq2arith.queries import TOKEN, evaluate
+from seq2arith.handwriting import load_pools
+from seq2arith.inference import Inputs, encode_queries, load_model
+from seq2arith.queries import Query, QueryError, padded_width, resolve
 from seq2arith.strips import read_strip, write_strip
-from seq2arith.text import PAD, SYMBOLS, encode_labels
+from seq2arith.text import PAD
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
+TABLES_START, TABLES_END = "<!-- tables:start -->", "<!-- tables:end -->"
 DEFAULT_IMAGE_TASK = "addsub"  # an image does not say which task it belongs to
-BATCH_SIZE = 1024  # queries per forward pass: speed only
-
-
-class QueryError(Seq2ArithError):
-    """A query that no model can answer: malformed, or outside every task of params.yaml."""
 
 
 class UsageError(Seq2ArithError):
     """Command-line arguments that do not fit together."""
 
 
-@dataclass(frozen=True)
-class Query:
-    """A validated query: ``text`` is canonical (no spaces, no leading zeros), e.g. ``'22+13'``."""
-
-    text: str
-    numbers: tuple[int, ...]
-    operators: tuple[str, ...]
-
-
-def parse_query(raw: str) -> Query:
-    """Digits and operators with optional spaces around operators; anything else is a QueryError."""
-    body = raw.strip()
-    if not body:
-        raise QueryError("empty query: write numbers joined by operators, such as 22+13")
-    allowed = SYMBOLS.replace(PAD, "")
-    bad = next((char for char in body if char not in allowed and not char.isspace()), None)
-    if bad is not None:
-        hint = " (write multiplication as *)" if bad in "xX×·" else ""
-        raise QueryError(f"query {body!r}: character {bad!r} is not in the vocabulary "
-                         f"(digits and {' '.join(OPERATORS)}){hint}")
-    if re.search(r"\d\s+\d", body):
-        raise QueryError(f"query {body!r}: a space inside a number")
-    compact = re.sub(r"\s+", "", body)
-    evaluate(compact)  # checks the form number (operator number)...
-    tokens = TOKEN.findall(compact)
-    numbers = tuple(int(token) for token in tokens[0::2])
-    operators = tuple(tokens[1::2])
-    text = "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
-    return Query(text, numbers, operators)
-
-
-def load_tasks(params_path: Path) -> dict[str, TaskConfig]:
-    """Every task of params.yaml, validated, in file order."""
-    params = config.load_params(params_path)
-    tasks = params.get("tasks")
-    if not isinstance(tasks, dict) or not tasks:
-        raise ParamsError(f"{params_path}: tasks must be a non-empty mapping of task names to settings")
-    return {str(name): config.section(params, f"tasks.{name}", TaskConfig) for name in tasks}
-
-
-def task_named(tasks: dict[str, TaskConfig], name: str) -> TaskConfig:
-    if name not in tasks:
-        raise UsageError(f"no task {name!r} in params.yaml tasks (have: {', '.join(tasks)})")
-    return tasks[name]
-
-
-def _describe(tasks: dict[str, TaskConfig]) -> str:
-    return "; ".join(f"{name}: {' '.join(task.operators)}" for name, task in tasks.items())
-
-
-def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = None) -> str:
-    """The task that answers ``query`` (``name`` if given), checked against its operators, operand count
-    and highest integer."""
-    used = sorted(set(query.operators), key=OPERATORS.index)
-    if name is not None:
-        task = task_named(tasks, name)
-        missing = [op for op in used if op not in task.operators]
-        if missing:
-            raise QueryError(f"query {query.text!r}: task {name} has no operator {missing[0]!r} "
-                             f"(tasks.{name}.operators: {' '.join(task.operators)})")
-    else:
-        fits = [key for key, task in tasks.items() if set(used) <= set(task.operators)]
-        if not fits:
-            orphan = next((op for op in used if not any(op in task.operators for task in tasks.values())), None)
-            if orphan is not None:
-                raise QueryError(f"query {query.text!r}: no task has operator {orphan!r} "
-                                 f"(tasks: {_describe(tasks)})")
-            raise QueryError(f"query {query.text!r}: no single task has all of {' '.join(used)} "
-                             f"(tasks: {_describe(tasks)})")
-        name, task = fits[0], tasks[fits[0]]
-    count = len(query.numbers)
-    if count != task.num_addends:
-        raise QueryError(f"query {query.text!r} has {count} number{'s' * (count != 1)}; task {name} takes "
-                         f"{task.num_addends} (tasks.{name}.num_addends)")
-    too_big = [n for n in query.numbers if n > task.highest_integer]
-    if too_big:
-        raise QueryError(f"query {query.text!r}: {too_big[0]} is above task {name}'s highest integer "
-                         f"{task.highest_integer} (tasks.{name}.highest_integer)")
-    return name
-
-
-def query_width(task: TaskConfig) -> int:
-    """Characters in the task's widest query, the width every query is padded to (as queries.all_queries)."""
-    return task.num_addends * len(str(task.highest_integer)) + task.num_addends - 1
-
-
-def stage(task: str, kind: str) -> str:
-    return f"train@{task}-{kind}"
-
-
-def load_model(models: Path, task: str, kind: str) -> tuple[nn.Module, Architecture]:
-    return checkpoint.load(models / f"{task}-{kind}.pt", kind, stage=stage(task, kind))
-
-
-def load_handwriting(data: Path) -> Handwriting:
-    try:
-        return Handwriting.load(data / "mnist", data / "glyphs")
-    except (OSError, ValueError, EOFError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise Seq2ArithError(f"cannot read handwriting from {data / 'mnist'} and {data / 'glyphs'} ({reason}): "
-                             "run `dvc repro download glyphs` to make them") from None
-
-
-class _Inputs:
-    """The least of a dataset that recipes.answers needs: one input field, indexed by arrays of rows."""
-
-    def __init__(self, field: str, values: torch.Tensor) -> None:
-        self.field, self.values = field, values
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def __getitem__(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
-        return {self.field: self.values[torch.as_tensor(rows)]}
-
-
-def one_hot(queries: Sequence[Query], arch: Architecture, task: str) -> torch.Tensor:
-    """Queries padded to the checkpoint's width, one-hot over its vocabulary: (N, T_in, V)."""
-    for query in queries:
-        if len(query.text) > arch.query_width:
-            raise QueryError(f"query {query.text!r} is wider than the {arch.query_width} characters the "
-                             f"{task} models read: params.yaml changed since training; run `dvc repro`")
-    padded = [query.text.ljust(arch.query_width, PAD) for query in queries]
-    return torch.from_numpy(encode_labels(padded, arch.vocabulary))
-
-
 def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list[tuple[Query, str]]:
     """The queries of the arguments or of ``--batch``, each validated and paired with its task."""
     if args.batch is None:
-        return [_resolve(text, tasks, args.task) for text in args.queries]
+        return [resolve(text, tasks, args.task) for text in args.queries]
     source = "stdin" if args.batch == "-" else args.batch
     try:
         text = sys.stdin.read() if args.batch == "-" else Path(args.batch).read_text(encoding="utf-8")
@@ -196,30 +62,12 @@ def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                resolved.append(_resolve(line, tasks, args.task))
+                resolved.append(resolve(line, tasks, args.task))
             except Seq2ArithError as error:
                 raise QueryError(f"{source} line {number}: {error}") from None
     if not resolved:
         raise UsageError(f"no queries in {source}")
     return resolved
-
-
-def _resolve(text: str, tasks: dict[str, TaskConfig], task: str | None) -> tuple[Query, str]:
-    query = parse_query(text)
-    return query, choose_task(query, tasks, task)
-
-
-def answer_texts(resolved: Sequence[tuple[Query, str]], models: Path) -> list[str]:
-    """text2text's answers, stripped, in the order asked; each task's model is loaded once."""
-    answers: list[str] = [""] * len(resolved)
-    for task in dict.fromkeys(name for _, name in resolved):
-        rows = [i for i, (_, name) in enumerate(resolved) if name == task]
-        model, arch = load_model(models, task, "text2text")
-        inputs = one_hot([resolved[i][0] for i in rows], arch, task)
-        predicted, _ = recipes.answers(model, arch, _Inputs("query", inputs), BATCH_SIZE)
-        for i, text in zip(rows, predicted):
-            answers[i] = text.strip()
-    return answers
 
 
 def predict(args: argparse.Namespace) -> None:
@@ -235,7 +83,7 @@ def predict(args: argparse.Namespace) -> None:
         task_named(tasks, task)
         model, arch = load_model(args.models, task, "img2text")
         strip = read_strip(args.image, arch.query_width)
-        predicted, _ = recipes.answers(model, arch, _Inputs("query_images", strip[None]), 1)
+        predicted, _ = inference.answers(model, arch, Inputs("query_images", strip[None]), 1)
         print(predicted[0].strip())
         return
     if not args.queries and args.batch is None:
@@ -243,15 +91,15 @@ def predict(args: argparse.Namespace) -> None:
     if args.draw is not None:
         if args.batch is not None or len(args.queries) != 1:
             raise UsageError("--draw writes one image: give exactly one query")
-        query, task = _resolve(args.queries[0], tasks, args.task)
+        query, task = resolve(args.queries[0], tasks, args.task)
         model, arch = load_model(args.models, task, "text2img")
         reader, _ = checkpoint.load(args.models / "classifier.pt", "classifier", stage="classifier")
-        read, pixels = recipes.answers(model, arch, _Inputs("query", one_hot([query], arch, task)), 1, reader)
+        read, pixels = inference.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), 1, reader)
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
         return
     resolved = read_queries(args, tasks)
-    answers = answer_texts(resolved, args.models)
+    answers = inference.text_answers(resolved, args.models)
     if args.batch is None and len(resolved) == 1:
         print(answers[0])
     else:
@@ -261,9 +109,9 @@ def predict(args: argparse.Namespace) -> None:
 
 def render(args: argparse.Namespace) -> None:
     tasks = load_tasks(args.params)
-    query, task = _resolve(args.query, tasks, args.task)
-    padded = query.text.ljust(query_width(tasks[task]), PAD)
-    handwriting = load_handwriting(args.data)
+    query, task = resolve(args.query, tasks, args.task)
+    padded = query.text.ljust(padded_width(tasks[task]), PAD)
+    handwriting = load_pools(args.data)
     try:
         glyphs = handwriting.sample([padded], True, np.random.default_rng(args.seed))
     except ValueError as error:
@@ -284,7 +132,11 @@ def tables_command(args: argparse.Namespace) -> None:
         exp_show = json.loads(text)
     except json.JSONDecodeError as error:
         raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
-    print("\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in args.names or tables.TABLES))
+    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in args.names or tables.TABLES)
+    if args.into is None:
+        print(block)
+        return
+    args.into.write_text(tables.replace_between(args.into.read_text(), TABLES_START, TABLES_END, block))
 
 
 def results_command(args: argparse.Namespace) -> None:
@@ -348,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--input", type=Path, help="saved `dvc exp show --json` output (default: run it now)")
     report.add_argument("--commits", type=int, default=1,
                         help="also show experiments based on this many recent commits (default: %(default)s)")
+    report.add_argument("--into", type=Path, metavar="MARKDOWN",
+                        help=f"rewrite the tables between the {TABLES_START} and {TABLES_END} lines of this file")
     report.set_defaults(run=tables_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")

@@ -88,28 +88,47 @@ class TaskConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     test_ratio: float = 0.25  # share of distinct queries held out as the test set
+    group: str = "ordered"  # ordered: each query on its own (the report's); unordered: a*b and b*a on one side
 
     def validate(self, key: str) -> None:
         _require(f"{key}.test_ratio", self.test_ratio, 0 < self.test_ratio < 1, "must be between 0 and 1 (exclusive)")
+        _require(f"{key}.group", self.group, self.group in ("ordered", "unordered"), "allowed: ordered, unordered")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The recurrent core shared by text2text, img2text and text2img."""
+    """The core shared by text2text, img2text and text2img."""
 
+    core: str = "lstm"  # lstm: the report's encoder-decoder; mlp: a feed-forward network over the whole query
+    features: str = "characters"  # what the core reads: characters (one per position) | digit_pairs (a_i, b_j)
+    hidden: int = 256  # LSTM width (the report's "LSTM size"), or MLP layer width
+    mlp_layers: int = 2  # hidden ReLU layers of the mlp core
     extra_lstm: int = 1  # encoder LSTM layers beyond the first (report Tables 1 and 4)
-    hidden: int = 256  # LSTM width (the report's "LSTM size")
     bidirectional: bool = False  # bidirectional encoder and decoder LSTMs (report 3.3.3)
-    dropout: float = 0.0  # between stacked layers and before the output head
-    batchnorm: bool = False  # batch norm on the decoder outputs (report 3.3.3 "regularisation")
+    dropout: float = 0.0  # lstm: between stacked layers and before the output head; mlp: after each layer
+    batchnorm: bool = False  # batch norm on the LSTM decoder outputs (report 3.3.3 "regularisation")
     decoder: str = "attention"  # repeat: the report's RepeatVector; attention: each step also reads the encoder
     reverse_answer: bool = True  # emit the answer units-digit first, as written sums carry
 
     def validate(self, key: str) -> None:
-        _require(f"{key}.extra_lstm", self.extra_lstm, 0 <= self.extra_lstm <= 16, "must be an integer from 0 to 16")
+        _require(f"{key}.core", self.core, self.core in ("lstm", "mlp"), "allowed: lstm, mlp")
+        _require(f"{key}.features", self.features, self.features in ("characters", "digit_pairs"),
+                 "allowed: characters, digit_pairs")
         _require(f"{key}.hidden", self.hidden, 1 <= self.hidden <= 4096, "must be an integer from 1 to 4096")
+        _require(f"{key}.mlp_layers", self.mlp_layers, 1 <= self.mlp_layers <= 16, "must be an integer from 1 to 16")
+        _require(f"{key}.extra_lstm", self.extra_lstm, 0 <= self.extra_lstm <= 16, "must be an integer from 0 to 16")
         _require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         _require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How training queries are chosen, for every kind alike."""
+
+    mirror: bool = False  # also train on b*a for every trained a*b (and b+a for a+b): commutativity
+
+    def validate(self, key: str) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -120,7 +139,7 @@ class FitConfig:
     batch_size: int = 64
     learning_rate: float = 0.001
     lr_schedule: str = "onecycle"  # constant | onecycle (warm up, then anneal to ~0)
-    weight_decay: float = 0.0
+    weight_decay: float = 0.0  # AdamW's decoupled decay; about 1 makes an MLP generalise (grokking)
 
     def validate(self, key: str) -> None:
         _require(f"{key}.epochs", self.epochs, 1 <= self.epochs <= 10_000, "must be an integer from 1 to 10000")
@@ -129,7 +148,7 @@ class FitConfig:
         _require(f"{key}.learning_rate", self.learning_rate, 0 < self.learning_rate <= 1, "must be in (0, 1]")
         _require(f"{key}.lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "onecycle"),
                  "allowed: constant, onecycle")
-        _require(f"{key}.weight_decay", self.weight_decay, 0 <= self.weight_decay < 1, "must be in [0, 1)")
+        _require(f"{key}.weight_decay", self.weight_decay, 0 <= self.weight_decay <= 10, "must be in [0, 10]")
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,8 @@ class Text2ImgConfig(FitConfig):
     dense_units: int = 128
     loss: str = "bce"  # bce | mse (the report's)
     text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
+    image_epochs: int = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
+    # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
     threshold: float = 0.5  # pixel threshold of the binarised sample grid (report 3.3.3 tried 0.4)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
@@ -176,6 +197,10 @@ class Text2ImgConfig(FitConfig):
                  "must be an integer from 1 to 8192")
         _require(f"{key}.loss", self.loss, self.loss in ("bce", "mse"), "allowed: bce, mse")
         _require(f"{key}.text_loss", self.text_loss, self.text_loss >= 0, "must be >= 0")
+        _require(f"{key}.image_epochs", self.image_epochs, 0 <= self.image_epochs <= 10_000,
+                 "must be an integer from 0 to 10000")
+        _require(f"{key}.image_epochs", self.image_epochs, self.image_epochs == 0 or self.text_loss > 0,
+                 "needs text_loss > 0 (the characters are what the core learns from first)")
         _require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 
@@ -193,20 +218,6 @@ class ClassifierConfig(FitConfig):
                  "must be an integer from 1 to 512")
         _require(f"{key}.blanks", self.blanks, self.blanks >= 1, "must be an integer >= 1")
 
-
-@dataclass(frozen=True)
-class EvaluateConfig:
-    batch_size: int = 1024  # queries per forward pass; changes speed only
-
-    def validate(self, key: str) -> None:
-        _require(f"{key}.batch_size", self.batch_size, self.batch_size >= 1, "must be an integer >= 1")
-
-
-FIT_CONFIGS: dict[str, type[FitConfig]] = {
-    "text2text": Text2TextConfig,
-    "img2text": Img2TextConfig,
-    "text2img": Text2ImgConfig,
-}
 
 C = TypeVar("C")
 
@@ -277,3 +288,18 @@ def seed(params: dict[str, Any]) -> int:
     _require("seed", value, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
              "must be an integer >= 0")
     return value
+
+
+def load_tasks(params_path: Path) -> dict[str, TaskConfig]:
+    """Every task of params.yaml, validated, in file order."""
+    params = load_params(params_path)
+    tasks = params.get("tasks")
+    if not isinstance(tasks, dict) or not tasks:
+        raise ParamsError(f"{params_path}: tasks must be a non-empty mapping of task names to settings")
+    return {str(name): section(params, f"tasks.{name}", TaskConfig) for name in tasks}
+
+
+def task_named(tasks: dict[str, TaskConfig], name: str) -> TaskConfig:
+    if name not in tasks:
+        raise ParamsError(f"no task {name!r} in params.yaml tasks (have: {', '.join(tasks)})")
+    return tasks[name]

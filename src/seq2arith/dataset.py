@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 
 from seq2arith.config import SplitConfig, TaskConfig
 from seq2arith.handwriting import Handwriting
-from seq2arith.queries import all_queries, split_test
+from seq2arith.queries import all_queries, mirror, split_test, unseen_pairs
 from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
 
 FIELDS = ("query", "query_images", "answer", "answer_images")  # also "query_glyphs": indices of the strip
@@ -103,9 +103,9 @@ class ArithmeticDataset(Dataset):
 
 
 def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
-    """Every query of ``task``, split by ``split.test_ratio``; test queries get test-pool handwriting only."""
+    """Every query of ``task``, split by ``split``; test queries get test-pool handwriting only."""
     queries, answers = all_queries(task)
-    is_test = split_test(len(queries), split.test_ratio, rng)
+    is_test = split_test(queries, split.test_ratio, split.group, rng)
     query_glyphs = np.zeros((len(queries), len(queries[0])), np.int64)
     answer_glyphs = np.zeros((len(answers), len(answers[0])), np.int64)
     for test in (False, True):
@@ -115,13 +115,33 @@ def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, 
     return QuerySet(queries, answers, is_test, query_glyphs, answer_glyphs, vocabulary(task.operators))
 
 
+def with_mirrors(queries: QuerySet, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
+    """``queries`` plus, as training queries in train-pool handwriting, the mirror of every training query
+    whose value survives the swap (``12*34`` -> ``34*12``) and that is not trained on already.
+
+    A mirror may be a test query: that is the commutativity a random split leaks, which
+    ``unseen_pair_exact_match`` leaves out."""
+    trained = {query: answer for query, answer, test in zip(queries.queries, queries.answers, queries.is_test)
+               if not test}
+    mirrored = {m: answer for query, answer in trained.items() if (m := mirror(query)) is not None}
+    mirrors = sorted(set(mirrored) - set(trained))
+    mirror_answers = [mirrored[m] for m in mirrors]
+    return QuerySet(queries.queries + mirrors, queries.answers + mirror_answers,
+                    np.concatenate([queries.is_test, np.zeros(len(mirrors), bool)]),
+                    np.concatenate([queries.query_glyphs, handwriting.sample(mirrors, False, rng)]),
+                    np.concatenate([queries.answer_glyphs, handwriting.sample(mirror_answers, False, rng)]),
+                    queries.vocabulary)
+
+
 def statistics(queries: QuerySet, handwriting: Handwriting) -> dict[str, int | float]:
     """What ``metrics/dataset-<task>.json`` reports about a query set."""
     values = [int(answer) for answer in queries.answers]
+    train, test = ([q for q, t in zip(queries.queries, queries.is_test) if t == side] for side in (False, True))
     return {
         "queries": len(queries.queries),
         "train_queries": int((~queries.is_test).sum()),
         "test_queries": int(queries.is_test.sum()),
+        "unseen_pair_test_queries": int(unseen_pairs(train, test).sum()),
         "query_width": queries.query_width,
         "answer_width": queries.answer_width,
         "vocabulary_size": len(queries.vocabulary),

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from torch import nn
 
+from seq2arith.classifier import read_queries
+from seq2arith.errors import Seq2ArithError
+from seq2arith.handwriting import Handwriting
+from seq2arith.queries import evaluate
 from seq2arith.text import PAD
 
 NUMBER = re.compile(r"-?\d+")
@@ -35,6 +40,17 @@ def text_metrics(answers: Sequence[str], predictions: Sequence[str]) -> dict[str
     }
 
 
+def scores(answers: Sequence[str], predictions: Sequence[str], unseen: np.ndarray | None = None,
+           prefix: str = "") -> dict[str, float | None]:
+    """``text_metrics``, and with ``unseen`` (a mask over the queries) ``unseen_pair_exact_match``: the exact
+    match over the queries trained on in neither order. Every name gets ``prefix``."""
+    values = text_metrics(answers, predictions)
+    if unseen is not None:
+        right = np.array([a == p for a, p in zip(answers, predictions)])
+        values["unseen_pair_exact_match"] = float(right[unseen].mean()) if unseen.any() else None
+    return {prefix + name: value for name, value in values.items()}
+
+
 def predictions_table(queries: Sequence[str], answers: Sequence[str], predictions: Sequence[str],
                       split: str) -> pd.DataFrame:
     """One row per query: what was asked, the truth, the prediction and true - predicted (empty if unparseable)."""
@@ -50,9 +66,6 @@ def predictions_table(queries: Sequence[str], answers: Sequence[str], prediction
 
 def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
     """The symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
-    from seq2arith.errors import Seq2ArithError
-    from seq2arith.queries import evaluate
-
     results = []
     for query in read_queries:
         try:
@@ -61,6 +74,13 @@ def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str
             answer = ""
         results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
     return results
+
+
+def symbolic_exact_match(classifier: nn.Module, handwriting: Handwriting, glyphs: np.ndarray,
+                         answers: Sequence[str]) -> float:
+    """The exact match of the symbolic baseline on the strips drawn with ``glyphs`` (N, T_in)."""
+    read = read_queries(classifier, handwriting, glyphs)
+    return text_metrics(answers, symbolic_answers(read, len(answers[0])))["exact_match"]
 
 
 def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seq2arith.errors import Seq2ArithError
 from seq2arith.glyphs import Glyphs
 from seq2arith.mnist import Digits
 from seq2arith.text import PAD
@@ -50,3 +51,13 @@ class Handwriting:
     def pixels(self, indices: np.ndarray) -> torch.Tensor:
         """Images at ``indices`` (...) as float pixels in [0, 1]: (..., 28, 28)."""
         return torch.from_numpy(self.images[indices]).float().div_(255)
+
+
+def load_pools(data: Path) -> Handwriting:
+    """The handwriting under ``data`` (its ``mnist/`` and ``glyphs/``), or one clear error if it is not there."""
+    try:
+        return Handwriting.load(data / "mnist", data / "glyphs")
+    except (OSError, ValueError, EOFError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise Seq2ArithError(f"cannot read handwriting from {data / 'mnist'} and {data / 'glyphs'} ({reason}): "
+                             "run `dvc repro download glyphs` to make them") from None

@@ -1,20 +1,28 @@
-"""The report's three model kinds around one recurrent core, and the reference glyph classifier.
+"""The report's three model kinds around one shared core, and the reference glyph classifier.
 
-- text2text: one-hot query -> Seq2Seq -> per-step softmax over the task's characters.
-- img2text:  glyph strip -> per-glyph CNN (or ConvLSTM) -> Seq2Seq -> per-step softmax.
-- text2img:  one-hot query -> Seq2Seq -> per-step image head -> (T_out, 28, 28) pixels.
+- text2text: one-hot query -> Core -> per-step softmax over the task's characters.
+- img2text:  glyph strip -> per-glyph CNN (or ConvLSTM) -> Core -> per-step softmax.
+- text2img:  one-hot query -> Core -> per-step image head -> (T_out, 28, 28) pixels.
+
+The Core reads one vector per query position and gives one state per answer position. It is
+the report's LSTM encoder-decoder (``model.core: lstm``) or an MLP over the whole query
+(``mlp``), reading the positions as they are (``model.features: characters``) or the pairs
+of digits of the two numbers built from them (``digit_pairs``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
-from seq2arith.config import Img2TextConfig, ModelConfig, Text2ImgConfig
-from seq2arith.text import SYMBOLS
+from seq2arith.config import (ClassifierConfig, FitConfig, Img2TextConfig, ModelConfig, Text2ImgConfig,
+                              Text2TextConfig, parse_section)
+from seq2arith.text import DIGITS, PAD, SYMBOLS
 
 IMAGE = 28  # glyphs are 28x28
 
@@ -57,6 +65,90 @@ class Seq2Seq(nn.Module):
         decoded, _ = self.decoder(steps)  # (B, T_out, W)
         decoded = self.norm(decoded.transpose(1, 2)).transpose(1, 2)
         return self.dropout(decoded)
+
+
+class DigitPairs(nn.Module):
+    """Symbol vectors of a two-number query -> one vector per pair of digits of the two numbers.
+
+    (B, T_in, len(symbols)) -> (B, D*D, 100 + operators): for each pair (a_i, b_j) of the i-th digit
+    of the first number and the j-th of the second (units first, short numbers zero-padded), the outer
+    product of their digit distributions, plus the operator's. On one-hot text that is the one-hot of the
+    pair; on a reader's probabilities it is soft. Where the numbers sit is read from the most likely
+    symbol of each position: the likeliest operator position splits them, padding ends the second.
+    """
+
+    def __init__(self, symbols: str, query_width: int) -> None:
+        super().__init__()
+        self.digit_places = (query_width - 1) // 2  # D: '99*99' -> 2
+        self.operators = [i for i, char in enumerate(symbols) if char not in DIGITS + PAD]
+        self.pad = symbols.index(PAD)
+        self.steps, self.size = self.digit_places**2, 100 + len(self.operators)
+
+    def _digits(self, digits: torch.Tensor, last: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
+        """(B, D, 10): the digit distributions at positions last, last-1, ...; zero where before ``first``."""
+        places = last[:, None] - torch.arange(self.digit_places)  # (B, D) positions, units first
+        gathered = digits.gather(1, places.clamp(min=0)[..., None].expand(-1, -1, 10))  # (B, D, 10)
+        zero = torch.zeros_like(gathered)
+        zero[..., 0] = 1
+        return torch.where((places >= first[:, None])[..., None], gathered, zero)
+
+    def forward(self, symbols: torch.Tensor) -> torch.Tensor:
+        batch, width, _ = symbols.shape
+        positions = torch.arange(width)
+        operator = symbols[..., self.operators].sum(-1).argmax(-1)  # (B,)
+        padding = (symbols.argmax(-1) == self.pad) & (positions > operator[:, None])  # (B, T_in)
+        end = torch.where(padding, positions, width).min(-1).values  # (B,) one past the second number
+        digits = symbols[..., :10] / symbols[..., :10].sum(-1, keepdim=True).clamp(min=1e-6)  # (B, T_in, 10)
+        first = self._digits(digits, operator - 1, torch.zeros_like(operator))  # (B, D, 10)
+        second = self._digits(digits, end - 1, operator + 1)
+        pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, self.steps, 100)
+        ops = symbols[torch.arange(batch), operator][:, self.operators]  # (B, operators)
+        ops = ops / ops.sum(-1, keepdim=True).clamp(min=1e-6)
+        return torch.cat([pairs, ops[:, None].expand(-1, self.steps, -1)], dim=-1)
+
+
+class MLP(nn.Module):
+    """The whole query at once: (B, T, F) flattened -> ``mlp_layers`` x (Linear, ReLU) -> (B, T_out, hidden),
+    one state per answer position from one last linear layer."""
+
+    def __init__(self, input_size: int, answer_width: int, config: ModelConfig) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = input_size
+        for _ in range(config.mlp_layers):
+            layers += [nn.Linear(width, config.hidden), nn.ReLU(), nn.Dropout(config.dropout)]
+            width = config.hidden
+        layers += [nn.Linear(width, answer_width * config.hidden), nn.Unflatten(1, (answer_width, config.hidden))]
+        self.layers = nn.Sequential(*layers)
+        self.output_size = config.hidden
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.layers(inputs)
+
+
+class Core(nn.Module):
+    """What every kind shares: query vectors (B, T_in, F) -> one state per answer position (B, T_out, output_size).
+
+    ``symbols``: the characters the F entries of a query vector stand for, when they are one-hot text or a
+    reader's symbol probabilities; ``model.features: digit_pairs`` needs them.
+    """
+
+    def __init__(self, input_size: int, query_width: int, answer_width: int, config: ModelConfig,
+                 symbols: str | None = None) -> None:
+        super().__init__()
+        steps, size = query_width, input_size
+        self.features: nn.Module = nn.Identity()
+        if config.features == "digit_pairs":
+            if symbols is None:
+                raise ValueError("digit_pairs needs inputs that are symbols")
+            self.features = DigitPairs(symbols, query_width)
+            steps, size = self.features.steps, self.features.size
+        self.network = Seq2Seq(size, answer_width, config) if config.core == "lstm" else MLP(
+            steps * size, answer_width, config)
+        self.output_size = self.network.output_size
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.network(self.features(inputs))
 
 
 class GlyphCNN(nn.Module):
@@ -142,25 +234,49 @@ class ConvTransposeImageHead(nn.Module):
 
 
 @dataclass(frozen=True)
-class Architecture:
-    """Everything needed to rebuild a model: saved inside every checkpoint."""
+class ReaderConfig:
+    """The per-glyph CNN of img2text and of the classifier."""
 
-    kind: str  # text2text | img2text | text2img | classifier
+    conv_layers: int
+    conv_filters: int
+    out_features: int  # classifier: one logit per symbol; img2text from scratch: a feature vector
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Everything needed to rebuild a model: saved inside every checkpoint as plain data."""
+
+    kind: str  # a key of KINDS
     vocabulary: str  # the task's characters (classifier: every glyph symbol)
     query_width: int = 0
     answer_width: int = 0
-    model: dict = field(default_factory=dict)  # ModelConfig fields
-    options: dict = field(default_factory=dict)  # the kind's own settings (Img2TextConfig, ...)
-    reader: dict = field(default_factory=dict)  # img2text's GlyphCNN: conv_layers, conv_filters, out_features
+    model: ModelConfig = field(default_factory=ModelConfig)
+    options: FitConfig = field(default_factory=FitConfig)  # the kind's own section: Img2TextConfig, ...
+    reader: ReaderConfig | None = None  # img2text's and the classifier's glyph CNN
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Architecture:
+        """The inverse of ``to_dict``, every section validated as params.yaml's are (ParamsError if not)."""
+        kind = KINDS[stored["kind"]]
+        reader = stored["reader"]
+        return cls(stored["kind"], stored["vocabulary"], stored["query_width"], stored["answer_width"],
+                   parse_section(ModelConfig, stored["model"], "model"),
+                   parse_section(kind.options, stored["options"], stored["kind"]),
+                   None if reader is None else ReaderConfig(**reader))
+
+
+def _text_core(arch: Architecture) -> Core:
+    """The core of a kind that reads the query as one-hot text."""
+    return Core(len(arch.vocabulary), arch.query_width, arch.answer_width, arch.model, arch.vocabulary)
 
 
 class Text2Text(nn.Module):
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
-        self.core = Seq2Seq(len(arch.vocabulary), arch.answer_width, ModelConfig(**arch.model))
+        self.core = _text_core(arch)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
     def forward(self, query: torch.Tensor) -> torch.Tensor:
@@ -171,14 +287,14 @@ class Text2Text(nn.Module):
 class Img2Text(nn.Module):
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
-        options = Img2TextConfig(**arch.options)
-        features = arch.reader["out_features"]
-        if options.encoder == "convlstm":
-            self.reader: nn.Module = ConvLSTM(arch.reader["conv_filters"], features)
+        reader = arch.reader
+        if arch.options.encoder == "convlstm":
+            self.reader: nn.Module = ConvLSTM(reader.conv_filters, reader.out_features)
         else:
-            self.reader = TimeDistributed(GlyphCNN(**arch.reader))
-        self.reads_symbols = options.init_from_classifier  # the classifier's logits become symbol probabilities
-        self.core = Seq2Seq(features, arch.answer_width, ModelConfig(**arch.model))
+            self.reader = TimeDistributed(GlyphCNN(**dataclasses.asdict(reader)))
+        self.reads_symbols = arch.options.init_from_classifier  # the classifier's logits become symbol probabilities
+        self.core = Core(reader.out_features, arch.query_width, arch.answer_width, arch.model,
+                         SYMBOLS if self.reads_symbols else None)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
     def read(self, strip: torch.Tensor) -> torch.Tensor:
@@ -222,8 +338,8 @@ class ReadOnce(nn.Module):
 class Text2Img(nn.Module):
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
-        options = Text2ImgConfig(**arch.options)
-        self.core = Seq2Seq(len(arch.vocabulary), arch.answer_width, ModelConfig(**arch.model))
+        options = arch.options
+        self.core = _text_core(arch)
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
         self.head = head(self.core.output_size, options.dense_units)
         self.text_head = nn.Linear(self.core.output_size, len(arch.vocabulary)) if options.text_loss > 0 else None
@@ -239,14 +355,42 @@ class Text2Img(nn.Module):
 
 
 class WithTextHead(nn.Module):
-    """Trains a Text2Img through both heads: the auxiliary characters teach its core the arithmetic."""
+    """Trains a Text2Img through both heads: the auxiliary characters teach its core the arithmetic.
+
+    ``drawing_only``: no gradient reaches the core or the character head (the core stays in evaluation
+    mode); only the image head learns, to draw what the core already knows.
+    """
+
+    def __init__(self, model: Text2Img, drawing_only: bool = False) -> None:
+        super().__init__()
+        self.model = model
+        self.drawing_only = drawing_only
+
+    def train(self, mode: bool = True) -> WithTextHead:
+        super().train(mode)
+        if self.drawing_only:
+            self.model.core.eval()
+        return self
+
+    def forward(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.drawing_only:
+            return self.model.forward_with_text(query)
+        with torch.no_grad():
+            states = self.model.core(query)
+            characters = self.model.text_head(states)
+        return self.model.head(states), characters
+
+
+class TextOnly(nn.Module):
+    """A Text2Img read through its character head alone: how its core learns the arithmetic first."""
 
     def __init__(self, model: Text2Img) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.forward_with_text(query)
+    def forward(self, query: torch.Tensor) -> torch.Tensor:
+        """(B, T_in, V) one-hot -> (B, T_out, V) character logits."""
+        return self.model.text_head(self.model.core(query))
 
 
 class Classifier(nn.Module):
@@ -254,20 +398,34 @@ class Classifier(nn.Module):
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
-        self.net = GlyphCNN(**arch.reader)
+        self.net = GlyphCNN(**dataclasses.asdict(arch.reader))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(N, 28, 28) pixels -> (N, len(SYMBOLS)) logits."""
         return self.net(images.unsqueeze(1))
 
 
-MODELS: dict[str, type[nn.Module]] = {
-    "text2text": Text2Text, "img2text": Img2Text, "text2img": Text2Img, "classifier": Classifier,
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of model is built, configured, fed and read: the table stages and the CLI consult."""
+
+    network: type[nn.Module]
+    options: type[FitConfig]  # its params.yaml section
+    inputs: str  # the batch field its network reads (see dataset.FIELDS)
+    answers_in_images: bool = False  # its answers are drawn: the classifier reads them back
+
+
+KINDS: dict[str, Kind] = {
+    "text2text": Kind(Text2Text, Text2TextConfig, "query"),
+    "img2text": Kind(Img2Text, Img2TextConfig, "query_images"),
+    "text2img": Kind(Text2Img, Text2ImgConfig, "query", answers_in_images=True),
+    "classifier": Kind(Classifier, ClassifierConfig, "image"),
 }
+ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train@ and evaluate@
 
 
 def build(arch: Architecture) -> nn.Module:
-    return MODELS[arch.kind](arch)
+    return KINDS[arch.kind].network(arch)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -71,3 +71,24 @@ def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], title: 
     figure.suptitle(title)
     figure.tight_layout()
     _save(figure, path)
+
+
+def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
+    """Exact match per epoch, train (dashed) and test (solid), of every model, one panel per task.
+
+    ``curves``: model name (``<task>-<kind>``) -> its DVCLive folder. A model that generalises climbs on test
+    with train; one that memorises reaches 1.0 on train while test stays behind.
+    """
+    tasks = sorted({name.split("-")[0] for name in curves})
+    figure, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for color, (name, folder) in zip(plt.cm.tab10.colors, sorted(curves.items())):
+            if not name.startswith(f"{task}-"):
+                continue
+            for split, style in (("train", "--"), ("test", "-")):
+                table = np.loadtxt(folder / "plots" / "metrics" / split / "exact_match.tsv", skiprows=1, ndmin=2)
+                ax.plot(table[:, 0] + 1, table[:, 1], style, color=color, label=f"{name} {split}")
+        ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    _save(figure, path)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from seq2arith.config import TaskConfig
+from seq2arith.config import OPERATORS, TaskConfig, task_named
 from seq2arith.errors import Seq2ArithError
-from seq2arith.text import PAD
+from seq2arith.text import PAD, SYMBOLS
 
 TOKEN = re.compile(r"\d+|[+\-*]")
 
@@ -46,8 +48,131 @@ def _pad(texts: list[str]) -> list[str]:
     return [text.ljust(width, PAD) for text in texts]
 
 
-def split_test(count: int, test_ratio: float, rng: np.random.Generator) -> np.ndarray:
-    """Boolean mask (count,) marking a random ``test_ratio`` share of the queries as test."""
-    is_test = np.zeros(count, bool)
-    is_test[rng.permutation(count)[: round(count * test_ratio)]] = True
-    return is_test
+COMMUTATIVE = "+*"  # operators whose operands may swap places: a+b = b+a, a*b = b*a
+
+
+def terms(query: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The numbers and the operators of ``query``: ``'12*34'`` -> ``((12, 34), ('*',))``."""
+    tokens = TOKEN.findall(query.replace(PAD, ""))
+    return tuple(int(token) for token in tokens[0::2]), tuple(tokens[1::2])
+
+
+def pair_key(query: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """What a query shares with its mirror: its operators and its numbers in sorted order.
+
+    ``'12*34'`` and ``'34*12'`` (and ``'34-12'`` with ``'12-34'``) have the same key.
+    """
+    numbers, operators = terms(query)
+    return operators, tuple(sorted(numbers))
+
+
+def mirror(query: str) -> str | None:
+    """``query`` with its numbers in reverse order, padded alike, when that keeps its value: every operator
+    the same commutative one (``'5*12 '`` -> ``'12*5 '``). None for any other query, or where it reads the same."""
+    numbers, operators = terms(query)
+    if len(set(operators)) != 1 or operators[0] not in COMMUTATIVE or numbers == numbers[::-1]:
+        return None
+    return operators[0].join(map(str, numbers[::-1])).ljust(len(query), PAD)
+
+
+def split_test(queries: Sequence[str], test_ratio: float, group: str, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask (N,) marking a random ``test_ratio`` share of the queries as test.
+
+    ``group: ordered`` draws queries one by one (the report's split: ``12*34`` may be test while ``34*12``
+    is trained on); ``unordered`` draws them by ``pair_key``, so a query and its mirror share a side.
+    """
+    if group == "ordered":
+        groups = np.arange(len(queries))
+    else:
+        _, groups = np.unique(np.array([repr(pair_key(query)) for query in queries]), return_inverse=True)
+    count = int(groups.max()) + 1
+    test_groups = rng.permutation(count)[: round(count * test_ratio)]
+    return np.isin(groups, test_groups)
+
+
+def unseen_pairs(trained: Sequence[str], tested: Sequence[str]) -> np.ndarray:
+    """Mask (len(tested),): the tested queries whose ``pair_key`` no trained query has, so neither they nor
+    their mirrors were trained on, and no commutativity shortcut can answer them."""
+    seen = {pair_key(query) for query in trained}
+    return np.array([pair_key(query) not in seen for query in tested], bool)
+
+
+class QueryError(Seq2ArithError):
+    """A query that no model can answer: malformed, or outside every task of params.yaml."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated query: ``text`` is canonical (no spaces, no leading zeros), e.g. ``'22+13'``."""
+
+    text: str
+    numbers: tuple[int, ...]
+    operators: tuple[str, ...]
+
+
+def parse_query(raw: str) -> Query:
+    """Digits and operators with optional spaces around operators; anything else is a QueryError."""
+    body = raw.strip()
+    if not body:
+        raise QueryError("empty query: write numbers joined by operators, such as 22+13")
+    allowed = SYMBOLS.replace(PAD, "")
+    bad = next((char for char in body if char not in allowed and not char.isspace()), None)
+    if bad is not None:
+        hint = " (write multiplication as *)" if bad in "xX×·" else ""
+        raise QueryError(f"query {body!r}: character {bad!r} is not in the vocabulary "
+                         f"(digits and {' '.join(OPERATORS)}){hint}")
+    if re.search(r"\d\s+\d", body):
+        raise QueryError(f"query {body!r}: a space inside a number")
+    compact = re.sub(r"\s+", "", body)
+    evaluate(compact)  # checks the form number (operator number)...
+    tokens = TOKEN.findall(compact)
+    numbers = tuple(int(token) for token in tokens[0::2])
+    operators = tuple(tokens[1::2])
+    text = "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
+    return Query(text, numbers, operators)
+
+
+def _describe(tasks: dict[str, TaskConfig]) -> str:
+    return "; ".join(f"{name}: {' '.join(task.operators)}" for name, task in tasks.items())
+
+
+def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = None) -> str:
+    """The task that answers ``query`` (``name`` if given), checked against its operators, operand count
+    and highest integer."""
+    used = sorted(set(query.operators), key=OPERATORS.index)
+    if name is not None:
+        task = task_named(tasks, name)
+        missing = [op for op in used if op not in task.operators]
+        if missing:
+            raise QueryError(f"query {query.text!r}: task {name} has no operator {missing[0]!r} "
+                             f"(tasks.{name}.operators: {' '.join(task.operators)})")
+    else:
+        fits = [key for key, task in tasks.items() if set(used) <= set(task.operators)]
+        if not fits:
+            orphan = next((op for op in used if not any(op in task.operators for task in tasks.values())), None)
+            if orphan is not None:
+                raise QueryError(f"query {query.text!r}: no task has operator {orphan!r} "
+                                 f"(tasks: {_describe(tasks)})")
+            raise QueryError(f"query {query.text!r}: no single task has all of {' '.join(used)} "
+                             f"(tasks: {_describe(tasks)})")
+        name, task = fits[0], tasks[fits[0]]
+    count = len(query.numbers)
+    if count != task.num_addends:
+        raise QueryError(f"query {query.text!r} has {count} number{'s' * (count != 1)}; task {name} takes "
+                         f"{task.num_addends} (tasks.{name}.num_addends)")
+    too_big = [n for n in query.numbers if n > task.highest_integer]
+    if too_big:
+        raise QueryError(f"query {query.text!r}: {too_big[0]} is above task {name}'s highest integer "
+                         f"{task.highest_integer} (tasks.{name}.highest_integer)")
+    return name
+
+
+def padded_width(task: TaskConfig) -> int:
+    """Characters in the task's widest query, the width every query is padded to (as all_queries)."""
+    return task.num_addends * len(str(task.highest_integer)) + task.num_addends - 1
+
+
+def resolve(text: str, tasks: dict[str, TaskConfig], task: str | None) -> tuple[Query, str]:
+    """``text`` parsed, and the task that answers it (``task`` if given)."""
+    query = parse_query(text)
+    return query, choose_task(query, tasks, task)

@@ -13,30 +13,46 @@ from seq2arith.errors import Seq2ArithError
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One of the report's tables: which params vary (columns) and which metrics file is read."""
+    """One of the report's tables: which params vary (columns) and which metrics are shown."""
 
     title: str
     params: tuple[str, ...]  # dotted params.yaml keys shown as columns
-    metrics: tuple[str, ...]  # metrics files (one block of columns each)
-    scores: tuple[str, ...] = ("exact_match", "char_accuracy")
+    columns: tuple[tuple[str, str], ...]  # (metrics file, dotted key in it) shown as columns
+    recipe: tuple[str, ...] = ()  # keys (or "section." prefixes) the sweep may also set, not shown: the recipe
+    # it runs on, such as LSTM_RECIPE
 
 
+def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_match", "char_accuracy")
+                   ) -> tuple[tuple[str, str], ...]:
+    """Each score on train and on test, for each metrics file."""
+    return tuple((path, f"{split}.{score}") for path in paths for score in scores for split in ("train", "test"))
+
+
+TEXT2TEXT = ("metrics/addsub-text2text.json", "metrics/mul-text2text.json")
 FIT = ("epochs", "learning_rate", "batch_size")
+RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
+# The report's experiments vary its LSTM: they run on README's $LSTM recipe, which sets these.
+LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
 TABLES = {
     "lstm": TableSpec("Tables 1 and 4: extra encoder LSTM layers (text2text)", ("model.extra_lstm", "model.hidden"),
-                      ("metrics/addsub-text2text.json", "metrics/mul-text2text.json")),
+                      train_and_test(TEXT2TEXT), LSTM_RECIPE),
     "test-ratio": TableSpec("Figures 2-6: share of queries held out for testing (text2text)", ("split.test_ratio",),
-                            ("metrics/addsub-text2text.json", "metrics/mul-text2text.json"),
-                            ("exact_match", "char_accuracy", "value_mae")),
+                            train_and_test(TEXT2TEXT, ("exact_match", "char_accuracy", "value_mae"))),
     "img2text": TableSpec("Tables 2, 3 and 5: image-to-text variants",
                           ("img2text.encoder", "img2text.conv_layers", "img2text.conv_filters", "model.extra_lstm",
                            "model.hidden", *(f"img2text.{k}" for k in FIT), "split.test_ratio"),
-                          ("metrics/addsub-img2text.json", "metrics/mul-img2text.json")),
+                          train_and_test(("metrics/addsub-img2text.json", "metrics/mul-img2text.json")), LSTM_RECIPE),
     "text2img": TableSpec("Section 3.3: text-to-image variants",
                           ("text2img.epochs", "model.bidirectional", "model.batchnorm", "model.dropout",
                            "model.extra_lstm", "text2img.image_decoder", "text2img.loss"),
-                          ("metrics/addsub-text2img.json", "metrics/mul-text2img.json"),
-                          ("read_exact_match", "read_char_accuracy")),
+                          train_and_test(("metrics/addsub-text2img.json", "metrics/mul-text2img.json"),
+                                         ("read_exact_match", "read_char_accuracy")), LSTM_RECIPE),
+    "multiplication": TableSpec(
+        "Multiplication ablation (text2text): what makes it generalise",
+        (*RECIPE, "split.group", *(f"text2text.{k}" for k in (*FIT, "weight_decay"))),
+        (*(("metrics/mul-text2text.json", key) for key in (
+            "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match")),
+         ("metrics/train-mul-text2text.json", "seconds"))),
 }
 
 
@@ -51,19 +67,37 @@ def _get(tree: dict, dotted: str) -> Any:
 UNFINISHED = ("queued", "running", "failed")  # experiments whose numbers are not (yet) their own
 
 
-def experiments(exp_show: list[dict]) -> Iterator[tuple[str, dict, dict]]:
-    """(name, params, metrics) of the newest commit (the baseline) and of every finished experiment in
-    `dvc exp show --json` output; older commits (`-n N`) contribute their experiments only."""
+@dataclass(frozen=True)
+class Run:
+    """One row of `dvc exp show --json`: a commit or an experiment."""
+
+    name: str
+    params: dict
+    metrics: dict[str, dict]  # metrics file -> its contents
+    hashes: dict[str, str]  # output (metrics files included) -> content hash
+
+
+def experiments(exp_show: list[dict]) -> Iterator[Run]:
+    """The newest commit (the baseline) and every finished experiment in `dvc exp show --json` output;
+    older commits (`-n N`) contribute their experiments only."""
     commits = [entry for entry in exp_show if entry.get("rev") != "workspace" and entry.get("data")]
     for position, entry in enumerate(commits):
         if position == 0:
-            yield entry.get("name") or entry["rev"][:7], *_params_and_metrics(entry["data"])
+            yield _run(entry)
         for experiment in entry.get("experiments") or []:
             if (experiment.get("executor") or {}).get("state") in UNFINISHED:
                 continue
             for rev in experiment.get("revs") or []:
                 if rev.get("data"):
-                    yield rev.get("name") or rev["rev"][:7], *_params_and_metrics(rev["data"])
+                    yield _run(rev)
+
+
+def _run(entry: dict) -> Run:
+    data = entry["data"]
+    params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
+    metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
+    hashes = {path: (out or {}).get("hash") for path, out in (data.get("outs") or {}).items()}
+    return Run(entry.get("name") or entry["rev"][:7], params, metrics, hashes)
 
 
 def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
@@ -74,15 +108,10 @@ def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
 
 
 def _varies_only(params: dict, baseline: dict, keys: tuple[str, ...]) -> bool:
-    """True when ``params`` differ from ``baseline`` in no key outside ``keys``."""
+    """True when ``params`` differ from ``baseline`` in no key outside ``keys`` (keys or "section." prefixes)."""
     ours, theirs = _flat(params), _flat(baseline)
-    return all(ours.get(key) == theirs.get(key) for key in ours.keys() | theirs.keys() if key not in keys)
-
-
-def _params_and_metrics(data: dict) -> tuple[dict, dict]:
-    params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
-    metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
-    return params, metrics
+    return all(ours.get(key) == theirs.get(key) for key in ours.keys() | theirs.keys()
+               if not any(key == allowed or (allowed.endswith(".") and key.startswith(allowed)) for allowed in keys))
 
 
 def _cell(value: Any) -> str:
@@ -94,21 +123,21 @@ def _cell(value: Any) -> str:
 
 
 def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
-    """A markdown table: the baseline and each experiment that varies only this table's params, then train
-    and test scores per metrics file."""
-    header = ["experiment", *spec.params]
-    for path in spec.metrics:
-        model = Path(path).stem
-        header += [f"{model} {split} {score}" for score in spec.scores for split in ("train", "test")]
+    """A markdown table: the baseline and each experiment that varies only this table's params, then the
+    spec's metric columns. An experiment that did not re-make a metrics file (its hash is the baseline's)
+    shows '-' there instead of the baseline's numbers, and is left out if it re-made none of them."""
+    header = ["experiment", *spec.params, *(f"{Path(path).stem} {key.replace('.', ' ')}" for path, key in spec.columns)]
     rows, baseline = [], None
-    for name, params, metrics in experiments(exp_show):
-        baseline = params if baseline is None else baseline
-        if not _varies_only(params, baseline, spec.params):
+    for run in experiments(exp_show):
+        baseline = baseline or run
+        if not _varies_only(run.params, baseline.params, spec.params + spec.recipe):
             continue  # another sweep's experiment
-        cells = [name, *(_get(params, key) for key in spec.params)]
-        for path in spec.metrics:
-            cells += [_get(metrics.get(path, {}), f"{split}.{score}")
-                      for score in spec.scores for split in ("train", "test")]
+        made = {path for path, _ in spec.columns
+                if run is baseline or run.hashes.get(path) is None or run.hashes[path] != baseline.hashes.get(path)}
+        if not made:
+            continue
+        cells = [run.name, *(_get(run.params, key) for key in spec.params),
+                 *(_get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns)]
         rows.append("| " + " | ".join(map(_cell, cells)) + " |")
     if not rows:
         raise Seq2ArithError("dvc exp show found no experiments with results: run the sweep first")
@@ -124,8 +153,8 @@ REPORT = {  # the report's best test numbers (Keras accuracy = character accurac
 
 def results_table(metrics_dir: Path) -> str:
     """The README's results table, straight from the committed metrics files."""
-    lines = ["| model | test exact match | test char accuracy | train exact match | value MAE (test) | "
-             "report (test char accuracy) |", "|---|---|---|---|---|---|"]
+    lines = ["| model | test exact match | unseen-pair exact match | test char accuracy | train exact match | "
+             "value MAE (test) | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
     for name, report in REPORT.items():
         path = metrics_dir / f"{name}.json"
         if not path.exists():
@@ -136,12 +165,16 @@ def results_table(metrics_dir: Path) -> str:
         exact = _cell(test[f"{prefix}exact_match"])
         if "symbolic_exact_match" in test:
             exact += f" (symbolic baseline {_cell(test['symbolic_exact_match'])})"
-        lines.append(f"| {name} | {exact} | {_cell(test[f'{prefix}char_accuracy'])} | "
-                     f"{_cell(train[f'{prefix}exact_match'])} | {_cell(test[f'{prefix}value_mae'])} | {report} |")
+        training = metrics_dir / f"train-{name}.json"
+        fit = json.loads(training.read_text()) if training.exists() else {}
+        lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
+                     f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
+                     f"{_cell(test[f'{prefix}value_mae'])} | "
+                     f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {report} |")
     classifier = metrics_dir / "classifier.json"
     if classifier.exists():
         accuracy = json.loads(classifier.read_text())["test_accuracy"]
-        lines.append(f"| classifier (glyph reader) | {_cell(accuracy)} (per glyph) | - | - | - | - |")
+        lines.append(f"| classifier (glyph reader) | {_cell(accuracy)} (per glyph) | - | - | - | - | - | - |")
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,8 @@ class Objective:
     inputs: str  # batch field the model reads
     fields: tuple[str, ...]  # batch fields the scores read
     loss: Callable[[Output, Batch], torch.Tensor]
-    accuracy: Callable[[Output, Batch], torch.Tensor]  # mean over positions, as Keras reports
+    scores: Callable[[Output, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
+    # Keras reports) and, for answers, "exact_match" (whole answers right)
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
 
 
@@ -36,14 +37,16 @@ def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.flatten(0, -2), one_hot.argmax(-1).flatten())
 
 
-def char_accuracy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
-    return (logits.argmax(-1) == one_hot.argmax(-1)).float().mean()
+def answer_scores(logits: torch.Tensor, one_hot: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per-position accuracy and exact match of (B, T, V) character logits against (B, T, V) one-hot."""
+    right = logits.argmax(-1) == one_hot.argmax(-1)  # (B, T)
+    return {"accuracy": right.float().mean(), "exact_match": right.all(-1).float().mean()}
 
 
 def text_objective(inputs: str) -> Objective:
     """text2text (``inputs="query"``) and img2text (``"query_images"``): a character per answer position."""
     return Objective(inputs, ("answer",), lambda out, batch: cross_entropy(out, batch["answer"]),
-                     lambda out, batch: char_accuracy(out, batch["answer"]))
+                     lambda out, batch: answer_scores(out, batch["answer"]))
 
 
 def image_objective(loss: str, text_loss: float) -> Objective:
@@ -60,9 +63,9 @@ def image_objective(loss: str, text_loss: float) -> Objective:
         return Objective("query", ("answer_images", "answer"),
                          lambda out, batch: pixel_loss(out[0], batch["answer_images"])
                          + text_loss * cross_entropy(out[1], batch["answer"]),
-                         lambda out, batch: char_accuracy(out[1], batch["answer"]))
+                         lambda out, batch: answer_scores(out[1], batch["answer"]))
     return Objective("query", ("answer_images",), lambda out, batch: pixel_loss(out, batch["answer_images"]),
-                     lambda out, batch: ((out > 0) == (batch["answer_images"] > 0.5)).float().mean())
+                     lambda out, batch: {"accuracy": ((out > 0) == (batch["answer_images"] > 0.5)).float().mean()})
 
 
 def batches(dataset, batch_size: int, generator: torch.Generator | None = None) -> Iterator[Batch]:
@@ -81,15 +84,20 @@ def predict(model: nn.Module, dataset, inputs: str, batch_size: int) -> torch.Te
 
 @torch.no_grad()
 def score(model: nn.Module, objective: Objective, dataset, batch_size: int) -> dict[str, float]:
-    """Mean loss and accuracy over ``dataset`` in evaluation mode."""
+    """Mean loss and scores over ``dataset`` in evaluation mode."""
     model.eval()
-    totals = np.zeros(2)
+    totals: dict[str, float] = {}
     for batch in batches(dataset, batch_size):
-        output = model(batch[objective.inputs])
-        totals += len(batch[objective.inputs]) * np.array([objective.loss(output, batch).item(),
-                                                           objective.accuracy(output, batch).item()])
-    loss, accuracy = totals / len(dataset)
-    return {"loss": float(loss), "accuracy": float(accuracy)}
+        inputs = batch[objective.inputs]
+        output = model(inputs)
+        _add(totals, len(inputs), {"loss": objective.loss(output, batch), **objective.scores(output, batch)})
+    return {name: total / len(dataset) for name, total in totals.items()}
+
+
+def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor]) -> None:
+    """Accumulate batch means weighted by the batch size."""
+    for name, value in values.items():
+        totals[name] = totals.get(name, 0.0) + weight * value.item()
 
 
 def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, generator: torch.Generator,
@@ -108,7 +116,7 @@ def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, 
         if redraw is not None:
             train.redraw_handwriting(redraw)
         model.train()
-        totals = np.zeros(2)
+        totals: dict[str, float] = {}
         for batch in batches(train, config.batch_size, generator):
             inputs = batch[objective.inputs]
             if objective.augment is not None:
@@ -122,10 +130,11 @@ def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, 
             if schedule is not None:
                 schedule.step()
             with torch.no_grad():
-                totals += len(inputs) * np.array([loss.item(), objective.accuracy(output, batch).item()])
-        scores = {"train": dict(zip(("loss", "accuracy"), (totals / len(train)).tolist())),
+                _add(totals, len(inputs), {"loss": loss, **objective.scores(output, batch)})
+        scores = {"train": {name: total / len(train) for name, total in totals.items()},
                   "test": score(model, objective, test, config.batch_size * 4)}
-        progress.set_postfix(loss=f"{scores['train']['loss']:.4f}", test_acc=f"{scores['test']['accuracy']:.4f}")
+        shown = {"loss": scores["train"]["loss"], **{f"test_{k}": v for k, v in scores["test"].items() if k != "loss"}}
+        progress.set_postfix({name: f"{value:.4f}" for name, value in shown.items()})
         if live is not None:
             for split, values in scores.items():
                 for name, value in values.items():

@@ -4,9 +4,9 @@ import argparse
 from pathlib import Path
 
 from seq2arith import config, dataset
-from seq2arith.handwriting import Handwriting
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json
+from seq2arith.handwriting import Handwriting
 from seq2arith.seeding import rng
 
 

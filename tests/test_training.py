@@ -36,9 +36,9 @@ def queries():
     return create_data(task, SplitConfig(0.25), handwriting, rng), handwriting
 
 
-def train(kind: str, queries, model_config: ModelConfig = ModelConfig(hidden=16)
-          ) -> tuple[dict, dict, torch.nn.Module]:
+def train(kind: str, queries, core: str = "lstm") -> tuple[dict, dict, torch.nn.Module]:
     query_set, handwriting = queries
+    model_config = ModelConfig(hidden=16, core=core)
     generator = seed_torch(0, "test")
     model, _ = recipes.make_model(kind, query_set, model_config, OPTIONS[kind])
     (phase,) = recipes.phases(kind, OPTIONS[kind], model, handwriting)
@@ -53,7 +53,7 @@ def train(kind: str, queries, model_config: ModelConfig = ModelConfig(hidden=16)
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
 def test_loss_falls(kind: str, core: str, queries) -> None:
     """A few epochs on tiny data lower the training loss of every model kind, with either core."""
-    before, after, _ = train(kind, queries, ModelConfig(hidden=16, core=core))
+    before, after, _ = train(kind, queries, core)
     assert after["train"]["loss"] < before["loss"]
 
 

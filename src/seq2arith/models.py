@@ -12,16 +12,23 @@ of digits of the two numbers built from them (``digit_pairs``).
 
 from __future__ import annotations
 
-import math
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from seq2arith.config import (ClassifierConfig, FitConfig, Img2TextConfig, ModelConfig, Text2ImgConfig,
-                              Text2TextConfig, parse_section)
+from seq2arith.config import (
+    ClassifierConfig,
+    FitConfig,
+    Img2TextConfig,
+    ModelConfig,
+    Text2ImgConfig,
+    Text2TextConfig,
+    parse_section,
+)
 from seq2arith.text import DIGITS, PAD, SYMBOLS
 
 IMAGE = 28  # glyphs are 28x28

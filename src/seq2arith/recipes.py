@@ -13,7 +13,7 @@ from seq2arith import checkpoint
 from seq2arith.config import FitConfig, Img2TextConfig, ModelConfig, ParamsError, Text2ImgConfig
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import KINDS, Architecture, ReadOnce, ReaderConfig, TextOnly, WithTextHead, build
+from seq2arith.models import KINDS, Architecture, ReaderConfig, ReadOnce, TextOnly, WithTextHead, build
 from seq2arith.queries import terms
 from seq2arith.training import Objective, image_objective, text_objective
 

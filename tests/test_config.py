@@ -287,3 +287,12 @@ def test_params_yaml_lists_every_setting() -> None:
         for part in key.split("."):
             node = node[part]
         assert {f.name for f in dataclasses.fields(cls)} == set(node), key
+
+
+@pytest.mark.parametrize("setting", [{"extra_lstm": 2}, {"bidirectional": True}, {"batchnorm": True}])
+def test_lstm_settings_need_the_lstm_core(setting: dict) -> None:
+    """An LSTM-only setting under the MLP core would change nothing: it is named instead of ignored."""
+    message = params_error(parse_section, ModelConfig, {"core": "mlp", **setting}, "model")
+    (name, value), = setting.items()
+    assert f"model.{name} = {value!r}: only the lstm core has it" in message
+    parse_section(ModelConfig, {"core": "lstm", **setting}, "model")

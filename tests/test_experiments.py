@@ -42,7 +42,7 @@ def _write_idx(path, array: np.ndarray) -> None:
 
 @pytest.mark.parametrize(("change", "expected"), [
     (["text2img.epochs=2"], {f"{stage}@{t}-text2img" for stage in ("train", "evaluate") for t in TASKS} | {"plots"}),
-    (["model.extra_lstm=2"], TRAINED),
+    (["model.hidden=16"], TRAINED),
     (["train.mirror=false"], TRAINED),
     (["split.test_ratio=0.5"], TRAINED | {"dataset@addsub", "dataset@mul"}),
 ])

@@ -103,7 +103,7 @@ class ModelConfig:
     features: str = "characters"  # what the core reads: characters (one per position) | digit_pairs (a_i, b_j)
     hidden: int = 256  # LSTM width (the report's "LSTM size"), or MLP layer width
     mlp_layers: int = 2  # hidden ReLU layers of the mlp core
-    extra_lstm: int = 1  # encoder LSTM layers beyond the first (report Tables 1 and 4)
+    extra_lstm: int = 0  # encoder LSTM layers beyond the first (report Tables 1 and 4)
     bidirectional: bool = False  # bidirectional encoder and decoder LSTMs (report 3.3.3)
     dropout: float = 0.0  # lstm: between stacked layers and before the output head; mlp: after each layer
     batchnorm: bool = False  # batch norm on the LSTM decoder outputs (report 3.3.3 "regularisation")
@@ -119,6 +119,10 @@ class ModelConfig:
         _require(f"{key}.extra_lstm", self.extra_lstm, 0 <= self.extra_lstm <= 16, "must be an integer from 0 to 16")
         _require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         _require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
+        for name in ("extra_lstm", "bidirectional", "batchnorm"):  # LSTM-only settings left on under the MLP
+            value = getattr(self, name)
+            _require(f"{key}.{name}", value, self.core == "lstm" or not value,
+                     f"only the lstm core has it (model.core is {self.core!r}); set model.core: lstm too")
 
 
 @dataclass(frozen=True)

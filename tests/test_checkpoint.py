@@ -75,3 +75,12 @@ def test_architecture_round_trips_typed(saved: tuple[Path, torch.nn.Module]) -> 
     path, _ = saved
     _, arch = checkpoint.load(path)
     assert arch.model == ModelConfig(hidden=8) and arch.options == Text2TextConfig()
+
+
+def test_same_weights_same_bytes(saved: tuple[Path, torch.nn.Module], tmp_path: Path) -> None:
+    """Saving the same model to another path gives the same bytes: no temporary name inside the archive."""
+    path, model = saved
+    _, arch = checkpoint.load(path)
+    other = tmp_path / "elsewhere" / "other.pt"
+    checkpoint.save(other, model, arch)
+    assert other.read_bytes() == path.read_bytes()

@@ -105,10 +105,11 @@ def test_text2img_learns_characters_then_drawing(queries) -> None:
     """With image_epochs, text2img's core learns from the characters first; then only the image head learns
     and the pixel loss falls while the core and character head stay exactly as they were."""
     query_set, handwriting = queries
-    options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3)
+    options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
+                                  image_weight_decay=0.5)
     model, _ = recipes.make_model("text2img", query_set, ModelConfig(hidden=16, core="mlp"), options)
     characters, drawing = recipes.phases("text2img", options, model, handwriting)
-    assert drawing.options.epochs == 3
+    assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
     fit(characters.trainee, characters.objective, *recipes.datasets(characters, query_set, handwriting, True),
         characters.options, seed_torch(0, "t"))
     core = {k: v.clone() for k, v in model.core.state_dict().items()}

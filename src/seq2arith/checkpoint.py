@@ -20,7 +20,15 @@ class CheckpointError(Seq2ArithError):
 
 
 def save(path: Path, model: nn.Module, arch: Architecture) -> None:
-    write_with(path, lambda tmp: torch.save({"architecture": arch.to_dict(), "state_dict": model.state_dict()}, tmp))
+    """Write atomically, through a file object: torch then names the archive inside "archive" instead of after
+    the temporary file, so the same weights always give the same bytes."""
+    stored = {"architecture": arch.to_dict(), "state_dict": model.state_dict()}
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as file:
+            torch.save(stored, file)
+
+    write_with(path, write)
 
 
 def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple[nn.Module, Architecture]:

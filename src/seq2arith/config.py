@@ -190,6 +190,8 @@ class Text2ImgConfig(FitConfig):
     text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
     image_epochs: int = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
     # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
+    image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate ...
+    image_weight_decay: float = 0.01  # ... and weight decay: drawing is a lookup, it needs no grokking
     threshold: float = 0.5  # pixel threshold of the binarised sample grid (report 3.3.3 tried 0.4)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
@@ -205,6 +207,10 @@ class Text2ImgConfig(FitConfig):
                  "must be an integer from 0 to 10000")
         _require(f"{key}.image_epochs", self.image_epochs, self.image_epochs == 0 or self.text_loss > 0,
                  "needs text_loss > 0 (the characters are what the core learns from first)")
+        _require(f"{key}.image_learning_rate", self.image_learning_rate, 0 < self.image_learning_rate <= 1,
+                 "must be in (0, 1]")
+        _require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
+                 "must be in [0, 10]")
         _require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 

@@ -343,22 +343,32 @@ class ReadOnce(nn.Module):
 
 
 class Text2Img(nn.Module):
+    """With a character head (``text2img.text_loss`` > 0), the image head draws from each answer position's
+    state and the character the character head reads there; without one, from the state alone (the report's)."""
+
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
         options = arch.options
         self.core = _text_core(arch)
+        characters = len(arch.vocabulary) if options.text_loss > 0 else 0
+        self.text_head = nn.Linear(self.core.output_size, characters) if characters else None
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
-        self.head = head(self.core.output_size, options.dense_units)
-        self.text_head = nn.Linear(self.core.output_size, len(arch.vocabulary)) if options.text_loss > 0 else None
+        self.head = head(self.core.output_size + characters, options.dense_units)
 
     def forward(self, query: torch.Tensor) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
-        return self.head(self.core(query))
+        return self.forward_with_text(query)[0]
 
-    def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pixel logits (B, T_out, 28, 28) and, from the same decoder states, character logits (B, T_out, V)."""
+    def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Pixel logits (B, T_out, 28, 28) and, from the same states, character logits (B, T_out, V) or None."""
         states = self.core(query)
-        return self.head(states), self.text_head(states)
+        characters = None if self.text_head is None else self.text_head(states)
+        return self.draw(states, characters), characters
+
+    def draw(self, states: torch.Tensor, characters: torch.Tensor | None) -> torch.Tensor:
+        """(B, T_out, F) core states and (B, T_out, V) character logits or None -> pixel logits."""
+        inputs = states if characters is None else torch.cat([states, characters.softmax(-1)], dim=-1)
+        return self.head(inputs)
 
 
 class WithTextHead(nn.Module):
@@ -385,7 +395,7 @@ class WithTextHead(nn.Module):
         with torch.no_grad():
             states = self.model.core(query)
             characters = self.model.text_head(states)
-        return self.model.head(states), characters
+        return self.model.draw(states, characters), characters
 
 
 class TextOnly(nn.Module):

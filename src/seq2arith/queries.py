@@ -125,9 +125,7 @@ def parse_query(raw: str) -> Query:
         raise QueryError(f"query {body!r}: a space inside a number")
     compact = re.sub(r"\s+", "", body)
     evaluate(compact)  # checks the form number (operator number)...
-    tokens = TOKEN.findall(compact)
-    numbers = tuple(int(token) for token in tokens[0::2])
-    operators = tuple(tokens[1::2])
+    numbers, operators = terms(compact)
     text = "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
     return Query(text, numbers, operators)
 

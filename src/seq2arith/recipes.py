@@ -75,7 +75,9 @@ def phases(kind: str, options: FitConfig, model: nn.Module, handwriting: Handwri
     if options.image_epochs:
         return [Phase(TextOnly(model), text_objective("query"), options),
                 Phase(WithTextHead(model, drawing_only=True), drawing,
-                      dataclasses.replace(options, epochs=options.image_epochs))]
+                      dataclasses.replace(options, epochs=options.image_epochs,
+                                          learning_rate=options.image_learning_rate,
+                                          weight_decay=options.image_weight_decay))]
     return [Phase(WithTextHead(model) if options.text_loss > 0 else model, drawing, options)]
 
 

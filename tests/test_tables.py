@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from seq2arith.errors import Seq2ArithError
-from seq2arith.tables import TABLES, experiment_table, experiments, replace_between, results_table
+from seq2arith.tables import TABLES, TableSpec, experiment_table, experiments, replace_between, results_table
 
 
 def _data(extra_lstm: int, exact: float) -> dict:
@@ -45,7 +45,7 @@ def test_experiments_skips_workspace_and_empty_runs() -> None:
 def test_experiment_table() -> None:
     """A table has the varied params and train/test scores per model, one row per experiment."""
     table = experiment_table(TABLES["lstm"], EXP_SHOW)
-    assert "| experiment | model.extra_lstm | model.hidden |" in table
+    assert "| experiment | extra_lstm | hidden |" in table
     assert "| deep-lstm | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
 
 
@@ -112,3 +112,11 @@ def test_report_tables_take_experiments_on_the_lstm_recipe() -> None:
     exp_show = [{**EXP_SHOW[1], "experiments": [{"revs": [{"rev": "d" * 40, "name": "lstm-2", "data": on_lstm}]}]}]
     assert "| lstm-2 | 2 | 128 |" in experiment_table(TABLES["lstm"], exp_show)
     assert "lstm-2" not in experiment_table(TABLES["test-ratio"], exp_show)
+
+
+def test_param_columns_are_short_where_unambiguous() -> None:
+    """A params column is named by the key's last part unless two keys of the table share it."""
+    table = experiment_table(TABLES["img2text"], EXP_SHOW)
+    assert "| experiment | encoder | conv_layers | conv_filters | extra_lstm | hidden | epochs |" in table
+    spec = TableSpec("clash", ("text2text.epochs", "img2text.epochs", "model.hidden"), TABLES["lstm"].columns)
+    assert "| experiment | text2text.epochs | img2text.epochs | hidden |" in experiment_table(spec, EXP_SHOW)

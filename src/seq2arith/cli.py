@@ -121,8 +121,8 @@ def render(args: argparse.Namespace) -> None:
 
 def tables_command(args: argparse.Namespace) -> None:
     if args.input is None:
-        shown = subprocess.run(["dvc", "exp", "show", "--json", "-n", str(args.commits)], capture_output=True,
-                               text=True)
+        shown = subprocess.run([sys.executable, "-m", "dvc", "exp", "show", "--json", "-n", str(args.commits)],
+                               capture_output=True, text=True)  # the dvc installed beside this command
         if shown.returncode != 0:
             raise Seq2ArithError(f"dvc exp show --json failed: {shown.stderr.strip().splitlines()[-1:]}")
         text = shown.stdout

@@ -122,11 +122,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _short(keys: tuple[str, ...]) -> list[str]:
+    """Column names for params keys: the last part alone (``text2text.epochs`` -> ``epochs``) where that is
+    unambiguous within the table, else the whole key."""
+    last = [key.split(".")[-1] for key in keys]
+    return [name if last.count(name) == 1 else key for name, key in zip(last, keys)]
+
+
 def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
     """A markdown table: the baseline and each experiment that varies only this table's params, then the
     spec's metric columns. An experiment that did not re-make a metrics file (its hash is the baseline's)
     shows '-' there instead of the baseline's numbers, and is left out if it re-made none of them."""
-    header = ["experiment", *spec.params, *(f"{Path(path).stem} {key.replace('.', ' ')}" for path, key in spec.columns)]
+    header = ["experiment", *_short(spec.params),
+              *(f"{Path(path).stem} {key.replace('.', ' ')}" for path, key in spec.columns)]
     rows, baseline = [], None
     for run in experiments(exp_show):
         baseline = baseline or run

@@ -194,3 +194,10 @@ def test_with_mirrors_leaves_subtraction_alone(query_set, handwriting):
     """Only + queries gain mirrors in an addition/subtraction task."""
     added = with_mirrors(query_set, handwriting, np.random.default_rng(1)).queries[len(query_set.queries):]
     assert added and all("+" in query for query in added)
+
+
+def test_with_mirrors_of_an_unordered_split_adds_nothing(handwriting):
+    """Under split.group unordered every mirror of a training query is a training query already."""
+    task = TaskConfig(operators=["*"], highest_integer=12)
+    queries = create_data(task, SplitConfig(0.25, "unordered"), handwriting, np.random.default_rng(0))
+    assert with_mirrors(queries, handwriting, np.random.default_rng(1)).queries == queries.queries

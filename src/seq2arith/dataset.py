@@ -125,6 +125,8 @@ def with_mirrors(queries: QuerySet, handwriting: Handwriting, rng: np.random.Gen
                if not test}
     mirrored = {m: answer for query, answer in trained.items() if (m := mirror(query)) is not None}
     mirrors = sorted(set(mirrored) - set(trained))
+    if not mirrors:  # e.g. split.group: unordered, where every mirror is trained on already
+        return queries
     mirror_answers = [mirrored[m] for m in mirrors]
     return QuerySet(queries.queries + mirrors, queries.answers + mirror_answers,
                     np.concatenate([queries.is_test, np.zeros(len(mirrors), bool)]),

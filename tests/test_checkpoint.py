@@ -33,8 +33,8 @@ def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
 
 def test_missing_names_the_stage(tmp_path: Path) -> None:
     """A missing checkpoint names the dvc repro target that makes it."""
-    with pytest.raises(CheckpointError, match=r"dvc repro train@addsub-text2text"):
-        checkpoint.load(tmp_path / "nope.pt", stage="train@addsub-text2text")
+    with pytest.raises(CheckpointError, match=r"dvc repro train-text2text@addsub"):
+        checkpoint.load(tmp_path / "nope.pt", stage="train-text2text@addsub")
 
 
 def test_truncated(saved: tuple[Path, torch.nn.Module]) -> None:

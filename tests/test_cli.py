@@ -263,9 +263,9 @@ def test_missing_params(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: 
 
 
 @pytest.mark.parametrize(("args", "stage"), [
-    (["22+13"], "dvc repro train@addsub-text2text"),
-    (["--image", "strip.png"], "dvc repro train@addsub-img2text"),
-    (["--draw", "a.png", "2*3"], "dvc repro train@mul-text2img"),
+    (["22+13"], "dvc repro train-text2text@addsub"),
+    (["--image", "strip.png"], "dvc repro train-img2text@addsub"),
+    (["--draw", "a.png", "2*3"], "dvc repro train-text2img@mul"),
 ])
 def test_missing_model(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path, args: list[str],
                        stage: str) -> None:
@@ -344,3 +344,14 @@ def test_tables_into_a_markdown_file(capsys: pytest.CaptureFixture, tmp_path: Pa
     assert code == 0 and out == ""
     assert text.startswith("# Report\n<!-- tables:start -->\n### Tables 1 and 4") and text.endswith("after\n")
     assert "| deep-lstm | 2 | 128 |" in text and "old" not in text
+
+
+def test_tables_figures(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`tables --figures FOLDER` draws each requested sweep that has a figure; the others have none."""
+    data = {"params": {"params.yaml": {"data": {"model": {"extra_lstm": 2, "hidden": 128}}}},
+            "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps([{"rev": "a" * 40, "name": "deep-lstm", "data": data, "experiments": None}]))
+    code, _, _ = run(capsys, "tables", "lstm", "img2text", "--input", str(saved), "--figures", str(tmp_path))
+    assert code == 0 and (tmp_path / "lstm.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "img2text.png").exists()

@@ -7,7 +7,7 @@ import pytest
 
 from seq2arith.config import TaskConfig
 from seq2arith.errors import Seq2ArithError
-from seq2arith.queries import all_queries, evaluate, mirror, pair_key, split_test, unseen_pairs
+from seq2arith.queries import all_queries, evaluate, mirror, mirror_order, pair_key, split_test, unseen_pairs
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,13 @@ def test_split_test_is_seeded():
     first = split_test(queries, 0.25, "ordered", np.random.default_rng(5))
     np.testing.assert_array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(5)))
     assert not np.array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(6)))
+
+
+def test_mirror_order_rearranges_the_original():
+    """Reading the original at mirror_order's positions gives the mirror, padding included."""
+    assert mirror_order("12*5 ") == [3, 2, 0, 1, 4]
+    for query in ("5*12 ", "2+3+40", "99*1", "7*70 "):
+        assert "".join(query[i] for i in mirror_order(query)) == mirror(query)
 
 
 def test_pair_key_and_mirror():

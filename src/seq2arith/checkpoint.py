@@ -31,6 +31,12 @@ def save(path: Path, model: nn.Module, arch: Architecture) -> None:
     write_with(path, write)
 
 
+def training_stage(path: Path) -> str:
+    """The dvc.yaml stage that trains the model at ``path`` (``models/mul-text2img.pt`` -> ``train-text2img@mul``)."""
+    task, kind = Path(path).stem.rsplit("-", 1)
+    return f"train-{kind}@{task}"
+
+
 def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple[nn.Module, Architecture]:
     """The model stored at ``path`` in evaluation mode. ``stage``: the ``dvc repro`` target that makes it."""
     path = Path(path)

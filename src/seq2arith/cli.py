@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seq2arith import checkpoint, inference, tables
+from seq2arith import checkpoint, inference, plots, tables
 from seq2arith.config import TaskConfig, load_tasks, task_named
 from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import load_pools
@@ -132,7 +132,14 @@ def tables_command(args: argparse.Namespace) -> None:
         exp_show = json.loads(text)
     except json.JSONDecodeError as error:
         raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
-    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in args.names or tables.TABLES)
+    names = args.names or list(tables.TABLES)
+    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in names)
+    if args.figures is not None:
+        for name in names:
+            spec = tables.TABLES[name]
+            if spec.figure:
+                plots.sweep_figure(spec.title, spec.params[0], tables.sweep_curves(spec, exp_show),
+                                   args.figures / f"{name}.png")
     if args.into is None:
         print(block)
         return
@@ -202,6 +209,8 @@ def parser() -> argparse.ArgumentParser:
                         help="also show experiments based on this many recent commits (default: %(default)s)")
     report.add_argument("--into", type=Path, metavar="MARKDOWN",
                         help=f"rewrite the tables between the {TABLES_START} and {TABLES_END} lines of this file")
+    report.add_argument("--figures", type=Path, metavar="FOLDER",
+                        help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png")
     report.set_defaults(run=tables_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")

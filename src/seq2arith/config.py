@@ -192,7 +192,6 @@ class Text2ImgConfig(FitConfig):
     # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
     image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate ...
     image_weight_decay: float = 0.01  # ... and weight decay: drawing is a lookup, it needs no grokking
-    threshold: float = 0.5  # pixel threshold of the binarised sample grid (report 3.3.3 tried 0.4)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
     def validate(self, key: str) -> None:
@@ -211,6 +210,15 @@ class Text2ImgConfig(FitConfig):
                  "must be in (0, 1]")
         _require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
                  "must be in [0, 10]")
+
+
+@dataclass(frozen=True)
+class PlotsConfig:
+    """What only the plots stage reads: changing it redraws the figures and trains nothing."""
+
+    threshold: float = 0.5  # pixel threshold of text2img's binarised sample grids (report 3.3.3 tried 0.4)
+
+    def validate(self, key: str) -> None:
         _require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 

@@ -46,10 +46,11 @@ def encode_queries(queries: Sequence[Query], arch: Architecture, task: str) -> t
 
 def load_model(models: Path, task: str, kind: str) -> tuple[nn.Module, Architecture]:
     """The pipeline's trained ``kind`` model for ``task`` from the folder ``models``."""
-    return checkpoint.load(models / f"{task}-{kind}.pt", kind, stage=f"train@{task}-{kind}")
+    path = models / f"{task}-{kind}.pt"
+    return checkpoint.load(path, kind, stage=checkpoint.training_stage(path))
 
 
-def evaluator(model: nn.Module, arch: Architecture, handwriting: Handwriting) -> tuple[nn.Module, str]:
+def evaluator(model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
     """The fastest exact way to run ``model`` on stored queries, and the batch field it reads:
     a per-glyph CNN reader reads each image once instead of once per use."""
     if arch.kind == "img2text" and arch.options.encoder == "cnn":

@@ -431,6 +431,16 @@ class Kind:
     inputs: str  # the batch field its network reads (see dataset.FIELDS)
     answers_in_images: bool = False  # its answers are drawn: the classifier reads them back
 
+    @property
+    def reads_images(self) -> bool:
+        """Its queries are handwriting strips: evaluating it needs the pools and the classifier."""
+        return self.inputs == "query_images"
+
+    @property
+    def trains_on_handwriting(self) -> bool:
+        """Handwriting goes in or comes out: training it needs the pools."""
+        return self.reads_images or self.answers_in_images
+
 
 KINDS: dict[str, Kind] = {
     "text2text": Kind(Text2Text, Text2TextConfig, "query"),
@@ -438,7 +448,7 @@ KINDS: dict[str, Kind] = {
     "text2img": Kind(Text2Img, Text2ImgConfig, "query", answers_in_images=True),
     "classifier": Kind(Classifier, ClassifierConfig, "image"),
 }
-ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train@ and evaluate@
+ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train-<kind>@<task>, evaluate-…
 
 
 def build(arch: Architecture) -> nn.Module:

@@ -75,6 +75,17 @@ def mirror(query: str) -> str | None:
     return operators[0].join(map(str, numbers[::-1])).ljust(len(query), PAD)
 
 
+def mirror_order(query: str) -> list[int]:
+    """Where each character of ``mirror(query)`` stands in ``query`` (``'12*5 '`` -> ``[3, 2, 0, 1, 4]``): the
+    mirror drawn in the original's handwriting, rearranged."""
+    spans = [match.span() for match in re.finditer(r"\d+", query)]
+    operators = [end for _, end in spans[:-1]]  # one operator right after each number but the last
+    order: list[int] = []
+    for i, (start, end) in enumerate(reversed(spans)):
+        order += [operators[i - 1]] * (i > 0) + list(range(start, end))
+    return order + list(range(len(order), len(query)))  # the padding stays where it is
+
+
 def split_test(queries: Sequence[str], test_ratio: float, group: str, rng: np.random.Generator) -> np.ndarray:
     """Boolean mask (N,) marking a random ``test_ratio`` share of the queries as test.
 

@@ -41,6 +41,8 @@ def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitCon
     if isinstance(options, Img2TextConfig):
         reader = ReaderConfig(options.conv_layers, options.conv_filters, READER_FEATURES)
         if options.init_from_classifier:
+            if classifier_path is None:
+                raise ParamsError(f"params.yaml: {kind}.init_from_classifier = true needs the classifier checkpoint")
             classifier, classifier_arch = checkpoint.load(classifier_path, "classifier", stage="classifier")
             reader = classifier_arch.reader
     arch = Architecture(kind, queries.vocabulary, queries.query_width, queries.answer_width, model, options, reader)
@@ -63,7 +65,7 @@ class Phase:
     options: FitConfig
 
 
-def phases(kind: str, options: FitConfig, model: nn.Module, handwriting: Handwriting) -> list[Phase]:
+def phases(kind: str, options: FitConfig, model: nn.Module, handwriting: Handwriting | None) -> list[Phase]:
     """How ``model`` is trained: itself on its own objective; img2text's core over features its frozen reader
     read once; text2img through its image and auxiliary character heads together, or first through the
     characters alone and then drawing only (``text2img.image_epochs``)."""
@@ -85,7 +87,7 @@ def read_once(model: nn.Module, handwriting: Handwriting) -> ReadOnce:
     return ReadOnce(model, handwriting.pixels(np.arange(len(handwriting.images))))
 
 
-def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting,
+def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
              reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
     """Train and test splits serving only the fields ``phase`` reads and scores."""
     fields = (phase.objective.inputs, *phase.objective.fields)

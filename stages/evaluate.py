@@ -5,19 +5,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from seq2arith import checkpoint, evaluation, inference
+from seq2arith import checkpoint, config, evaluation, inference
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json, write_with
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.queries import unseen_pairs
+from seq2arith.training import torch_device
 
 BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--kind", required=True, choices=ARITHMETIC)
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
@@ -29,8 +31,9 @@ def main() -> None:
     parser.add_argument("--confusion", type=Path, required=True, help="CSV: one row per test answer character")
     args = parser.parse_args()
 
-    model, arch = checkpoint.load(args.model, args.kind, stage=f"train@{args.model.stem}")
-    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
+    device = torch_device(config.device(config.load_params(args.params)))
+    model, arch = checkpoint.load(args.model, args.kind, stage=f"train@{args.model.stem}", device=device)
+    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)
     queries, handwriting = QuerySet.load(args.data), Handwriting.load(args.digits, args.glyphs)
     runner, inputs = inference.evaluator(model, arch, handwriting)
     kind = KINDS[args.kind]

@@ -5,11 +5,13 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from seq2arith import checkpoint, config, inference, plots
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.handwriting import Handwriting
+from seq2arith.training import torch_device
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
 
@@ -23,8 +25,8 @@ def error_figure(predictions: Path, out: Path) -> None:
 
 
 def sample_grids(model_path: Path, data: Path, handwriting: Handwriting, reader, threshold: float,
-                 out: Path) -> None:
-    model, arch = checkpoint.load(model_path, "text2img", stage=f"train@{model_path.stem}")
+                 out: Path, device: torch.device) -> None:
+    model, arch = checkpoint.load(model_path, "text2img", stage=f"train@{model_path.stem}", device=device)
     test = ArithmeticDataset(QuerySet.load(data), handwriting, True, arch.model.reverse_answer,
                              fields=("query",), limit=SAMPLE_ROWS)
     read, pixels = inference.answers(model, arch, test, SAMPLE_ROWS, reader)
@@ -50,13 +52,14 @@ def main() -> None:
     args = parser.parse_args()
 
     threshold = config.section(config.load_params(args.params), "text2img", config.Text2ImgConfig).threshold
+    device = torch_device(config.device(config.load_params(args.params)))
     for predictions in args.predictions:
         error_figure(predictions, args.errors / f"{predictions.stem}.png")
     plots.exact_match_figure({folder.name: folder for folder in args.curves}, args.exact_match)
     handwriting = Handwriting.load(args.digits, args.glyphs)
-    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
+    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)
     for model_path, data in zip(args.text2img, args.data, strict=True):
-        sample_grids(model_path, data, handwriting, reader, threshold, args.samples)
+        sample_grids(model_path, data, handwriting, reader, threshold, args.samples, device)
 
 
 if __name__ == "__main__":

@@ -211,6 +211,15 @@ def test_predict_draw(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Pa
     assert len(lines) == 1 and len(lines[0]) <= ANSWER_WIDTH["mul"] and set(lines[0]) <= set(SYMBOLS)
 
 
+def test_predict_on_the_device_asked(ws: Workspace, capsys: pytest.CaptureFixture) -> None:
+    """--device cpu answers as the default (auto: the CPU here) does; CUDA that is not there is one error line."""
+    default = run(capsys, "predict", *ws.args(), "22+13", "12*34")
+    assert default[0] == 0 and run(capsys, "predict", *ws.args(), "--device", "cpu", "22+13", "12*34") == default
+    if not torch.cuda.is_available():
+        assert_error(run(capsys, "predict", *ws.args(), "--device", "cuda", "1+2"),
+                     "--device = 'cuda': CUDA is not available on this machine")
+
+
 def test_console_script(ws: Workspace) -> None:
     """The installed seq2arith console script runs main and prints one line per query."""
     script = Path(sys.executable).parent / "seq2arith"
@@ -241,6 +250,7 @@ def test_console_script(ws: Workspace) -> None:
     (["--draw", "a.png", "1+2", "3+4"], ["exactly one query"]),
     (["--image", "a.png", "--draw", "b.png"], ["not both"]),
     (["--frobnicate", "1+2"], ["unrecognized arguments: --frobnicate"]),
+    (["--device", "gpu", "1+2"], ["--device", "'gpu' is not one of auto, cpu, cuda, cuda:N"]),
 ])
 def test_bad_queries(ws: Workspace, capsys: pytest.CaptureFixture, args: list[str], fragments: list[str]) -> None:
     """Each malformed or unanswerable query or option combination is one error line naming the problem."""

@@ -22,6 +22,7 @@ from seq2arith.config import (
     TaskConfig,
     Text2ImgConfig,
     Text2TextConfig,
+    device,
     load_params,
     parse_section,
     section,
@@ -290,6 +291,20 @@ def test_bad_seed(value):
     """A seed that is not a non-negative int (or is missing) is rejected."""
     message = params_error(seed, {"seed": value})
     assert f"seed = {value!r}" in message and "integer >= 0" in message
+
+
+@pytest.mark.parametrize("value", ["auto", "cpu", "cuda", "cuda:0", "cuda:12"])
+def test_device_spellings(value):
+    """auto, cpu, cuda and cuda:N are the device setting's values; without the key it is auto."""
+    assert device({"device": value}) == value
+    assert device({}) == "auto" and device(load_params(PARAMS)) == "auto"
+
+
+@pytest.mark.parametrize("value", ["gpu", "CUDA", "cuda:", "cuda:x", "mps", "", 0, None])
+def test_bad_device(value):
+    """Any other device is one line naming the key, the value and what is allowed."""
+    message = params_error(device, {"device": value})
+    assert f"device = {value!r}" in message and "allowed: auto (CUDA when available, else the CPU), cpu" in message
 
 
 def test_params_yaml_lists_every_setting() -> None:

@@ -16,7 +16,8 @@ not split a number. The task is the first one in params.yaml whose operators cov
 
 Strips are 8-bit grayscale PNGs, 28 pixels high and 28 wide per glyph, glyphs side by side in reading
 order, white strokes on black as in MNIST (see seq2arith.strips). The models are the pipeline's outputs:
-<models>/<task>-<kind>.pt and <models>/classifier.pt.
+<models>/<task>-<kind>.pt and <models>/classifier.pt; they run on --device (default auto: CUDA when
+available, else the CPU).
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from seq2arith import checkpoint, inference, tables
-from seq2arith.config import TaskConfig, load_tasks, task_named
+from seq2arith.config import DEVICE, TaskConfig, load_tasks, task_named
 from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import load_pools
 from seq2arith.inference import Inputs, encode_queries, load_model
 from seq2arith.queries import Query, QueryError, padded_width, resolve
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import PAD
+from seq2arith.training import torch_device
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
 TABLES_START, TABLES_END = "<!-- tables:start -->", "<!-- tables:end -->"
@@ -76,12 +78,13 @@ def predict(args: argparse.Namespace) -> None:
     if args.batch is not None and args.queries:
         raise UsageError("give queries as arguments or with --batch, not both")
     tasks = load_tasks(args.params)
+    device = torch_device(args.device, "--device")
     if args.image is not None:
         if args.queries or args.batch is not None:
             raise UsageError("--image reads its query from the image: give no query text")
         task = args.task or DEFAULT_IMAGE_TASK
         task_named(tasks, task)
-        model, arch = load_model(args.models, task, "img2text")
+        model, arch = load_model(args.models, task, "img2text", device)
         strip = read_strip(args.image, arch.query_width)
         predicted, _ = inference.answers(model, arch, Inputs("query_images", strip[None]), 1)
         print(predicted[0].strip())
@@ -92,14 +95,14 @@ def predict(args: argparse.Namespace) -> None:
         if args.batch is not None or len(args.queries) != 1:
             raise UsageError("--draw writes one image: give exactly one query")
         query, task = resolve(args.queries[0], tasks, args.task)
-        model, arch = load_model(args.models, task, "text2img")
-        reader, _ = checkpoint.load(args.models / "classifier.pt", "classifier", stage="classifier")
+        model, arch = load_model(args.models, task, "text2img", device)
+        reader, _ = checkpoint.load(args.models / "classifier.pt", "classifier", stage="classifier", device=device)
         read, pixels = inference.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), 1, reader)
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
         return
     resolved = read_queries(args, tasks)
-    answers = inference.text_answers(resolved, args.models)
+    answers = inference.text_answers(resolved, args.models, device)
     if args.batch is None and len(resolved) == 1:
         print(answers[0])
     else:
@@ -164,6 +167,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _device(text: str) -> str:
+    if DEVICE.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of auto, cpu, cuda, cuda:N")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
@@ -184,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--image", type=Path, metavar="PNG",
                      help="img2text: a strip of 28x28 glyphs side by side, white on black, as render writes")
     ask.add_argument("--draw", type=Path, metavar="PNG", help="text2img: write the answer's glyphs to this PNG")
+    ask.add_argument("--device", type=_device, default="auto",
+                     help="auto (CUDA when available, else the CPU), cpu, cuda or cuda:N (default: %(default)s)")
     ask.set_defaults(run=predict)
 
     draw = commands.add_parser("render", parents=[common], help="draw a query as an MNIST handwriting strip",

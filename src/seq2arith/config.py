@@ -7,6 +7,7 @@ one line that names the key, the value and what is allowed (``ParamsError``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import yaml
 from seq2arith.errors import Seq2ArithError
 
 OPERATORS = "+-*"  # canonical order: it fixes the order of characters in a vocabulary
+DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")  # the device setting's spellings (training.torch_device)
 MAX_QUERIES = 2_000_000  # queries a task may store: all it has (max_queries: null) or a sample of them
 
 
@@ -313,6 +315,14 @@ def seed(params: dict[str, Any]) -> int:
     value = params.get("seed")
     _require("seed", value, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
              "must be an integer >= 0")
+    return value
+
+
+def device(params: dict[str, Any]) -> str:
+    """Where models train and run: auto (CUDA when available, else the CPU), cpu, cuda or cuda:N (default auto)."""
+    value = params.get("device", "auto")
+    _require("device", value, isinstance(value, str) and DEVICE.fullmatch(value) is not None,
+             "allowed: auto (CUDA when available, else the CPU), cpu, cuda, cuda:N")
     return value
 
 

@@ -12,7 +12,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, Classifier, ReaderConfig
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
-from seq2arith.training import fit, score
+from seq2arith.training import fit, score, torch_device
 
 
 def main() -> None:
@@ -27,12 +27,13 @@ def main() -> None:
 
     params = config.load_params(args.params)
     options = config.section(params, "classifier", config.ClassifierConfig)
-    generator = seed_torch(config.seed(params), "classifier")
+    device = torch_device(config.device(params))
+    generator = seed_torch(config.seed(params), "classifier", device)
     handwriting = Handwriting.load(args.digits, args.glyphs)
     train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
     arch = Architecture("classifier", SYMBOLS, options=options,
                         reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
-    model = Classifier(arch)
+    model = Classifier(arch).to(device)
     objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, objective, train, test, options, generator, live, desc="classifier")

@@ -6,19 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from seq2arith import checkpoint, evaluation, inference
+from seq2arith import checkpoint, config, evaluation, inference
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json, write_with
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.queries import unseen_pairs
+from seq2arith.training import torch_device
 
 BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--kind", required=True, choices=ARITHMETIC)
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--digits", type=Path, help="output folder of the download stage (img2text)")
@@ -37,8 +39,10 @@ def main() -> None:
     if (kind.reads_images or kind.answers_in_images) and args.classifier is None:
         parser.error(f"--kind {args.kind} needs the classifier: give --classifier")
 
-    model, arch = checkpoint.load(args.model, args.kind, stage=checkpoint.training_stage(args.model))
-    reader = checkpoint.load(args.classifier, "classifier", stage="classifier")[0] if args.classifier else None
+    device = torch_device(config.device(config.load_params(args.params)))
+    model, arch = checkpoint.load(args.model, args.kind, stage=checkpoint.training_stage(args.model), device=device)
+    reader = (checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)[0]
+              if args.classifier else None)
     queries = QuerySet.load(args.data)
     handwriting = Handwriting.load(args.digits, args.glyphs) if kind.reads_images else None
     runner, inputs = inference.evaluator(model, arch, handwriting)

@@ -5,11 +5,13 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from seq2arith import checkpoint, config, inference, plots
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.seeding import rng
+from seq2arith.training import torch_device
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
 
@@ -22,9 +24,10 @@ def error_figure(predictions: Path, out: Path) -> None:
     plots.error_figure(differences, title, out)
 
 
-def sample_grids(model_path: Path, data: Path, reader, threshold: float, seed: int, out: Path) -> None:
+def sample_grids(model_path: Path, data: Path, reader, threshold: float, seed: int, out: Path,
+                 device: torch.device) -> None:
     """Raw and thresholded drawings of a spread of test queries (``plots.sample_rows``), wrong reads marked."""
-    model, arch = checkpoint.load(model_path, "text2img", stage=checkpoint.training_stage(model_path))
+    model, arch = checkpoint.load(model_path, "text2img", stage=checkpoint.training_stage(model_path), device=device)
     test = ArithmeticDataset(QuerySet.load(data), None, True, arch.model.reverse_answer, fields=("query",))
     read, pixels = inference.answers(model, arch, test, inference.BATCH_SIZE, reader)
     rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, rng(seed, f"samples-{model_path.stem}"))
@@ -51,12 +54,13 @@ def main() -> None:
 
     params = config.load_params(args.params)
     threshold = config.section(params, "plots", config.PlotsConfig).threshold
+    device = torch_device(config.device(params))
     for predictions in args.predictions:
         error_figure(predictions, args.errors / f"{predictions.stem}.png")
     plots.exact_match_figure({folder.name: folder for folder in args.curves}, args.exact_match)
-    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
+    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)
     for model_path, data in zip(args.text2img, args.data, strict=True):
-        sample_grids(model_path, data, reader, threshold, config.seed(params), args.samples)
+        sample_grids(model_path, data, reader, threshold, config.seed(params), args.samples, device)
 
 
 if __name__ == "__main__":

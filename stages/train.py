@@ -13,7 +13,7 @@ from seq2arith.files import write_json
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.seeding import rng, seed_torch
-from seq2arith.training import fit
+from seq2arith.training import fit, torch_device
 
 
 def main() -> None:
@@ -36,13 +36,13 @@ def main() -> None:
     model_config = config.section(params, "model", config.ModelConfig)
     options = config.section(params, args.kind, kind.options)
     train_config = config.section(params, "train", config.TrainConfig)
-    seed = config.seed(params)
-    generator = seed_torch(seed, f"train-{args.out.stem}")
+    seed, device = config.seed(params), torch_device(config.device(params))
+    generator = seed_torch(seed, f"train-{args.out.stem}", device)
     queries = QuerySet.load(args.data)
     handwriting = Handwriting.load(args.digits, args.glyphs) if kind.trains_on_handwriting else None
     if train_config.mirror:
         queries = with_mirrors(queries)
-    model, arch = recipes.make_model(args.kind, queries, model_config, options, args.classifier)
+    model, arch = recipes.make_model(args.kind, queries, model_config, options, args.classifier, device)
     phases = recipes.phases(args.kind, options, model, handwriting)
     redraw = rng(seed, f"handwriting-{args.out.stem}") if getattr(options, "fresh_handwriting", False) else None
     start = time.perf_counter()

@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 
 from seq2arith.config import SplitConfig, TaskConfig
 from seq2arith.handwriting import Handwriting
-from seq2arith.queries import all_queries, mirror, mirror_order, split_test, unseen_pairs
+from seq2arith.queries import mirror, mirror_order, split_test, task_queries, unseen_pairs
 from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
 
 FIELDS = ("query", "query_images", "answer", "answer_images")  # also "query_glyphs": indices of the strip
@@ -105,8 +105,9 @@ class ArithmeticDataset(Dataset):
 
 
 def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
-    """Every query of ``task``, split by ``split``; test queries get test-pool handwriting only."""
-    queries, answers = all_queries(task)
+    """The queries of ``task`` (all, or its ``max_queries`` sample), split by ``split``; test queries get
+    test-pool handwriting only."""
+    queries, answers = task_queries(task, rng)
     is_test = split_test(queries, split.test_ratio, split.group, rng)
     query_glyphs = np.zeros((len(queries), len(queries[0])), np.int64)
     answer_glyphs = np.zeros((len(answers), len(answers[0])), np.int64)

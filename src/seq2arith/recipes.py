@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import nn
 
 from seq2arith import checkpoint
@@ -34,8 +35,10 @@ def _check_digit_pairs(kind: str, queries: QuerySet, model: ModelConfig, options
 
 
 def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitConfig,
-               classifier_path: Path | None = None) -> tuple[nn.Module, Architecture]:
-    """A fresh model of ``kind`` for ``queries``' task; img2text may start its reader from the classifier."""
+               classifier_path: Path | None = None,
+               device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
+    """A fresh model of ``kind`` for ``queries``' task, on ``device``; img2text may start its reader from the
+    classifier."""
     _check_digit_pairs(kind, queries, model, options)
     reader, classifier = None, None
     if isinstance(options, Img2TextConfig):
@@ -49,7 +52,7 @@ def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitCon
     network = build(arch)
     if classifier is not None:
         network.reader.module.load_state_dict(classifier.net.state_dict())
-    return network, arch
+    return network.to(device), arch
 
 
 def _frozen_reader(options: FitConfig) -> bool:

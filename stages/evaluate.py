@@ -12,6 +12,7 @@ from seq2arith.files import write_json, write_with
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.queries import unseen_pairs
+from seq2arith.threads import use_threads
 
 BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
 
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--confusion", type=Path, required=True, help="CSV: one row per test answer character")
     args = parser.parse_args()
 
+    use_threads()
     model, arch = checkpoint.load(args.model, args.kind, stage=f"train@{args.model.stem}")
     reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier")
     queries, handwriting = QuerySet.load(args.data), Handwriting.load(args.digits, args.glyphs)

@@ -10,6 +10,7 @@ from seq2arith import checkpoint, config, inference, plots
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.handwriting import Handwriting
+from seq2arith.threads import use_threads
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
 
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--exact-match", type=Path, required=True, help="PNG: exact match per epoch of every model")
     args = parser.parse_args()
 
+    use_threads()
     threshold = config.section(config.load_params(args.params), "text2img", config.Text2ImgConfig).threshold
     for predictions in args.predictions:
         error_figure(predictions, args.errors / f"{predictions.stem}.png")

@@ -1,4 +1,4 @@
-"""SEQ2ARITH_THREADS: read once, one clear error for a bad value, and `auto` leaves other processes' cores alone."""
+"""SEQ2ARITH_THREADS: a fixed count or auto, one clear error for a bad value, and auto leaves others' cores alone."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from seq2arith.files import write_json, write_with
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.queries import unseen_pairs
+from seq2arith.threads import use_threads
 from seq2arith.training import torch_device
 
 BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
@@ -33,12 +34,14 @@ def main() -> None:
     parser.add_argument("--confusion", type=Path, required=True, help="CSV: test answer characters per "
                                                                        "(actual, predicted) pair")
     args = parser.parse_args()
+
     kind = KINDS[args.kind]
     if kind.reads_images and (args.digits is None or args.glyphs is None):
         parser.error(f"--kind {args.kind} reads handwriting: give --digits and --glyphs")
     if (kind.reads_images or kind.answers_in_images) and args.classifier is None:
         parser.error(f"--kind {args.kind} needs the classifier: give --classifier")
 
+    use_threads()
     device = torch_device(config.device(config.load_params(args.params)))
     model, arch = checkpoint.load(args.model, args.kind, stage=checkpoint.training_stage(args.model), device=device)
     reader = (checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)[0]

@@ -11,6 +11,7 @@ from seq2arith import checkpoint, config, inference, plots
 from seq2arith.dataset import ArithmeticDataset, QuerySet
 from seq2arith.errors import report_errors
 from seq2arith.seeding import rng
+from seq2arith.threads import use_threads
 from seq2arith.training import torch_device
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--exact-match", type=Path, required=True, help="PNG: exact match per epoch of every model")
     args = parser.parse_args()
 
+    use_threads()
     params = config.load_params(args.params)
     threshold = config.section(params, "plots", config.PlotsConfig).threshold
     device = torch_device(config.device(params))

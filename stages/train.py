@@ -13,6 +13,7 @@ from seq2arith.files import write_json
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import ARITHMETIC, KINDS
 from seq2arith.seeding import rng, seed_torch
+from seq2arith.threads import use_threads
 from seq2arith.training import fit, torch_device
 
 
@@ -32,6 +33,7 @@ def main() -> None:
     if kind.trains_on_handwriting and (args.digits is None or args.glyphs is None):
         parser.error(f"--kind {args.kind} trains on handwriting: give --digits and --glyphs")
 
+    threads = use_threads()
     params = config.load_params(args.params)
     model_config = config.section(params, "model", config.ModelConfig)
     options = config.section(params, args.kind, kind.options)
@@ -49,7 +51,8 @@ def main() -> None:
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         for phase in phases:
             train, test = recipes.datasets(phase, queries, handwriting, model_config.reverse_answer)
-            fit(phase.trainee, phase.objective, train, test, phase.options, generator, live, redraw, desc=args.out.stem)
+            fit(phase.trainee, phase.objective, train, test, phase.options, generator, live, redraw, desc=args.out.stem,
+                threads=threads)
     checkpoint.save(args.out, model, arch)
     write_json(args.metrics, {"epochs": sum(phase.options.epochs for phase in phases),
                               "train_queries": len(train),  # mirrors included

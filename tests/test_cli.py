@@ -313,6 +313,12 @@ def test_missing_params(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: 
     assert_error(run(capsys, "predict", *ws.args(params=tmp_path / "nope.yaml"), "1+2"), "nope.yaml")
 
 
+def test_bad_thread_count(ws: Workspace, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad SEQ2ARITH_THREADS is one error line naming the variable, its value and what is allowed."""
+    monkeypatch.setenv("SEQ2ARITH_THREADS", "many")
+    assert_error(run(capsys, "predict", *ws.args(), "1+2"), "SEQ2ARITH_THREADS = 'many'", "positive integer or auto")
+
+
 @pytest.mark.parametrize(("args", "stage"), [
     (["22+13"], "dvc repro train-text2text@addsub"),
     (["--image", "strip.png"], "dvc repro train-img2text@addsub"),

@@ -25,6 +25,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, ReaderConfig, build
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
+from seq2arith.threads import Threads
 from seq2arith.training import batches, fit, score, torch_device
 
 OPTIONS = {
@@ -46,7 +47,8 @@ def queries():
     return create_data(task, SplitConfig(0.25), handwriting, rng), handwriting
 
 
-def train(kind: str, queries, core: str = "lstm") -> tuple[dict, dict, torch.nn.Module]:
+def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
+          ) -> tuple[dict, dict, torch.nn.Module]:
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16, core=core)
     generator = seed_torch(0, "test")
@@ -55,7 +57,7 @@ def train(kind: str, queries, core: str = "lstm") -> tuple[dict, dict, torch.nn.
     train_set, test_set = recipes.datasets(phase, query_set, handwriting, model_config.reverse_answer)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
-                redraw=np.random.default_rng(1))
+                redraw=np.random.default_rng(1), threads=threads)
     return before, after, model
 
 
@@ -73,6 +75,27 @@ def test_training_is_deterministic(queries) -> None:
     _, _, second = train("text2text", queries)
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+@pytest.fixture
+def torch_threads():
+    """Restore torch's thread count after the test."""
+    count = torch.get_num_threads()
+    yield
+    torch.set_num_threads(count)
+
+
+@pytest.mark.parametrize(("kind", "core", "tolerance"), [("text2text", "mlp", 0.0), ("text2img", "mlp", 1e-4)])
+def test_thread_count_changes_no_result(kind: str, core: str, tolerance: float, queries, torch_threads) -> None:
+    """fit trains with the thread count it is given; 1 or 2 threads give text2text bit-identical weights, and
+    text2img weights that differ in float noise only (its pixel loss is summed in per-thread chunks)."""
+    weights = []
+    for count in (1, 2):
+        _, _, model = train(kind, queries, core, Threads(count))
+        assert torch.get_num_threads() == count
+        weights.append(model.state_dict())
+    for name, value in weights[0].items():
+        torch.testing.assert_close(value, weights[1][name], rtol=0, atol=tolerance, msg=name)
 
 
 def test_curves_logged(queries, tmp_path) -> None:

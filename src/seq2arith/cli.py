@@ -42,6 +42,7 @@ from seq2arith.inference import Inputs, encode_queries, load_model
 from seq2arith.queries import Query, QueryError, padded_width, resolve
 from seq2arith.strips import StripError, read_strip, write_strip
 from seq2arith.text import PAD
+from seq2arith.threads import use_threads
 from seq2arith.training import torch_device
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -123,6 +124,7 @@ def predict(args: argparse.Namespace) -> None:
     if args.batch is not None and args.queries:
         raise UsageError("give queries as arguments or with --batch, not both")
     tasks = load_tasks(args.params)
+    use_threads()
     device = torch_device(args.device, "--device")
     if args.image is not None:
         if args.queries or args.batch is not None:

@@ -12,6 +12,7 @@ from torch import nn
 from tqdm import trange
 
 from seq2arith.config import FitConfig, ParamsError
+from seq2arith.threads import Threads
 
 Batch = dict[str, torch.Tensor]
 GRADIENT_CLIP = 1.0  # LSTMs on carries occasionally spike; clipping keeps one bad batch harmless
@@ -127,11 +128,13 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
 
 
 def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, generator: torch.Generator,
-        live=None, redraw: np.random.Generator | None = None, desc: str = "train") -> dict[str, dict[str, float]]:
+        live=None, redraw: np.random.Generator | None = None, desc: str = "train",
+        threads: Threads | None = None) -> dict[str, dict[str, float]]:
     """Train ``model`` for ``config.epochs`` where its weights are; log train/test loss and accuracy per epoch
     to ``live``.
 
     ``redraw``: a generator to draw fresh handwriting for the train split before every epoch.
+    ``threads``: rebalanced before every epoch (the cores other processes leave free may change).
     Returns the last epoch's scores.
     """
     device = device_of(model)
@@ -141,6 +144,8 @@ def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, 
                 if config.lr_schedule == "onecycle" else None)
     scores: dict[str, dict[str, float]] = {}
     for _ in (progress := trange(config.epochs, desc=desc, unit="epoch", disable=None)):
+        if threads is not None:
+            threads.rebalance()
         if redraw is not None:
             train.redraw_handwriting(redraw)
         model.train()

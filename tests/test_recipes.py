@@ -94,7 +94,7 @@ def test_sampled_task_end_to_end(name: str, kind: str, tmp_path) -> None:
     task, features = SAMPLED_TASKS[name]
     handwriting, _ = _setup()
     rng = np.random.default_rng(0)
-    queries = with_mirrors(create_data(task, SplitConfig(0.25, "unordered"), handwriting, rng), handwriting, rng)
+    queries = with_mirrors(create_data(task, SplitConfig(0.25, "unordered"), handwriting, rng))
     assert (queries.query_width, queries.answer_width) == (padded_width(task), answer_width(task))
     assert queries.is_test.sum() > 0 and handwriting.is_test[queries.query_glyphs[queries.is_test]].all()
     assert not handwriting.is_test[queries.query_glyphs[~queries.is_test]].any()

@@ -1,12 +1,15 @@
 # Two commands on a fresh clone: `make repro` and `make test`.
-# The first run creates .venv and installs the pinned dependencies; later runs start at once.
+# The first run creates .venv and installs the pinned dependencies, and writes the offline page of
+# `dvc plots show` from the pinned Vega scripts (package-lock.json); later runs start at once.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 VENV := .venv
 INSTALLED := $(VENV)/.installed
+# the template .dvc/config names (plots.html_template)
+PLOTS_PAGE := .dvc/plots-page.html
 
 .PHONY: repro test setup
-setup: $(INSTALLED)
+setup: $(INSTALLED) $(PLOTS_PAGE)
 
 $(INSTALLED): constraints.txt pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -14,8 +17,13 @@ $(INSTALLED): constraints.txt pyproject.toml
 	  | { grep -v "^WARNING: Location 'file:" || true; }
 	touch $@
 
+$(PLOTS_PAGE): package-lock.json src/seq2arith/plots_page.py $(INSTALLED)
+	@command -v npm >/dev/null || { echo "make: npm not found: install Node.js and npm (apt-get install npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(VENV)/bin/python -m seq2arith.plots_page node_modules $@
+
 repro: $(INSTALLED)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(PLOTS_PAGE)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pytest

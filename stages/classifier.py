@@ -12,7 +12,8 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, Classifier, ReaderConfig
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
-from seq2arith.training import fit, score
+from seq2arith.threads import use_threads
+from seq2arith.training import fit, score, torch_device
 
 
 def main() -> None:
@@ -25,17 +26,19 @@ def main() -> None:
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
     args = parser.parse_args()
 
+    threads = use_threads()
     params = config.load_params(args.params)
     options = config.section(params, "classifier", config.ClassifierConfig)
-    generator = seed_torch(config.seed(params), "classifier")
+    device = torch_device(config.device(params))
+    generator = seed_torch(config.seed(params), "classifier", device)
     handwriting = Handwriting.load(args.digits, args.glyphs)
     train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
     arch = Architecture("classifier", SYMBOLS, options=options,
                         reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
-    model = Classifier(arch)
+    model = Classifier(arch).to(device)
     objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(model, objective, train, test, options, generator, live, desc="classifier")
+        fit(model, objective, train, test, options, generator, live, desc="classifier", threads=threads)
     checkpoint.save(args.out, model, arch)
     write_json(args.metrics, {f"{split}_accuracy": score(model, objective, data, 1024)["accuracy"]
                               for split, data in (("train", train), ("test", test))})

@@ -31,10 +31,18 @@ def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
         assert torch.equal(a, b), name
 
 
+def test_loads_onto_the_device_asked(saved: tuple[Path, torch.nn.Module]) -> None:
+    """load puts the model where it is asked (here the shape-only meta device); by default on the CPU."""
+    path, _ = saved
+    loaded, _ = checkpoint.load(path, "text2text", device=torch.device("meta"))
+    assert {p.device.type for p in loaded.parameters()} == {"meta"}
+    assert {p.device.type for p in checkpoint.load(path)[0].parameters()} == {"cpu"}
+
+
 def test_missing_names_the_stage(tmp_path: Path) -> None:
     """A missing checkpoint names the dvc repro target that makes it."""
-    with pytest.raises(CheckpointError, match=r"dvc repro train@addsub-text2text"):
-        checkpoint.load(tmp_path / "nope.pt", stage="train@addsub-text2text")
+    with pytest.raises(CheckpointError, match=r"dvc repro train-text2text@addsub"):
+        checkpoint.load(tmp_path / "nope.pt", stage="train-text2text@addsub")
 
 
 def test_truncated(saved: tuple[Path, torch.nn.Module]) -> None:

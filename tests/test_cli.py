@@ -20,6 +20,7 @@ from seq2arith.config import ClassifierConfig, ModelConfig, SplitConfig, TaskCon
 from seq2arith.dataset import create_data
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
+from seq2arith.inference import load_model
 from seq2arith.mnist import Digits
 from seq2arith.models import KINDS, Architecture, ReaderConfig, build
 from seq2arith.strips import read_strip, write_strip
@@ -200,6 +201,45 @@ def test_predict_image_round_trip(ws: Workspace, capsys: pytest.CaptureFixture, 
     assert_answer(out.strip(), "mul")
 
 
+def test_predict_many_images(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """--image with several strips and a folder prints PATH = ANSWER per strip, in the order given and the
+    folder's PNGs by name, each as a run on that strip alone says, with the model loaded once."""
+    strips = tmp_path / "strips"
+    strips.mkdir()
+    for name, query in (("b.png", "1+2"), ("a.png", "33-44")):
+        assert run(capsys, "render", *ws.args(), query, "-o", str(strips / name))[0] == 0
+    (strips / "notes.txt").write_text("not a strip")
+    single = tmp_path / "single.png"
+    assert run(capsys, "render", *ws.args(), "22+13", "-o", str(single), "--seed", "1")[0] == 0
+    loads = []
+    monkeypatch.setattr(cli, "load_model", lambda *args: loads.append(args) or load_model(*args))
+    code, out, err = run(capsys, "predict", *ws.args(), "--image", str(single), str(strips))
+    assert code == 0 and err == "" and len(loads) == 1
+    paths = [single, strips / "a.png", strips / "b.png"]
+    assert [line.split(" = ")[0] for line in out.splitlines()] == [str(path) for path in paths]
+    for line, path in zip(out.splitlines(), paths):
+        assert line == f"{path} = {run(capsys, 'predict', *ws.args(), '--image', str(path))[1].strip()}"
+
+
+def test_predict_images_with_bad_files(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """Each strip that cannot be read is one error line naming it, the others are still answered, and the
+    exit status says that some failed."""
+    good, garbage, small = tmp_path / "good.png", tmp_path / "garbage.png", tmp_path / "small.png"
+    assert run(capsys, "render", *ws.args(), "22+13", "-o", str(good))[0] == 0
+    garbage.write_bytes(b"not a png at all")
+    write_strip(small, torch.rand(1, 28, 28))
+    paths = [garbage, good, tmp_path / "missing.png", small, good]
+    code, out, err = run(capsys, "predict", *ws.args(), "--image", *map(str, paths))
+    assert code == 1
+    assert [line.split(" = ")[0] for line in out.splitlines()] == [str(good), str(good)]
+    errors = err.splitlines()
+    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
+    assert "cannot read image" in errors[0] and "garbage.png" in errors[0]
+    assert "cannot read image" in errors[1] and "missing.png" in errors[1]
+    assert "small.png is 28x28 pixels; expected 140x28" in errors[2]
+
+
 def test_predict_draw(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """predict --draw writes the answer glyphs (28 x 28*T_out, 8-bit) and prints what the classifier reads."""
     drawn = tmp_path / "answer.png"
@@ -209,6 +249,15 @@ def test_predict_draw(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Pa
         assert image.size == (28 * ANSWER_WIDTH["mul"], 28) and image.mode == "L"
     lines = out.splitlines()
     assert len(lines) == 1 and len(lines[0]) <= ANSWER_WIDTH["mul"] and set(lines[0]) <= set(SYMBOLS)
+
+
+def test_predict_on_the_device_asked(ws: Workspace, capsys: pytest.CaptureFixture) -> None:
+    """--device cpu answers as the default (auto: the CPU here) does; CUDA that is not there is one error line."""
+    default = run(capsys, "predict", *ws.args(), "22+13", "12*34")
+    assert default[0] == 0 and run(capsys, "predict", *ws.args(), "--device", "cpu", "22+13", "12*34") == default
+    if not torch.cuda.is_available():
+        assert_error(run(capsys, "predict", *ws.args(), "--device", "cuda", "1+2"),
+                     "--device = 'cuda': CUDA is not available on this machine")
 
 
 def test_console_script(ws: Workspace) -> None:
@@ -241,6 +290,8 @@ def test_console_script(ws: Workspace) -> None:
     (["--draw", "a.png", "1+2", "3+4"], ["exactly one query"]),
     (["--image", "a.png", "--draw", "b.png"], ["not both"]),
     (["--frobnicate", "1+2"], ["unrecognized arguments: --frobnicate"]),
+    (["--device", "gpu", "1+2"], ["--device", "'gpu' is not one of auto, cpu, cuda, cuda:N"]),
+    (["--image"], ["--image: expected at least one argument"]),
 ])
 def test_bad_queries(ws: Workspace, capsys: pytest.CaptureFixture, args: list[str], fragments: list[str]) -> None:
     """Each malformed or unanswerable query or option combination is one error line naming the problem."""
@@ -262,10 +313,16 @@ def test_missing_params(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: 
     assert_error(run(capsys, "predict", *ws.args(params=tmp_path / "nope.yaml"), "1+2"), "nope.yaml")
 
 
+def test_bad_thread_count(ws: Workspace, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad SEQ2ARITH_THREADS is one error line naming the variable, its value and what is allowed."""
+    monkeypatch.setenv("SEQ2ARITH_THREADS", "many")
+    assert_error(run(capsys, "predict", *ws.args(), "1+2"), "SEQ2ARITH_THREADS = 'many'", "positive integer or auto")
+
+
 @pytest.mark.parametrize(("args", "stage"), [
-    (["22+13"], "dvc repro train@addsub-text2text"),
-    (["--image", "strip.png"], "dvc repro train@addsub-img2text"),
-    (["--draw", "a.png", "2*3"], "dvc repro train@mul-text2img"),
+    (["22+13"], "dvc repro train-text2text@addsub"),
+    (["--image", "strip.png"], "dvc repro train-img2text@addsub"),
+    (["--draw", "a.png", "2*3"], "dvc repro train-text2img@mul"),
 ])
 def test_missing_model(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path, args: list[str],
                        stage: str) -> None:
@@ -307,6 +364,13 @@ def test_bad_images(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path
     assert_error(run(capsys, "predict", *ws.args(), "--image", str(small)), "is 28x28 pixels", "expected 140x28")
 
 
+def test_image_folder_without_strips(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A folder with no PNG in it is one error line naming it."""
+    (tmp_path / "notes.txt").write_text("not a strip")
+    assert_error(run(capsys, "predict", *ws.args(), "--image", str(tmp_path)), "no .png files in folder",
+                 str(tmp_path))
+
+
 def test_bad_batch(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path,
                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A bad batch line is reported with its line number; a missing or empty batch is one error line."""
@@ -344,3 +408,14 @@ def test_tables_into_a_markdown_file(capsys: pytest.CaptureFixture, tmp_path: Pa
     assert code == 0 and out == ""
     assert text.startswith("# Report\n<!-- tables:start -->\n### Tables 1 and 4") and text.endswith("after\n")
     assert "| deep-lstm | 2 | 128 |" in text and "old" not in text
+
+
+def test_tables_figures(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`tables --figures FOLDER` draws each requested sweep that has a figure; the others have none."""
+    data = {"params": {"params.yaml": {"data": {"model": {"extra_lstm": 2, "hidden": 128}}}},
+            "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps([{"rev": "a" * 40, "name": "deep-lstm", "data": data, "experiments": None}]))
+    code, _, _ = run(capsys, "tables", "lstm", "img2text", "--input", str(saved), "--figures", str(tmp_path))
+    assert code == 0 and (tmp_path / "lstm.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "img2text.png").exists()

@@ -22,6 +22,7 @@ from seq2arith.config import (
     TaskConfig,
     Text2ImgConfig,
     Text2TextConfig,
+    device,
     load_params,
     parse_section,
     section,
@@ -216,6 +217,35 @@ def test_too_many_queries():
     assert "tasks.x = '9,000,000,000 queries'" in message and "too many queries" in message
 
 
+def test_too_many_queries_suggests_a_sample():
+    """The too-many-queries error names max_queries, and with it the same task is accepted."""
+    settings = {"operators": ["+", "-", "*"], "highest_integer": 999, "num_addends": 3}
+    assert "sample fewer with tasks.x.max_queries" in params_error(parse_section, TaskConfig, settings, "tasks.x")
+    task = parse_section(TaskConfig, {**settings, "max_queries": 50_000}, "tasks.x")
+    assert task.max_queries == 50_000 and task.distinct_queries == 9 * 10**9
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    (0, "must be null (every query) or an integer >= 1"),
+    (-3, "must be null (every query) or an integer >= 1"),
+    (201, "more than the 200 distinct queries this task has"),
+    (1.5, "must be of type int"),
+])
+def test_bad_max_queries(value, fragment):
+    """max_queries below 1 or beyond what the task holds is one line naming the key and the value."""
+    message = params_error(parse_section, TaskConfig, {"operators": ["+", "-"], "highest_integer": 9,
+                                                       "max_queries": value}, "tasks.x")
+    assert f"tasks.x.max_queries = {value!r}" in message and fragment in message
+
+
+def test_max_queries_at_most_what_is_stored():
+    """A sample larger than MAX_QUERIES is refused even where the task holds more."""
+    message = params_error(parse_section, TaskConfig, {"operators": ["+"], "highest_integer": 9999,
+                                                       "max_queries": MAX_QUERIES + 1}, "tasks.x")
+    assert f"must be at most {MAX_QUERIES:,}" in message
+    parse_section(TaskConfig, {"operators": ["+"], "highest_integer": 9999, "max_queries": 1}, "tasks.x")
+
+
 def test_query_count_limit_is_inclusive():
     """A task just under the limit is accepted while one just over it is rejected."""
     assert 1414 ** 2 <= MAX_QUERIES < 1415 ** 2
@@ -261,6 +291,20 @@ def test_bad_seed(value):
     """A seed that is not a non-negative int (or is missing) is rejected."""
     message = params_error(seed, {"seed": value})
     assert f"seed = {value!r}" in message and "integer >= 0" in message
+
+
+@pytest.mark.parametrize("value", ["auto", "cpu", "cuda", "cuda:0", "cuda:12"])
+def test_device_spellings(value):
+    """auto, cpu, cuda and cuda:N are the device setting's values; without the key it is auto."""
+    assert device({"device": value}) == value
+    assert device({}) == "auto" and device(load_params(PARAMS)) == "auto"
+
+
+@pytest.mark.parametrize("value", ["gpu", "CUDA", "cuda:", "cuda:x", "mps", "", 0, None])
+def test_bad_device(value):
+    """Any other device is one line naming the key, the value and what is allowed."""
+    message = params_error(device, {"device": value})
+    assert f"device = {value!r}" in message and "allowed: auto (CUDA when available, else the CPU), cpu" in message
 
 
 def test_params_yaml_lists_every_setting() -> None:

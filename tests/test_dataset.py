@@ -132,11 +132,11 @@ def test_dataset_forward_answer(query_set, handwriting):
     torch.testing.assert_close(dataset[position]["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
 
 
-def test_dataset_fields_and_limit(query_set, handwriting):
-    """fields restricts what an item holds and limit keeps only the split's first queries."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=("query",), limit=5)
-    assert len(dataset) == 5 and set(dataset[0]) == {"query"}
-    assert dataset.queries == [query_set.queries[i] for i in np.flatnonzero(~query_set.is_test)[:5]]
+def test_dataset_fields(query_set, handwriting):
+    """fields restricts what an item holds; the dataset holds the whole split, in order."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=("query",))
+    assert set(dataset[0]) == {"query"}
+    assert dataset.queries == [query_set.queries[i] for i in np.flatnonzero(~query_set.is_test)]
 
 
 @pytest.mark.parametrize("test", [False, True])
@@ -178,7 +178,7 @@ def test_with_mirrors_adds_each_missing_mirror_as_training(handwriting):
     the same answer; test queries stay as they were."""
     queries = create_data(TaskConfig(operators=["*"], highest_integer=12), SPLIT, handwriting,
                           np.random.default_rng(0))
-    mirrored = with_mirrors(queries, handwriting, np.random.default_rng(1))
+    mirrored = with_mirrors(queries)
     trained = {q for q, test in zip(queries.queries, queries.is_test) if not test}
     added = mirrored.queries[len(queries.queries):]
     expected = {m for q in trained if (m := mirror(q)) is not None} - trained
@@ -188,11 +188,16 @@ def test_with_mirrors_adds_each_missing_mirror_as_training(handwriting):
     answers = dict(zip(queries.queries, queries.answers))
     assert all(answer == answers[query] for query, answer in zip(added, mirrored.answers[len(queries.queries):]))
     assert not handwriting.is_test[mirrored.query_glyphs[len(queries.queries):]].any()
+    glyphs = dict(zip(mirrored.queries, mirrored.query_glyphs))
+    for query in added:  # each mirror is drawn with its original's glyphs, rearranged
+        original = mirror(query)
+        assert sorted(glyphs[query]) == sorted(glyphs[original]) and handwriting.symbols[glyphs[query]].tolist() \
+            == list(query)
 
 
 def test_with_mirrors_leaves_subtraction_alone(query_set, handwriting):
     """Only + queries gain mirrors in an addition/subtraction task."""
-    added = with_mirrors(query_set, handwriting, np.random.default_rng(1)).queries[len(query_set.queries):]
+    added = with_mirrors(query_set).queries[len(query_set.queries):]
     assert added and all("+" in query for query in added)
 
 
@@ -200,4 +205,4 @@ def test_with_mirrors_of_an_unordered_split_adds_nothing(handwriting):
     """Under split.group unordered every mirror of a training query is a training query already."""
     task = TaskConfig(operators=["*"], highest_integer=12)
     queries = create_data(task, SplitConfig(0.25, "unordered"), handwriting, np.random.default_rng(0))
-    assert with_mirrors(queries, handwriting, np.random.default_rng(1)).queries == queries.queries
+    assert with_mirrors(queries).queries == queries.queries

@@ -52,3 +52,13 @@ def test_script_paths_come_from_dvc_yaml(name: str) -> None:
     source = (ROOT / script).read_text()
     for folder in ("data/", "models/", "metrics/", "plots/"):
         assert f'"{folder}' not in source, f"{script} hard-codes a path under {folder}"
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_data_deps_are_the_inputs_its_command_names(name: str) -> None:
+    """A stage depends on exactly the data, models and plots files its command reads: what a kind does not
+    read (text2text: handwriting, the classifier) is no dependency, so changing it re-runs nothing there."""
+    stage = STAGES[name].get("do", STAGES[name])
+    outputs = {next(iter(out)) if isinstance(out, dict) else out for out in stage.get("outs", [])}
+    named = {token for token in stage["cmd"].split() if token.startswith(("data/", "models/", "plots/"))}
+    assert {dep for dep in stage["deps"] if not dep.startswith(("stages/", "src/"))} == named - outputs

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from seq2arith.evaluation import confusion_table, parse_answer, predictions_table, symbolic_answers, text_metrics
+from seq2arith.evaluation import (
+    confusion_table,
+    error_counts,
+    parse_answer,
+    predictions_table,
+    symbolic_answers,
+    text_metrics,
+)
 
 
 def test_parse_answer() -> None:
@@ -44,9 +51,15 @@ def test_symbolic_answers() -> None:
 
 
 def test_confusion_table() -> None:
-    """One row per answer character, padding shown as '_'."""
-    table = confusion_table(["1 "], ["7 "])
-    assert table.values.tolist() == [["1", "7"], ["_", "_"]]
+    """One row per (actual, predicted) character pair with its count, padding shown as '_'."""
+    table = confusion_table(["1 ", "12", "1 "], ["7 ", "12", "1 "])
+    assert table.values.tolist() == [["1", "1", 2], ["1", "7", 1], ["2", "2", 1], ["_", "_", 2]]
+
+
+def test_error_counts() -> None:
+    """Queries per error, true - predicted, in order; unparseable answers are left out."""
+    table = error_counts(["12 ", "5  ", "7  ", "-3 "], ["13 ", "5  ", "1 2", "-4 "])
+    assert table.values.tolist() == [[-1, 1], [0, 1], [1, 1]]
 
 
 def test_symbolic_answer_too_wide_matches_nothing() -> None:

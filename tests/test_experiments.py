@@ -14,7 +14,14 @@ from pipeline_repo import PipelineRepo, make_pipeline_repo
 
 pytestmark = pytest.mark.slow
 TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
-TRAINED = {f"{stage}@{t}-{k}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS} | {"plots"}
+
+def _models(*kinds: str) -> set[str]:
+    """The training and evaluation stages of ``kinds`` for both tasks."""
+    return {f"{stage}-{kind}@{task}" for stage in ("train", "evaluate") for kind in kinds for task in TASKS}
+
+
+TRAINED = _models(*KINDS) | {"plots"}
+IMAGES = _models("img2text") | {f"evaluate-text2img@{task}" for task in TASKS} | {"plots"}  # the classifier's readers
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,12 @@ def _write_idx(path, array: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (["text2img.epochs=2"], {f"{stage}@{t}-text2img" for stage in ("train", "evaluate") for t in TASKS} | {"plots"}),
+    (["text2img.epochs=2"], _models("text2img") | {"plots"}),
+    (["classifier.epochs=2"], {"classifier"} | IMAGES),  # text2text and text2img's training read no classifier
+    # new glyph images, same glyph choices: data/<task> comes out the same, so text2text stays
+    (["glyphs.jitter=1"], {"glyphs", "classifier", "dataset@addsub", "dataset@mul"} | _models("img2text", "text2img")
+     | {"plots"}),
+    (["plots.threshold=0.4"], {"plots"}),
     (["model.hidden=16"], TRAINED),
     (["train.mirror=false"], TRAINED),
     (["split.test_ratio=0.5"], TRAINED | {"dataset@addsub", "dataset@mul"}),
@@ -94,8 +106,7 @@ def test_killed_training_leaves_nothing_trusted(clean: PipelineRepo) -> None:
     model = clean.path / "models/addsub-text2text.pt"
     model.unlink()
     process = subprocess.Popen(
-        [sys.executable, "stages/train.py", "--kind", "text2text", "--data", "data/addsub", "--digits", "data/mnist",
-         "--glyphs", "data/glyphs", "--classifier", "models/classifier.pt", "--out", str(model),
+        [sys.executable, "stages/train.py", "--kind", "text2text", "--data", "data/addsub", "--out", str(model),
          "--live", "plots/curves/addsub-text2text", "--metrics", "metrics/train-addsub-text2text.json"],
         cwd=clean.path, env=clean.env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -108,4 +119,4 @@ def test_killed_training_leaves_nothing_trusted(clean: PipelineRepo) -> None:
     assert not model.exists()
     assert not list(model.parent.glob(".addsub-text2text*"))
     clean.run("git", "checkout", "--", "params.yaml")
-    assert "train@addsub-text2text" in clean.dvc("status").stdout
+    assert "train-text2text@addsub" in clean.dvc("status").stdout

@@ -120,6 +120,13 @@ def test_digit_pairs_of_text_are_one_hot_pairs(query: str, first: tuple, second:
     assert pairs[0, :, 100:].argmax(-1).tolist() == ["+-*".index(operator)] * 4
 
 
+def test_digit_pairs_of_three_digit_numbers() -> None:
+    """Numbers of three digits give 3 x 3 pairs, units first; a short second number is zero-padded."""
+    pairs = DigitPairs(SYMBOLS, 7)(torch.from_numpy(encode_labels(["123*45 "], SYMBOLS)))
+    assert pairs.shape == (1, 9, 103)
+    assert pairs[0, :, :100].argmax(-1).tolist() == [10 * a + b for a in (3, 2, 1) for b in (5, 4, 0)]
+
+
 def test_digit_pairs_of_probabilities_are_soft() -> None:
     """A reader torn between two digits gives each pair in proportion; the layout follows the likeliest symbols."""
     symbols = torch.from_numpy(encode_labels(["12*34"], SYMBOLS))

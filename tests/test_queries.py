@@ -1,4 +1,4 @@
-"""Tests of seq2arith.queries: enumerating queries, evaluating them and splitting them."""
+"""Tests of seq2arith.queries: enumerating and sampling queries, evaluating them and splitting them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ import pytest
 
 from seq2arith.config import TaskConfig
 from seq2arith.errors import Seq2ArithError
-from seq2arith.queries import all_queries, evaluate, mirror, pair_key, split_test, unseen_pairs
+from seq2arith.queries import (
+    all_queries,
+    answer_width,
+    evaluate,
+    mirror,
+    mirror_order,
+    padded_width,
+    pair_key,
+    sample_queries,
+    split_test,
+    task_queries,
+    unseen_pairs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +69,51 @@ def test_three_addends_count():
     assert answers[queries.index("2+2*2")].strip() == "6"
 
 
+@pytest.mark.parametrize("task", [
+    TaskConfig(operators=["+", "-"]), TaskConfig(operators=["*"]), TaskConfig(operators=["-", "*"], highest_integer=7,
+                                                                               num_addends=3),
+    TaskConfig(operators=["-"], highest_integer=5, num_addends=4), TaskConfig(operators=["+", "*"], highest_integer=3,
+                                                                              num_addends=4),
+])
+def test_answer_width_is_the_widest_answer(task):
+    """answer_width, which evaluates only the queries of extreme numbers, is the width of the task's widest answer."""
+    _, answers = all_queries(task)
+    assert answer_width(task) == max(len(answer.rstrip()) for answer in answers)
+
+
+def test_without_max_queries_every_query():
+    """max_queries: null gives every query, as all_queries lists them."""
+    task = TaskConfig(operators=["*"], highest_integer=9)
+    assert task_queries(task, np.random.default_rng(0)) == all_queries(task)
+
+
+def test_sample_of_every_query_is_all_queries():
+    """A sample as large as the task is all_queries: the same queries, order, answers and padding."""
+    task = TaskConfig(operators=["+", "*"], highest_integer=4, num_addends=3)
+    assert sample_queries(task, task.distinct_queries, np.random.default_rng(0)) == all_queries(task)
+
+
+def test_sample_of_a_task_too_large_to_list():
+    """500 of the 8 * 10^16 queries of four 4-digit numbers: distinct, answered right, padded to the task's
+    widths (not the sample's), in enumeration order, the same for the same seed and not for another."""
+    task = TaskConfig(operators=["+", "-"], highest_integer=9999, num_addends=4, max_queries=500)
+    queries, answers = task_queries(task, np.random.default_rng(0))
+    assert len(set(queries)) == 500 and {len(q) for q in queries} == {padded_width(task)} == {19}
+    assert {len(a) for a in answers} == {answer_width(task)} == {6}  # -29997 .. 39996
+    assert all(int(a) == evaluate(q) for q, a in zip(queries, answers))
+    assert {"+", "-"} <= set("".join(queries))
+    assert task_queries(task, np.random.default_rng(0)) == (queries, answers)
+    assert task_queries(task, np.random.default_rng(1))[0] != queries
+
+
+def test_sample_of_most_of_a_task():
+    """A sample of nearly every query (one draw without replacement) is distinct and sorted like all_queries."""
+    task = TaskConfig(operators=["+"], highest_integer=20)
+    everything, _ = all_queries(task)
+    queries, _ = sample_queries(task, 400, np.random.default_rng(0))
+    assert len(set(queries)) == 400 and queries == sorted(queries, key=everything.index)
+
+
 @pytest.mark.parametrize("query, value", [
     ("2+3*4", 14), ("2*3+4", 10), ("2-3*4", -10), ("2*3-4*5", -14), ("10-2-3", 5), ("2*3*4", 24),
     ("5+7  ", 12), ("0-99 ", -99), ("7", 7),
@@ -87,6 +144,13 @@ def test_split_test_is_seeded():
     first = split_test(queries, 0.25, "ordered", np.random.default_rng(5))
     np.testing.assert_array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(5)))
     assert not np.array_equal(first, split_test(queries, 0.25, "ordered", np.random.default_rng(6)))
+
+
+def test_mirror_order_rearranges_the_original():
+    """Reading the original at mirror_order's positions gives the mirror, padding included."""
+    assert mirror_order("12*5 ") == [3, 2, 0, 1, 4]
+    for query in ("5*12 ", "2+3+40", "99*1", "7*70 "):
+        assert "".join(query[i] for i in mirror_order(query)) == mirror(query)
 
 
 def test_pair_key_and_mirror():

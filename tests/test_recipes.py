@@ -1,4 +1,5 @@
-"""The glue between data and models: reading each glyph once gives exactly the pixel path's answers."""
+"""The glue between data and models: reading each glyph once gives exactly the pixel path's answers, and a
+sampled task beyond two 2-digit numbers goes from queries to metrics with every kind."""
 
 from __future__ import annotations
 
@@ -6,13 +7,24 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import inference, recipes
+from seq2arith import checkpoint, evaluation, inference, recipes
 from seq2arith.classifier import read_queries, read_strips
-from seq2arith.config import Img2TextConfig, ModelConfig, ParamsError, SplitConfig, TaskConfig, Text2TextConfig
-from seq2arith.dataset import ArithmeticDataset, create_data
+from seq2arith.config import (
+    Img2TextConfig,
+    ModelConfig,
+    ParamsError,
+    SplitConfig,
+    TaskConfig,
+    Text2ImgConfig,
+    Text2TextConfig,
+)
+from seq2arith.dataset import ArithmeticDataset, create_data, with_mirrors
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, ReaderConfig, build
+from seq2arith.queries import answer_width, padded_width, unseen_pairs
+from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
+from seq2arith.training import fit
 
 
 def _setup():
@@ -61,3 +73,45 @@ def test_digit_pairs_needs_a_reader_of_symbols() -> None:
     options = Img2TextConfig(init_from_classifier=False, freeze_reader=False)
     with pytest.raises(ParamsError, match="needs img2text.init_from_classifier: true"):
         recipes.make_model("img2text", queries, ModelConfig(features="digit_pairs"), options)
+
+
+SAMPLED_TASKS = {  # (task, model.features): what the pipeline's default features can and cannot read
+    "three-digit": (TaskConfig(operators=["+", "-"], highest_integer=999, max_queries=60), "digit_pairs"),
+    "three-numbers": (TaskConfig(operators=["+", "*"], highest_integer=99, num_addends=3, max_queries=60),
+                      "characters"),
+}
+SMALL = {"text2text": Text2TextConfig(epochs=1, batch_size=16),
+         "img2text": Img2TextConfig(epochs=1, batch_size=16),  # its reader: the classifier, frozen
+         "text2img": Text2ImgConfig(epochs=1, batch_size=16, image_epochs=1, dense_units=8)}
+
+
+@pytest.mark.parametrize("kind", sorted(SMALL))
+@pytest.mark.parametrize("name", sorted(SAMPLED_TASKS))
+def test_sampled_task_end_to_end(name: str, kind: str, tmp_path) -> None:
+    """A 60-query sample of 3-digit additions/subtractions (digit_pairs) or of three numbers (characters) goes
+    the way the stages take it: unordered split, mirrors, writer-disjoint handwriting, a model of each kind
+    trained, saved, loaded and evaluated, every answer as wide as the task's."""
+    task, features = SAMPLED_TASKS[name]
+    handwriting, _ = _setup()
+    rng = np.random.default_rng(0)
+    queries = with_mirrors(create_data(task, SplitConfig(0.25, "unordered"), handwriting, rng))
+    assert (queries.query_width, queries.answer_width) == (padded_width(task), answer_width(task))
+    assert queries.is_test.sum() > 0 and handwriting.is_test[queries.query_glyphs[queries.is_test]].all()
+    assert not handwriting.is_test[queries.query_glyphs[~queries.is_test]].any()
+    reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
+    classifier = build(Architecture("classifier", SYMBOLS, reader=reader)).eval()
+    checkpoint.save(tmp_path / "classifier.pt", classifier, Architecture("classifier", SYMBOLS, reader=reader))
+    model, arch = recipes.make_model(kind, queries, ModelConfig(core="mlp", features=features, hidden=8), SMALL[kind],
+                                     tmp_path / "classifier.pt")
+    generator = seed_torch(0, "test")
+    for phase in recipes.phases(kind, SMALL[kind], model, handwriting):
+        fit(phase.trainee, phase.objective, *recipes.datasets(phase, queries, handwriting, True), phase.options,
+            generator)
+    checkpoint.save(tmp_path / "model.pt", model, arch)
+    model, arch = checkpoint.load(tmp_path / "model.pt", kind)
+    runner, inputs = inference.evaluator(model, arch, handwriting)
+    splits = [ArithmeticDataset(queries, handwriting, test, True, fields=(inputs,)) for test in (False, True)]
+    predicted, _ = inference.answers(runner, arch, splits[1], 64, classifier, inputs)
+    assert len(predicted) == len(splits[1]) and {len(p) for p in predicted} == {answer_width(task)}
+    metrics = evaluation.scores(splits[1].answers, predicted, unseen_pairs(splits[0].queries, splits[1].queries))
+    assert metrics["unseen_pair_exact_match"] is not None and 0 <= metrics["exact_match"] <= 1

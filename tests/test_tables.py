@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from seq2arith.errors import Seq2ArithError
-from seq2arith.tables import TABLES, TableSpec, experiment_table, experiments, replace_between, results_table
+from seq2arith.tables import (
+    TABLES,
+    TableSpec,
+    experiment_table,
+    experiments,
+    replace_between,
+    results_table,
+    sweep_curves,
+)
 
 
 def _data(extra_lstm: int, exact: float) -> dict:
@@ -120,3 +128,20 @@ def test_param_columns_are_short_where_unambiguous() -> None:
     assert "| experiment | encoder | conv_layers | conv_filters | extra_lstm | hidden | epochs |" in table
     spec = TableSpec("clash", ("text2text.epochs", "img2text.epochs", "model.hidden"), TABLES["lstm"].columns)
     assert "| experiment | text2text.epochs | img2text.epochs | hidden |" in experiment_table(spec, EXP_SHOW)
+
+
+SWEEP = [{"rev": "a" * 40, "name": "main", "data": _data(1, 0.99), "experiments": [
+    {"revs": [{"rev": "b" * 40, "name": "three", "data": _data(3, 0.9)}]},
+    {"revs": [{"rev": "c" * 40, "name": "none", "data": _data(0, 0.95)}]}]}]
+
+
+def test_experiment_table_rows_in_order_of_the_swept_params() -> None:
+    rows = [line.split(" | ")[0] for line in experiment_table(TABLES["lstm"], SWEEP).splitlines()[4:]]
+    assert rows == ["| none", "| main", "| three"]
+
+
+def test_sweep_curves_are_the_scores_against_the_first_param() -> None:
+    curves = sweep_curves(TABLES["lstm"], SWEEP)
+    assert list(curves) == ["addsub-text2text"]
+    assert curves["addsub-text2text"]["test.exact_match"] == [(0, 0.95), (1, 0.99), (3, 0.9)]
+    assert curves["addsub-text2text"]["train.char_accuracy"] == [(0, 1.0), (1, 1.0), (3, 1.0)]

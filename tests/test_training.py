@@ -1,21 +1,32 @@
-"""The training loop: every model kind learns on tiny data, deterministically, and curves reach DVCLive."""
+"""The training loop: every model kind learns on tiny data, deterministically, curves reach DVCLive, and models
+and batches go to the device asked for (checked on the shape-only meta device: these tests run on the CPU)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
 import torch
 
 from seq2arith import checkpoint, recipes
-from seq2arith.config import Img2TextConfig, ModelConfig, SplitConfig, TaskConfig, Text2ImgConfig, Text2TextConfig
+from seq2arith.config import (
+    Img2TextConfig,
+    ModelConfig,
+    ParamsError,
+    SplitConfig,
+    TaskConfig,
+    Text2ImgConfig,
+    Text2TextConfig,
+)
 from seq2arith.dataset import create_data
 from seq2arith.handwriting import Handwriting
 from seq2arith.models import Architecture, ReaderConfig, build
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
-from seq2arith.training import fit, score
+from seq2arith.threads import Threads
+from seq2arith.training import batches, fit, score, torch_device
 
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),
@@ -36,7 +47,8 @@ def queries():
     return create_data(task, SplitConfig(0.25), handwriting, rng), handwriting
 
 
-def train(kind: str, queries, core: str = "lstm") -> tuple[dict, dict, torch.nn.Module]:
+def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
+          ) -> tuple[dict, dict, torch.nn.Module]:
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16, core=core)
     generator = seed_torch(0, "test")
@@ -45,7 +57,7 @@ def train(kind: str, queries, core: str = "lstm") -> tuple[dict, dict, torch.nn.
     train_set, test_set = recipes.datasets(phase, query_set, handwriting, model_config.reverse_answer)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
-                redraw=np.random.default_rng(1))
+                redraw=np.random.default_rng(1), threads=threads)
     return before, after, model
 
 
@@ -63,6 +75,27 @@ def test_training_is_deterministic(queries) -> None:
     _, _, second = train("text2text", queries)
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+@pytest.fixture
+def torch_threads():
+    """Restore torch's thread count after the test."""
+    count = torch.get_num_threads()
+    yield
+    torch.set_num_threads(count)
+
+
+@pytest.mark.parametrize(("kind", "core", "tolerance"), [("text2text", "mlp", 0.0), ("text2img", "mlp", 1e-4)])
+def test_thread_count_changes_no_result(kind: str, core: str, tolerance: float, queries, torch_threads) -> None:
+    """fit trains with the thread count it is given; 1 or 2 threads give text2text bit-identical weights, and
+    text2img weights that differ in float noise only (its pixel loss is summed in per-thread chunks)."""
+    weights = []
+    for count in (1, 2):
+        _, _, model = train(kind, queries, core, Threads(count))
+        assert torch.get_num_threads() == count
+        weights.append(model.state_dict())
+    for name, value in weights[0].items():
+        torch.testing.assert_close(value, weights[1][name], rtol=0, atol=tolerance, msg=name)
 
 
 def test_curves_logged(queries, tmp_path) -> None:
@@ -119,3 +152,67 @@ def test_text2img_learns_characters_then_drawing(queries) -> None:
     assert after["train"]["loss"] < before["loss"]
     for name, value in model.core.state_dict().items():
         assert torch.equal(value, core[name]), name
+
+
+# --- devices -------------------------------------------------------------------------------------------------------
+
+META = torch.device("meta")  # tensors with shapes and no data: where a model "is" can be checked without a GPU
+
+
+def test_torch_device_auto_and_cpu() -> None:
+    """auto is CUDA where there is one and the CPU elsewhere; cpu is the CPU."""
+    assert torch_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert torch_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("name", ["cuda", "cuda:1"])
+def test_cuda_without_cuda(name: str) -> None:
+    """Asking for CUDA where there is none is one line naming the setting and the way out."""
+    with pytest.raises(ParamsError) as caught:
+        torch_device(name, "--device")
+    assert str(caught.value) == (f"--device = {name!r}: CUDA is not available on this machine (no GPU, or torch "
+                                 "built without CUDA); use auto or cpu")
+
+
+def test_cuda_index_beyond_the_devices_there_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cuda:N past the last CUDA device names how many there are."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert torch_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(ParamsError, match=r"params.yaml: device = 'cuda:2': this machine has 2 CUDA device\(s\)"):
+        torch_device("cuda:2")
+
+
+@pytest.mark.parametrize("core", ["lstm", "mlp"])
+@pytest.mark.parametrize("kind", sorted(OPTIONS))
+def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, tmp_path) -> None:
+    """make_model puts every weight on the device asked; a frozen reader reads its table there; batches move
+    there; and every training phase runs there, digit pairs included."""
+    query_set, handwriting = queries
+    reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
+    classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
+    checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
+    options = dataclasses.replace(OPTIONS[kind], **({"init_from_classifier": True, "freeze_reader": True}
+                                                   if kind == "img2text" else {}))
+    model, _ = recipes.make_model(kind, query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"), options,
+                                  tmp_path / "classifier.pt", META)
+    assert {p.device for p in model.parameters()} == {META}
+    for phase in recipes.phases(kind, options, model, handwriting):
+        assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
+        train_set, _ = recipes.datasets(phase, query_set, handwriting, True)
+        batch = next(batches(train_set, 4, device=META))
+        assert {value.device for value in batch.values()} == {META}
+        output = phase.trainee(batch[phase.objective.inputs])
+        assert {tensor.device for tensor in (output if isinstance(output, tuple) else (output,))} == {META}
+
+
+def test_seed_torch_on_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On CUDA, cuBLAS gets the fixed workspace it needs to be deterministic and a kernel without a
+    deterministic version warns; on the CPU every kernel must be deterministic, as before."""
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    seed_torch(0, "t", torch.device("cuda"))
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+    seed_torch(0, "t")
+    assert torch.are_deterministic_algorithms_enabled() and not torch.is_deterministic_algorithms_warn_only_enabled()

@@ -21,8 +21,12 @@ class CheckpointError(Seq2ArithError):
 
 def save(path: Path, model: nn.Module, arch: Architecture) -> None:
     """Write atomically, through a file object: torch then names the archive inside "archive" instead of after
-    the temporary file, so the same weights always give the same bytes."""
-    stored = {"architecture": arch.to_dict(), "state_dict": model.state_dict()}
+    the temporary file, so the same weights always give the same bytes. Weights are stored as CPU tensors,
+    wherever the model ran, so the file loads on any machine."""
+    state = model.state_dict()
+    for name, value in state.items():  # in place: the state dict's type and metadata, so its bytes, stay
+        state[name] = value.cpu()
+    stored = {"architecture": arch.to_dict(), "state_dict": state}
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as file:
@@ -31,8 +35,16 @@ def save(path: Path, model: nn.Module, arch: Architecture) -> None:
     write_with(path, write)
 
 
-def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple[nn.Module, Architecture]:
-    """The model stored at ``path`` in evaluation mode. ``stage``: the ``dvc repro`` target that makes it."""
+def training_stage(path: Path) -> str:
+    """The dvc.yaml stage that trains the model at ``path`` (``models/mul-text2img.pt`` -> ``train-text2img@mul``)."""
+    task, kind = Path(path).stem.rsplit("-", 1)
+    return f"train-{kind}@{task}"
+
+
+def load(path: Path, kind: str | None = None, stage: str | None = None,
+         device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
+    """The model stored at ``path`` in evaluation mode, on ``device``. ``stage``: the ``dvc repro`` target that
+    makes it."""
     path = Path(path)
     if not path.exists():
         hint = f": run `dvc repro {stage}` to make it" if stage else ""
@@ -48,4 +60,4 @@ def load(path: Path, kind: str | None = None, stage: str | None = None) -> tuple
         raise CheckpointError(f"{path} is not a readable seq2arith checkpoint ({reason})") from None
     if kind is not None and arch.kind != kind:
         raise CheckpointError(f"{path} holds a {arch.kind} model, expected {kind}")
-    return model.eval(), arch
+    return model.to(device).eval(), arch

@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 
 from seq2arith.handwriting import Handwriting
 from seq2arith.text import SYMBOLS
-from seq2arith.training import Objective
+from seq2arith.training import Objective, device_of
 
 MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels
@@ -44,7 +44,7 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     theta[:, 0, 0] = theta[:, 1, 1] = angle.cos() / scale
     theta[:, 0, 1], theta[:, 1, 0] = -angle.sin() / scale, angle.sin() / scale
     theta[:, 0, 2], theta[:, 1, 2] = uniform(-MAX_SHIFT, MAX_SHIFT), uniform(-MAX_SHIFT, MAX_SHIFT)
-    grid = F.affine_grid(theta, (n, 1, 28, 28), align_corners=False)
+    grid = F.affine_grid(theta.to(images.device), (n, 1, 28, 28), align_corners=False)
     return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
 
 
@@ -65,7 +65,8 @@ def read_queries(classifier: nn.Module, handwriting: Handwriting, glyphs: np.nda
 def read_strips(classifier: nn.Module, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
     """What the classifier reads in each strip: (N, T, 28, 28) pixels -> N strings of T characters."""
     classifier.eval()
-    flat = strips.reshape(-1, 28, 28)
-    labels = torch.cat([classifier(flat[i:i + batch_size]).argmax(-1) for i in range(0, len(flat), batch_size)])
+    flat, device = strips.reshape(-1, 28, 28), device_of(classifier)
+    labels = torch.cat([classifier(flat[i:i + batch_size].to(device)).argmax(-1).cpu()
+                        for i in range(0, len(flat), batch_size)])
     chars = np.array(list(SYMBOLS))[labels.reshape(strips.shape[:2]).numpy()]
     return ["".join(row) for row in chars]

@@ -5,6 +5,8 @@
   seq2arith predict --batch queries.txt         one query per line (blank lines skipped; - reads stdin)
   seq2arith render "22+13" -o strip.png         the query in unseen handwriting (the MNIST test pool)
   seq2arith predict --image strip.png           img2text reads a strip (--task picks the model; default addsub)
+  seq2arith predict --image a.png b.png dir/    several strips, and every PNG of a folder: PATH = ANSWER
+                                                lines; the model is loaded once
   seq2arith predict --draw answer.png "22+13"   text2img writes its answer as glyphs; prints what the
                                                 reference classifier reads in them
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
@@ -16,7 +18,8 @@ not split a number. The task is the first one in params.yaml whose operators cov
 
 Strips are 8-bit grayscale PNGs, 28 pixels high and 28 wide per glyph, glyphs side by side in reading
 order, white strokes on black as in MNIST (see seq2arith.strips). The models are the pipeline's outputs:
-<models>/<task>-<kind>.pt and <models>/classifier.pt.
+<models>/<task>-<kind>.pt and <models>/classifier.pt; they run on --device (default auto: CUDA when
+available, else the CPU).
 """
 
 from __future__ import annotations
@@ -29,15 +32,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from seq2arith import checkpoint, inference, tables
-from seq2arith.config import TaskConfig, load_tasks, task_named
+from seq2arith import checkpoint, inference, plots, tables
+from seq2arith.config import DEVICE, TaskConfig, load_tasks, task_named
 from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import load_pools
 from seq2arith.inference import Inputs, encode_queries, load_model
 from seq2arith.queries import Query, QueryError, padded_width, resolve
-from seq2arith.strips import read_strip, write_strip
+from seq2arith.strips import StripError, read_strip, write_strip
 from seq2arith.text import PAD
+from seq2arith.threads import use_threads
+from seq2arith.training import torch_device
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
 TABLES_START, TABLES_END = "<!-- tables:start -->", "<!-- tables:end -->"
@@ -70,21 +76,60 @@ def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list
     return resolved
 
 
+def image_paths(given: Sequence[Path]) -> list[Path]:
+    """The strips to read: each file given, and every PNG of each folder given, by name."""
+    paths = []
+    for path in given:
+        if not path.is_dir():
+            paths.append(path)
+            continue
+        found = sorted(child for child in path.iterdir() if child.suffix.lower() == ".png" and child.is_file())
+        if not found:
+            raise UsageError(f"no .png files in folder {path}")
+        paths += found
+    return paths
+
+
+def predict_images(args: argparse.Namespace, tasks: dict[str, TaskConfig], device: torch.device) -> None:
+    """img2text's answer to every strip, the model loaded once: one image file alone prints just its answer,
+    several (or a folder) one PATH = ANSWER line each. A strip that cannot be read is one ``error:`` line, the
+    others are still answered, and the exit status is 1."""
+    task = args.task or DEFAULT_IMAGE_TASK
+    task_named(tasks, task)
+    model, arch = load_model(args.models, task, "img2text", device)
+    paths = image_paths(args.image)
+    strips: list[torch.Tensor | StripError] = []
+    for path in paths:
+        try:
+            strips.append(read_strip(path, arch.query_width))
+        except StripError as error:
+            strips.append(error)
+    readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
+    answers = iter(inference.answers(model, arch, Inputs("query_images", torch.stack(readable)),
+                                     inference.BATCH_SIZE)[0] if readable else [])
+    alone = len(args.image) == 1 and not args.image[0].is_dir()
+    for path, strip in zip(paths, strips):
+        if isinstance(strip, StripError):
+            print(f"error: {strip}", file=sys.stderr)
+        else:
+            answer = next(answers).strip()
+            print(answer if alone else f"{path} = {answer}")
+    if len(readable) < len(strips):
+        raise SystemExit(1)
+
+
 def predict(args: argparse.Namespace) -> None:
     if args.image is not None and args.draw is not None:
         raise UsageError("give --image or --draw, not both")
     if args.batch is not None and args.queries:
         raise UsageError("give queries as arguments or with --batch, not both")
     tasks = load_tasks(args.params)
+    use_threads()
+    device = torch_device(args.device, "--device")
     if args.image is not None:
         if args.queries or args.batch is not None:
             raise UsageError("--image reads its query from the image: give no query text")
-        task = args.task or DEFAULT_IMAGE_TASK
-        task_named(tasks, task)
-        model, arch = load_model(args.models, task, "img2text")
-        strip = read_strip(args.image, arch.query_width)
-        predicted, _ = inference.answers(model, arch, Inputs("query_images", strip[None]), 1)
-        print(predicted[0].strip())
+        predict_images(args, tasks, device)
         return
     if not args.queries and args.batch is None:
         raise UsageError("give a query such as 22+13, --batch FILE or --image PNG")
@@ -92,14 +137,14 @@ def predict(args: argparse.Namespace) -> None:
         if args.batch is not None or len(args.queries) != 1:
             raise UsageError("--draw writes one image: give exactly one query")
         query, task = resolve(args.queries[0], tasks, args.task)
-        model, arch = load_model(args.models, task, "text2img")
-        reader, _ = checkpoint.load(args.models / "classifier.pt", "classifier", stage="classifier")
+        model, arch = load_model(args.models, task, "text2img", device)
+        reader, _ = checkpoint.load(args.models / "classifier.pt", "classifier", stage="classifier", device=device)
         read, pixels = inference.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), 1, reader)
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
         return
     resolved = read_queries(args, tasks)
-    answers = inference.text_answers(resolved, args.models)
+    answers = inference.text_answers(resolved, args.models, device)
     if args.batch is None and len(resolved) == 1:
         print(answers[0])
     else:
@@ -132,7 +177,14 @@ def tables_command(args: argparse.Namespace) -> None:
         exp_show = json.loads(text)
     except json.JSONDecodeError as error:
         raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
-    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in args.names or tables.TABLES)
+    names = args.names or list(tables.TABLES)
+    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in names)
+    if args.figures is not None:
+        for name in names:
+            spec = tables.TABLES[name]
+            if spec.figure:
+                plots.sweep_figure(spec.title, spec.params[0], tables.sweep_curves(spec, exp_show),
+                                   args.figures / f"{name}.png")
     if args.into is None:
         print(block)
         return
@@ -164,6 +216,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _device(text: str) -> str:
+    if DEVICE.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of auto, cpu, cuda, cuda:N")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
@@ -181,9 +239,12 @@ def parser() -> argparse.ArgumentParser:
                                           "text2img with --draw.")
     ask.add_argument("queries", nargs="*", metavar="QUERY", help="such as 22+13; several print QUERY = ANSWER lines")
     ask.add_argument("--batch", metavar="FILE", help="one query per line; - reads stdin")
-    ask.add_argument("--image", type=Path, metavar="PNG",
-                     help="img2text: a strip of 28x28 glyphs side by side, white on black, as render writes")
+    ask.add_argument("--image", type=Path, nargs="+", metavar="PNG",
+                     help="img2text: strips of 28x28 glyphs side by side, white on black, as render writes, or "
+                          "folders of them; several print PNG = ANSWER lines")
     ask.add_argument("--draw", type=Path, metavar="PNG", help="text2img: write the answer's glyphs to this PNG")
+    ask.add_argument("--device", type=_device, default="auto",
+                     help="auto (CUDA when available, else the CPU), cpu, cuda or cuda:N (default: %(default)s)")
     ask.set_defaults(run=predict)
 
     draw = commands.add_parser("render", parents=[common], help="draw a query as an MNIST handwriting strip",
@@ -202,6 +263,8 @@ def parser() -> argparse.ArgumentParser:
                         help="also show experiments based on this many recent commits (default: %(default)s)")
     report.add_argument("--into", type=Path, metavar="MARKDOWN",
                         help=f"rewrite the tables between the {TABLES_START} and {TABLES_END} lines of this file")
+    report.add_argument("--figures", type=Path, metavar="FOLDER",
+                        help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png")
     report.set_defaults(run=tables_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")

@@ -7,6 +7,7 @@ one line that names the key, the value and what is allowed (``ParamsError``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ import yaml
 from seq2arith.errors import Seq2ArithError
 
 OPERATORS = "+-*"  # canonical order: it fixes the order of characters in a vocabulary
-MAX_QUERIES = 2_000_000  # every query is enumerated, so the task must stay countable
+DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")  # the device setting's spellings (training.torch_device)
+MAX_QUERIES = 2_000_000  # queries a task may store: all it has (max_queries: null) or a sample of them
 
 
 class ParamsError(Seq2ArithError):
@@ -70,6 +72,13 @@ class TaskConfig:
     operators: list[str]  # which of + - * appear between the numbers
     highest_integer: int = 99  # operands are 0..highest_integer
     num_addends: int = 2  # numbers per query (the report's "addends")
+    max_queries: int | None = None  # null: every query; n: a seeded sample of n distinct ones, drawn without
+    # enumerating the task (highest_integer: 999 with 50,000 queries is the classic 3-digit addition benchmark)
+
+    @property
+    def distinct_queries(self) -> int:
+        """How many different queries the task has: every tuple of numbers with every tuple of operators."""
+        return (self.highest_integer + 1) ** self.num_addends * len(self.operators) ** (self.num_addends - 1)
 
     def validate(self, key: str) -> None:
         _require(f"{key}.operators", self.operators,
@@ -80,9 +89,18 @@ class TaskConfig:
                  "must be an integer from 1 to 9999")
         _require(f"{key}.num_addends", self.num_addends, 2 <= self.num_addends <= 4,
                  "must be an integer from 2 to 4")
-        count = (self.highest_integer + 1) ** self.num_addends * len(self.operators) ** (self.num_addends - 1)
-        _require(key, f"{count:,} queries", count <= MAX_QUERIES,
-                 f"too many queries to enumerate (at most {MAX_QUERIES:,}): lower highest_integer or num_addends")
+        count = self.distinct_queries
+        if self.max_queries is None:
+            _require(key, f"{count:,} queries", count <= MAX_QUERIES,
+                     f"too many queries to enumerate (at most {MAX_QUERIES:,}): lower highest_integer or "
+                     f"num_addends, or sample fewer with {key}.max_queries")
+            return
+        _require(f"{key}.max_queries", self.max_queries, self.max_queries >= 1,
+                 "must be null (every query) or an integer >= 1")
+        _require(f"{key}.max_queries", self.max_queries, self.max_queries <= count,
+                 f"more than the {count:,} distinct queries this task has; use null for all of them")
+        _require(f"{key}.max_queries", self.max_queries, self.max_queries <= MAX_QUERIES,
+                 f"must be at most {MAX_QUERIES:,}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +210,6 @@ class Text2ImgConfig(FitConfig):
     # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
     image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate ...
     image_weight_decay: float = 0.01  # ... and weight decay: drawing is a lookup, it needs no grokking
-    threshold: float = 0.5  # pixel threshold of the binarised sample grid (report 3.3.3 tried 0.4)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
     def validate(self, key: str) -> None:
@@ -211,6 +228,15 @@ class Text2ImgConfig(FitConfig):
                  "must be in (0, 1]")
         _require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
                  "must be in [0, 10]")
+
+
+@dataclass(frozen=True)
+class PlotsConfig:
+    """What only the plots stage reads: changing it redraws the figures and trains nothing."""
+
+    threshold: float = 0.5  # pixel threshold of text2img's binarised sample grids (report 3.3.3 tried 0.4)
+
+    def validate(self, key: str) -> None:
         _require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 
@@ -297,6 +323,14 @@ def seed(params: dict[str, Any]) -> int:
     value = params.get("seed")
     _require("seed", value, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
              "must be an integer >= 0")
+    return value
+
+
+def device(params: dict[str, Any]) -> str:
+    """Where models train and run: auto (CUDA when available, else the CPU), cpu, cuda or cuda:N (default auto)."""
+    value = params.get("device", "auto")
+    _require("device", value, isinstance(value, str) and DEVICE.fullmatch(value) is not None,
+             "allowed: auto (CUDA when available, else the CPU), cpu, cuda, cuda:N")
     return value
 
 

@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 
 from seq2arith.config import SplitConfig, TaskConfig
 from seq2arith.handwriting import Handwriting
-from seq2arith.queries import all_queries, mirror, split_test, unseen_pairs
+from seq2arith.queries import mirror, mirror_order, split_test, task_queries, unseen_pairs
 from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
 
 FIELDS = ("query", "query_images", "answer", "answer_images")  # also "query_glyphs": indices of the strip
@@ -67,9 +67,11 @@ class ArithmeticDataset(Dataset):
     Answers are given in the order the model emits them (``reverse_answer``: units digit first).
     """
 
-    def __init__(self, queries: QuerySet, handwriting: Handwriting, test: bool, reverse_answer: bool,
-                 fields: Sequence[str] = FIELDS, limit: int | None = None) -> None:
-        rows = np.flatnonzero(queries.is_test == test)[:limit]  # limit: only the split's first queries
+    def __init__(self, queries: QuerySet, handwriting: Handwriting | None, test: bool, reverse_answer: bool,
+                 fields: Sequence[str] = FIELDS) -> None:
+        if handwriting is None and not {"query_images", "answer_images"}.isdisjoint(fields):
+            raise ValueError("image fields need handwriting")
+        rows = np.flatnonzero(queries.is_test == test)
         self.test = test
         self.vocabulary = queries.vocabulary
         self.handwriting = handwriting
@@ -103,8 +105,9 @@ class ArithmeticDataset(Dataset):
 
 
 def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
-    """Every query of ``task``, split by ``split``; test queries get test-pool handwriting only."""
-    queries, answers = all_queries(task)
+    """The queries of ``task`` (all, or its ``max_queries`` sample), split by ``split``; test queries get
+    test-pool handwriting only."""
+    queries, answers = task_queries(task, rng)
     is_test = split_test(queries, split.test_ratio, split.group, rng)
     query_glyphs = np.zeros((len(queries), len(queries[0])), np.int64)
     answer_glyphs = np.zeros((len(answers), len(answers[0])), np.int64)
@@ -115,23 +118,24 @@ def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, 
     return QuerySet(queries, answers, is_test, query_glyphs, answer_glyphs, vocabulary(task.operators))
 
 
-def with_mirrors(queries: QuerySet, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
-    """``queries`` plus, as training queries in train-pool handwriting, the mirror of every training query
-    whose value survives the swap (``12*34`` -> ``34*12``) and that is not trained on already.
+def with_mirrors(queries: QuerySet) -> QuerySet:
+    """``queries`` plus, as training queries, the mirror of every training query whose value survives the swap
+    (``12*34`` -> ``34*12``) and that is not trained on already, drawn in its original's handwriting rearranged
+    (so training a text model needs no handwriting, and the images stay in the train pool).
 
     A mirror may be a test query: that is the commutativity a random split leaks, which
     ``unseen_pair_exact_match`` leaves out."""
-    trained = {query: answer for query, answer, test in zip(queries.queries, queries.answers, queries.is_test)
-               if not test}
-    mirrored = {m: answer for query, answer in trained.items() if (m := mirror(query)) is not None}
-    mirrors = sorted(set(mirrored) - set(trained))
+    trained = {query: row for row, query in enumerate(queries.queries) if not queries.is_test[row]}
+    originals = {m: row for query, row in trained.items() if (m := mirror(query)) is not None}
+    mirrors = sorted(set(originals) - set(trained))
     if not mirrors:  # e.g. split.group: unordered, where every mirror is trained on already
         return queries
-    mirror_answers = [mirrored[m] for m in mirrors]
-    return QuerySet(queries.queries + mirrors, queries.answers + mirror_answers,
+    rows = [originals[m] for m in mirrors]
+    order = np.array([mirror_order(queries.queries[row]) for row in rows])
+    return QuerySet(queries.queries + mirrors, queries.answers + [queries.answers[row] for row in rows],
                     np.concatenate([queries.is_test, np.zeros(len(mirrors), bool)]),
-                    np.concatenate([queries.query_glyphs, handwriting.sample(mirrors, False, rng)]),
-                    np.concatenate([queries.answer_glyphs, handwriting.sample(mirror_answers, False, rng)]),
+                    np.concatenate([queries.query_glyphs, np.take_along_axis(queries.query_glyphs[rows], order, 1)]),
+                    np.concatenate([queries.answer_glyphs, queries.answer_glyphs[rows]]),
                     queries.vocabulary)
 
 

@@ -1,4 +1,4 @@
-"""The metrics of DESIGN.md, computed the same way for every model, and the predictions table."""
+"""The metrics of DESIGN.md, computed the same way for every model, and the tables behind the plots."""
 
 from __future__ import annotations
 
@@ -83,8 +83,18 @@ def symbolic_exact_match(classifier: nn.Module, handwriting: Handwriting, glyphs
     return text_metrics(answers, symbolic_answers(read, len(answers[0])))["exact_match"]
 
 
+def error_counts(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:
+    """How many queries each error (true - predicted) has, in columns ``difference`` and ``queries``: the
+    histogram `dvc plots` draws, a few hundred rows instead of one per query. Unparseable answers left out."""
+    values = [parse_answer(p) for p in predictions]
+    differences = pd.Series([int(a) - v for a, v in zip(answers, values) if v is not None], dtype="int64")
+    counts = differences.value_counts().sort_index()
+    return pd.DataFrame({"difference": counts.index.to_numpy(), "queries": counts.to_numpy()})
+
+
 def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:
-    """One row per answer position: the true and the predicted character (padding shown as '_')."""
+    """How often each answer character was predicted as each character, in columns ``actual``, ``predicted``
+    and ``count`` (padding shown as '_'), over every answer position."""
     pairs = [(a, p) for answer, prediction in zip(answers, predictions) for a, p in zip(answer, prediction)]
-    table = pd.DataFrame(pairs, columns=["actual", "predicted"])
-    return table.replace(PAD, "_")
+    table = pd.DataFrame(pairs, columns=["actual", "predicted"]).replace(PAD, "_")
+    return table.value_counts().rename("count").reset_index().sort_values(["actual", "predicted"], ignore_index=True)

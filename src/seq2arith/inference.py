@@ -44,12 +44,14 @@ def encode_queries(queries: Sequence[Query], arch: Architecture, task: str) -> t
     return torch.from_numpy(encode_labels(padded, arch.vocabulary))
 
 
-def load_model(models: Path, task: str, kind: str) -> tuple[nn.Module, Architecture]:
-    """The pipeline's trained ``kind`` model for ``task`` from the folder ``models``."""
-    return checkpoint.load(models / f"{task}-{kind}.pt", kind, stage=f"train@{task}-{kind}")
+def load_model(models: Path, task: str, kind: str,
+               device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
+    """The pipeline's trained ``kind`` model for ``task`` from the folder ``models``, on ``device``."""
+    path = models / f"{task}-{kind}.pt"
+    return checkpoint.load(path, kind, stage=checkpoint.training_stage(path), device=device)
 
 
-def evaluator(model: nn.Module, arch: Architecture, handwriting: Handwriting) -> tuple[nn.Module, str]:
+def evaluator(model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
     """The fastest exact way to run ``model`` on stored queries, and the batch field it reads:
     a per-glyph CNN reader reads each image once instead of once per use."""
     if arch.kind == "img2text" and arch.options.encoder == "cnn":
@@ -73,12 +75,13 @@ def answers(model: nn.Module, arch: Architecture, dataset, batch_size: int, clas
     return [from_target(text, reverse) for text in emitted], pixels
 
 
-def text_answers(resolved: Sequence[tuple[Query, str]], models: Path) -> list[str]:
-    """text2text's answers, stripped, in the order asked; each task's model is loaded once."""
+def text_answers(resolved: Sequence[tuple[Query, str]], models: Path,
+                 device: torch.device = torch.device("cpu")) -> list[str]:
+    """text2text's answers, stripped, in the order asked; each task's model is loaded once, on ``device``."""
     texts: list[str] = [""] * len(resolved)
     for task in dict.fromkeys(name for _, name in resolved):
         rows = [i for i, (_, name) in enumerate(resolved) if name == task]
-        model, arch = load_model(models, task, "text2text")
+        model, arch = load_model(models, task, "text2text", device)
         inputs = encode_queries([resolved[i][0] for i in rows], arch, task)
         predicted, _ = answers(model, arch, Inputs("query", inputs), BATCH_SIZE)
         for i, text in zip(rows, predicted):

@@ -93,7 +93,7 @@ class DigitPairs(nn.Module):
 
     def _digits(self, digits: torch.Tensor, last: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
         """(B, D, 10): the digit distributions at positions last, last-1, ...; zero where before ``first``."""
-        places = last[:, None] - torch.arange(self.digit_places)  # (B, D) positions, units first
+        places = last[:, None] - torch.arange(self.digit_places, device=last.device)  # (B, D) positions, units first
         gathered = digits.gather(1, places.clamp(min=0)[..., None].expand(-1, -1, 10))  # (B, D, 10)
         zero = torch.zeros_like(gathered)
         zero[..., 0] = 1
@@ -101,7 +101,7 @@ class DigitPairs(nn.Module):
 
     def forward(self, symbols: torch.Tensor) -> torch.Tensor:
         batch, width, _ = symbols.shape
-        positions = torch.arange(width)
+        positions = torch.arange(width, device=symbols.device)
         operator = symbols[..., self.operators].sum(-1).argmax(-1)  # (B,)
         padding = (symbols.argmax(-1) == self.pad) & (positions > operator[:, None])  # (B, T_in)
         end = torch.where(padding, positions, width).min(-1).values  # (B,) one past the second number
@@ -109,7 +109,7 @@ class DigitPairs(nn.Module):
         first = self._digits(digits, operator - 1, torch.zeros_like(operator))  # (B, D, 10)
         second = self._digits(digits, end - 1, operator + 1)
         pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, self.steps, 100)
-        ops = symbols[torch.arange(batch), operator][:, self.operators]  # (B, operators)
+        ops = symbols[torch.arange(batch, device=symbols.device), operator][:, self.operators]  # (B, operators)
         ops = ops / ops.sum(-1, keepdim=True).clamp(min=1e-6)
         return torch.cat([pairs, ops[:, None].expand(-1, self.steps, -1)], dim=-1)
 
@@ -327,8 +327,9 @@ class ReadOnce(nn.Module):
         self.model = model
         model.reader.requires_grad_(False)
         model.reader.eval()
+        device = next(model.parameters()).device  # the table is read, and kept, where the model is
         with torch.no_grad():  # (M, F): one row per image
-            table = torch.cat([model.read(images[i:i + batch_size].unsqueeze(1)).squeeze(1)
+            table = torch.cat([model.read(images[i:i + batch_size].to(device).unsqueeze(1)).squeeze(1)
                                for i in range(0, len(images), batch_size)])
         self.register_buffer("table", table, persistent=False)
 
@@ -431,6 +432,16 @@ class Kind:
     inputs: str  # the batch field its network reads (see dataset.FIELDS)
     answers_in_images: bool = False  # its answers are drawn: the classifier reads them back
 
+    @property
+    def reads_images(self) -> bool:
+        """Its queries are handwriting strips: evaluating it needs the pools and the classifier."""
+        return self.inputs == "query_images"
+
+    @property
+    def trains_on_handwriting(self) -> bool:
+        """Handwriting goes in or comes out: training it needs the pools."""
+        return self.reads_images or self.answers_in_images
+
 
 KINDS: dict[str, Kind] = {
     "text2text": Kind(Text2Text, Text2TextConfig, "query"),
@@ -438,7 +449,7 @@ KINDS: dict[str, Kind] = {
     "text2img": Kind(Text2Img, Text2ImgConfig, "query", answers_in_images=True),
     "classifier": Kind(Classifier, ClassifierConfig, "image"),
 }
-ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train@ and evaluate@
+ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train-<kind>@<task>, evaluate-…
 
 
 def build(arch: Architecture) -> nn.Module:

@@ -57,17 +57,37 @@ def error_figure(differences: np.ndarray, title: str, path: Path) -> None:
     _save(figure, path)
 
 
-def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], title: str, path: Path) -> None:
-    """Generated answers as glyph strips: one row per query, ``pixels`` (N, T_out, 28, 28) in [0, 1]."""
+def sample_rows(answers: list[str], read: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` queries worth showing: every answer width in turn, within a width the ones read wrong and the
+    ones read right alternately, each drawn at random (so operands differ); in order of answer width."""
+    widths = np.array([len(answer.strip()) for answer in answers])
+    wrong = np.array([answer.strip() != text.strip() for answer, text in zip(answers, read)])
+    order = rng.permutation(len(answers))
+    queues = [[list(order[(widths[order] == width) & (wrong[order] == miss)]) for miss in (True, False)]
+              for width in np.unique(widths)]
+    chosen: list[int] = []
+    while len(chosen) < min(count, len(answers)):
+        for width_queues in queues:
+            for queue in width_queues if len(chosen) % 2 == 0 else width_queues[::-1]:
+                if queue and len(chosen) < count:
+                    chosen.append(queue.pop(0))
+                    break
+    return np.array(sorted(chosen, key=lambda row: (widths[row], answers[row])), dtype=int)
+
+
+def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], wrong: list[bool], title: str,
+                path: Path) -> None:
+    """Generated answers as glyph strips: one row per query, ``pixels`` (N, T_out, 28, 28) in [0, 1]; the rows
+    whose drawing was read as a wrong answer are labelled in red."""
     rows, width = pixels.shape[:2]
-    figure, axes = plt.subplots(rows, width, figsize=(width * 0.9 + 1.6, rows * 0.9), squeeze=False)
-    for row, (query, strip, text) in enumerate(zip(queries, pixels, read)):
+    figure, axes = plt.subplots(rows, width, figsize=(width * 0.9 + 1.8, rows * 0.9), squeeze=False)
+    for row, (query, strip, text, miss) in enumerate(zip(queries, pixels, read, wrong)):
         for col in range(width):
             axes[row, col].imshow(strip[col], cmap="gray_r", vmin=0, vmax=1)
             axes[row, col].set_xticks([])
             axes[row, col].set_yticks([])
-        axes[row, 0].set_ylabel(f"{query.strip()}\nread {text.strip()!r}", rotation=0, ha="right", va="center",
-                                fontsize=8)
+        axes[row, 0].set_ylabel(f"{query.strip()}\nread {text.strip()!r}{' ✗' if miss else ''}", rotation=0,
+                                ha="right", va="center", fontsize=8, color="red" if miss else "black")
     figure.suptitle(title)
     figure.tight_layout()
     _save(figure, path)
@@ -91,4 +111,24 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
         ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
+    _save(figure, path)
+
+
+def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tuple[float, float]]]],
+                 path: Path) -> None:
+    """One panel per model: each score (``train.exact_match``, ...) against the swept ``parameter``; train
+    dashed, test solid, one colour per score."""
+    figure, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
+    for ax, (model, scores) in zip(axes[0], sorted(curves.items())):
+        names = sorted({key.split(".", 1)[1] for key in scores})
+        for key, points in sorted(scores.items()):
+            split, score = key.split(".", 1)
+            x, y = zip(*points)
+            ax.plot(x, y, "--o" if split == "train" else "-o", color=plt.cm.tab10.colors[names.index(score)],
+                    label=f"{split} {score}")
+        ax.set(title=model, xlabel=parameter, ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left")
+    figure.suptitle(title)
+    figure.tight_layout()
     _save(figure, path)

@@ -1,4 +1,5 @@
-"""The report's ``create_data``: every distinct query of a task, its answer, and the train/test split."""
+"""The report's ``create_data``: the distinct queries of a task (all, or a seeded sample), their answers, and
+the train/test split."""
 
 from __future__ import annotations
 
@@ -32,20 +33,57 @@ def evaluate(query: str) -> int:
     return sum(sign * term for sign, term in zip(signs, terms))
 
 
+def _text(numbers: Sequence[int], operators: Sequence[str]) -> str:
+    """``(12, 34), ('*',)`` -> ``'12*34'``."""
+    return "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
+
+
+def task_queries(task: TaskConfig, rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """The task's queries and answers: all of them (``max_queries: null``; ``rng`` is not used) or a seeded
+    sample of ``max_queries`` distinct ones."""
+    if task.max_queries is None:
+        return all_queries(task)
+    return sample_queries(task, task.max_queries, rng)
+
+
 def all_queries(task: TaskConfig) -> tuple[list[str], list[str]]:
     """Every distinct query and its answer, padded with spaces to the task's widest: ``'5+7  '`` -> ``'12 '``."""
-    queries = [
-        "".join(f"{n}{op}" for n, op in zip(numbers, ops)) + str(numbers[-1])
+    return _with_answers(task, [
+        _text(numbers, ops)
         for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
         for numbers in itertools.product(range(task.highest_integer + 1), repeat=task.num_addends)
-    ]
-    answers = [str(evaluate(query)) for query in queries]
-    return _pad(queries), _pad(answers)
+    ])
 
 
-def _pad(texts: list[str]) -> list[str]:
-    width = max(map(len, texts))
-    return [text.ljust(width, PAD) for text in texts]
+def sample_queries(task: TaskConfig, count: int, rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """``count`` distinct queries drawn uniformly at random, in the order ``all_queries`` lists them, and their
+    answers, padded as there. Query i of that order is decoded from i, so the task is never enumerated."""
+    base, numbers_per_operators = task.highest_integer + 1, (task.highest_integer + 1) ** task.num_addends
+    which_operators, which_numbers = np.divmod(_distinct_integers(task.distinct_queries, count, rng),
+                                               numbers_per_operators)
+    numbers = [which_numbers // base ** (task.num_addends - 1 - k) % base for k in range(task.num_addends)]
+    choices, places = np.array(task.operators), task.num_addends - 1
+    operators = [choices[which_operators // len(choices) ** (places - 1 - k) % len(choices)] for k in range(places)]
+    return _with_answers(task, [_text(n, ops) for n, ops in zip(zip(*numbers), zip(*operators))])
+
+
+def _distinct_integers(total: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct integers of ``range(total)``, sorted, uniformly at random. Where they are most of the
+    range, one draw without replacement; else draws repeated until enough are distinct (each round at least
+    halves what is missing), so ``total`` may be far too large to list."""
+    if 2 * count >= total:
+        return np.sort(rng.choice(total, count, replace=False))
+    chosen = np.empty(0, np.int64)
+    while len(chosen) < count:
+        chosen = np.unique(np.concatenate([chosen, rng.integers(total, size=count - len(chosen))]))
+    return chosen
+
+
+def _with_answers(task: TaskConfig, queries: list[str]) -> tuple[list[str], list[str]]:
+    """``queries`` and their answers, padded with spaces to the task's widths (not just the widest here)."""
+    query_width, answers_width = padded_width(task), answer_width(task)
+    return ([query.ljust(query_width, PAD) for query in queries],
+            [str(evaluate(query)).ljust(answers_width, PAD) for query in queries])
 
 
 COMMUTATIVE = "+*"  # operators whose operands may swap places: a+b = b+a, a*b = b*a
@@ -73,6 +111,17 @@ def mirror(query: str) -> str | None:
     if len(set(operators)) != 1 or operators[0] not in COMMUTATIVE or numbers == numbers[::-1]:
         return None
     return operators[0].join(map(str, numbers[::-1])).ljust(len(query), PAD)
+
+
+def mirror_order(query: str) -> list[int]:
+    """Where each character of ``mirror(query)`` stands in ``query`` (``'12*5 '`` -> ``[3, 2, 0, 1, 4]``): the
+    mirror drawn in the original's handwriting, rearranged."""
+    spans = [match.span() for match in re.finditer(r"\d+", query)]
+    operators = [end for _, end in spans[:-1]]  # one operator right after each number but the last
+    order: list[int] = []
+    for i, (start, end) in enumerate(reversed(spans)):
+        order += [operators[i - 1]] * (i > 0) + list(range(start, end))
+    return order + list(range(len(order), len(query)))  # the padding stays where it is
 
 
 def split_test(queries: Sequence[str], test_ratio: float, group: str, rng: np.random.Generator) -> np.ndarray:
@@ -126,8 +175,7 @@ def parse_query(raw: str) -> Query:
     compact = re.sub(r"\s+", "", body)
     evaluate(compact)  # checks the form number (operator number)...
     numbers, operators = terms(compact)
-    text = "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
-    return Query(text, numbers, operators)
+    return Query(_text(numbers, operators), numbers, operators)
 
 
 def _describe(tasks: dict[str, TaskConfig]) -> str:
@@ -168,6 +216,16 @@ def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = N
 def padded_width(task: TaskConfig) -> int:
     """Characters in the task's widest query, the width every query is padded to (as all_queries)."""
     return task.num_addends * len(str(task.highest_integer)) + task.num_addends - 1
+
+
+def answer_width(task: TaskConfig) -> int:
+    """Characters in the task's widest answer, the width every answer is padded to. Each number raises the value
+    or lowers it (it sits in one product term, added or subtracted), so the largest and the smallest value are
+    those of queries whose numbers are all 0 or highest_integer: only those are evaluated."""
+    corners = [_text(numbers, ops)
+               for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
+               for numbers in itertools.product((0, task.highest_integer), repeat=task.num_addends)]
+    return max(len(str(evaluate(query))) for query in corners)
 
 
 def resolve(text: str, tasks: dict[str, TaskConfig], task: str | None) -> tuple[Query, str]:

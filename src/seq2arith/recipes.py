@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import nn
 
 from seq2arith import checkpoint
@@ -34,20 +35,24 @@ def _check_digit_pairs(kind: str, queries: QuerySet, model: ModelConfig, options
 
 
 def make_model(kind: str, queries: QuerySet, model: ModelConfig, options: FitConfig,
-               classifier_path: Path | None = None) -> tuple[nn.Module, Architecture]:
-    """A fresh model of ``kind`` for ``queries``' task; img2text may start its reader from the classifier."""
+               classifier_path: Path | None = None,
+               device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
+    """A fresh model of ``kind`` for ``queries``' task, on ``device``; img2text may start its reader from the
+    classifier."""
     _check_digit_pairs(kind, queries, model, options)
     reader, classifier = None, None
     if isinstance(options, Img2TextConfig):
         reader = ReaderConfig(options.conv_layers, options.conv_filters, READER_FEATURES)
         if options.init_from_classifier:
+            if classifier_path is None:
+                raise ParamsError(f"params.yaml: {kind}.init_from_classifier = true needs the classifier checkpoint")
             classifier, classifier_arch = checkpoint.load(classifier_path, "classifier", stage="classifier")
             reader = classifier_arch.reader
     arch = Architecture(kind, queries.vocabulary, queries.query_width, queries.answer_width, model, options, reader)
     network = build(arch)
     if classifier is not None:
         network.reader.module.load_state_dict(classifier.net.state_dict())
-    return network, arch
+    return network.to(device), arch
 
 
 def _frozen_reader(options: FitConfig) -> bool:
@@ -63,7 +68,7 @@ class Phase:
     options: FitConfig
 
 
-def phases(kind: str, options: FitConfig, model: nn.Module, handwriting: Handwriting) -> list[Phase]:
+def phases(kind: str, options: FitConfig, model: nn.Module, handwriting: Handwriting | None) -> list[Phase]:
     """How ``model`` is trained: itself on its own objective; img2text's core over features its frozen reader
     read once; text2img through its image and auxiliary character heads together, or first through the
     characters alone and then drawing only (``text2img.image_epochs``)."""
@@ -85,7 +90,7 @@ def read_once(model: nn.Module, handwriting: Handwriting) -> ReadOnce:
     return ReadOnce(model, handwriting.pixels(np.arange(len(handwriting.images))))
 
 
-def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting,
+def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
              reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
     """Train and test splits serving only the fields ``phase`` reads and scores."""
     fields = (phase.objective.inputs, *phase.objective.fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -13,8 +14,12 @@ def rng(seed: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(purpose.encode())])
 
 
-def seed_torch(seed: int, purpose: str) -> torch.Generator:
-    """Seed torch's global state for deterministic kernels, and return a generator for ``purpose``."""
+def seed_torch(seed: int, purpose: str, device: torch.device = torch.device("cpu")) -> torch.Generator:
+    """Seed torch's global state for deterministic kernels on ``device``, and return a (CPU) generator for
+    ``purpose``: it shuffles and augments the same way wherever the model runs."""
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
+    # on the CPU every kernel used has a deterministic version; a CUDA kernel without one warns instead of failing
+    torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
     return torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(purpose.encode()))

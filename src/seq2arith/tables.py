@@ -20,6 +20,7 @@ class TableSpec:
     columns: tuple[tuple[str, str], ...]  # (metrics file, dotted key in it) shown as columns
     recipe: tuple[str, ...] = ()  # keys (or "section." prefixes) the sweep may also set, not shown: the recipe
     # it runs on, such as LSTM_RECIPE
+    figure: bool = False  # also drawn: each column against the first param (`seq2arith tables --figures`)
 
 
 def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_match", "char_accuracy")
@@ -35,9 +36,9 @@ RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "trai
 LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
 TABLES = {
     "lstm": TableSpec("Tables 1 and 4: extra encoder LSTM layers (text2text)", ("model.extra_lstm", "model.hidden"),
-                      train_and_test(TEXT2TEXT), LSTM_RECIPE),
+                      train_and_test(TEXT2TEXT), LSTM_RECIPE, figure=True),
     "test-ratio": TableSpec("Figures 2-6: share of queries held out for testing (text2text)", ("split.test_ratio",),
-                            train_and_test(TEXT2TEXT, ("exact_match", "char_accuracy", "value_mae"))),
+                            train_and_test(TEXT2TEXT), figure=True),
     "img2text": TableSpec("Tables 2, 3 and 5: image-to-text variants",
                           ("img2text.encoder", "img2text.conv_layers", "img2text.conv_filters", "model.extra_lstm",
                            "model.hidden", *(f"img2text.{k}" for k in FIT), "split.test_ratio"),
@@ -129,28 +130,61 @@ def _short(keys: tuple[str, ...]) -> list[str]:
     return [name if last.count(name) == 1 else key for name, key in zip(last, keys)]
 
 
-def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
-    """A markdown table: the baseline and each experiment that varies only this table's params, then the
-    spec's metric columns. An experiment that did not re-make a metrics file (its hash is the baseline's)
-    shows '-' there instead of the baseline's numbers, and is left out if it re-made none of them."""
-    header = ["experiment", *_short(spec.params),
-              *(f"{Path(path).stem} {key.replace('.', ' ')}" for path, key in spec.columns)]
-    rows, baseline = [], None
+def _order(value: Any) -> tuple:
+    """Sort key for param values of any type: numbers in order, then the rest as text, missing last."""
+    if value is None:
+        return (2, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value))
+
+
+def sweep(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, set[str]]]:
+    """The baseline and each experiment that varies only ``spec``'s params, sorted by them, each with the metrics
+    files it made: an experiment whose file has the baseline's hash did not re-make it, so the numbers there are
+    not its own. Experiments that made none of them are left out."""
+    runs, baseline = [], None
     for run in experiments(exp_show):
         baseline = baseline or run
         if not _varies_only(run.params, baseline.params, spec.params + spec.recipe):
             continue  # another sweep's experiment
         made = {path for path, _ in spec.columns
                 if run is baseline or run.hashes.get(path) is None or run.hashes[path] != baseline.hashes.get(path)}
-        if not made:
-            continue
+        if made:
+            runs.append((run, made))
+    if not runs:
+        raise Seq2ArithError("dvc exp show found no experiments with results: run the sweep first")
+    return sorted(runs, key=lambda item: [_order(_get(item[0].params, key)) for key in spec.params])
+
+
+def _column(path: str, key: str) -> str:
+    return f"{Path(path).stem} {key.replace('.', ' ')}"
+
+
+def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
+    """A markdown table of ``sweep``: the params, then the spec's metric columns ('-' where the experiment did
+    not make the numbers)."""
+    header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns)]
+    rows = []
+    for run, made in sweep(spec, exp_show):
         cells = [run.name, *(_get(run.params, key) for key in spec.params),
                  *(_get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns)]
         rows.append("| " + " | ".join(map(_cell, cells)) + " |")
-    if not rows:
-        raise Seq2ArithError("dvc exp show found no experiments with results: run the sweep first")
     return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |",
                       "|" + "---|" * len(header), *rows]) + "\n"
+
+
+def sweep_curves(spec: TableSpec, exp_show: list[dict]) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """What ``spec``'s figure draws: metrics file stem -> column key (``test.exact_match``) -> points
+    (first param, value), in the order of ``sweep``."""
+    curves: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for run, made in sweep(spec, exp_show):
+        x = _get(run.params, spec.params[0])
+        for path, key in spec.columns:
+            value = _get(run.metrics.get(path, {}), key)
+            if path in made and x is not None and value is not None:
+                curves.setdefault(Path(path).stem, {}).setdefault(key, []).append((x, value))
+    return curves
 
 
 REPORT = {  # the report's best test numbers (Keras accuracy = character accuracy, padding included)

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import trange
 
-from seq2arith.config import FitConfig
+from seq2arith.config import FitConfig, ParamsError
+from seq2arith.threads import Threads
 
 Batch = dict[str, torch.Tensor]
 GRADIENT_CLIP = 1.0  # LSTMs on carries occasionally spike; clipping keeps one bad batch harmless
@@ -30,6 +31,28 @@ class Objective:
     scores: Callable[[Output, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
     # Keras reports) and, for answers, "exact_match" (whole answers right)
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+
+
+def torch_device(name: str, setting: str = "params.yaml: device") -> torch.device:
+    """The device ``name`` (auto, cpu, cuda, cuda:N; see ``config.device``) stands for on this machine.
+    Asking for a CUDA device that is not here is a ParamsError naming ``setting``, where it was asked for."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ParamsError(f"{setting} = {name!r}: CUDA is not available on this machine (no GPU, or torch "
+                              "built without CUDA); use auto or cpu")
+        if (device.index or 0) >= count:
+            raise ParamsError(f"{setting} = {name!r}: this machine has {count} CUDA device(s), "
+                              f"cuda:0 to cuda:{count - 1}")
+    return device
+
+
+def device_of(model: nn.Module) -> torch.device:
+    """Where ``model``'s weights are: its batches are moved there."""
+    return next(model.parameters()).device
 
 
 def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
@@ -68,18 +91,22 @@ def image_objective(loss: str, text_loss: float) -> Objective:
                      lambda out, batch: {"accuracy": ((out > 0) == (batch["answer_images"] > 0.5)).float().mean()})
 
 
-def batches(dataset, batch_size: int, generator: torch.Generator | None = None) -> Iterator[Batch]:
-    """Whole batches gathered in one indexing call; shuffled when a generator is given."""
+def batches(dataset, batch_size: int, generator: torch.Generator | None = None,
+            device: torch.device | None = None) -> Iterator[Batch]:
+    """Whole batches gathered in one indexing call (on the CPU) and moved to ``device``; shuffled when a
+    generator is given."""
     order = torch.randperm(len(dataset), generator=generator) if generator else torch.arange(len(dataset))
     for start in range(0, len(dataset), batch_size):
-        yield dataset[order[start:start + batch_size].numpy()]
+        batch = dataset[order[start:start + batch_size].numpy()]
+        yield batch if device is None else {name: values.to(device) for name, values in batch.items()}
 
 
 @torch.no_grad()
 def predict(model: nn.Module, dataset, inputs: str, batch_size: int) -> torch.Tensor:
-    """The model's raw outputs for every example, in order."""
+    """The model's raw outputs for every example, in order, on the CPU."""
     model.eval()
-    return torch.cat([model(batch[inputs]) for batch in batches(dataset, batch_size)])
+    device = device_of(model)
+    return torch.cat([model(batch[inputs]).cpu() for batch in batches(dataset, batch_size, device=device)])
 
 
 @torch.no_grad()
@@ -87,7 +114,7 @@ def score(model: nn.Module, objective: Objective, dataset, batch_size: int) -> d
     """Mean loss and scores over ``dataset`` in evaluation mode."""
     model.eval()
     totals: dict[str, float] = {}
-    for batch in batches(dataset, batch_size):
+    for batch in batches(dataset, batch_size, device=device_of(model)):
         inputs = batch[objective.inputs]
         output = model(inputs)
         _add(totals, len(inputs), {"loss": objective.loss(output, batch), **objective.scores(output, batch)})
@@ -101,23 +128,29 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
 
 
 def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, generator: torch.Generator,
-        live=None, redraw: np.random.Generator | None = None, desc: str = "train") -> dict[str, dict[str, float]]:
-    """Train ``model`` for ``config.epochs``; log train/test loss and accuracy per epoch to ``live``.
+        live=None, redraw: np.random.Generator | None = None, desc: str = "train",
+        threads: Threads | None = None) -> dict[str, dict[str, float]]:
+    """Train ``model`` for ``config.epochs`` where its weights are; log train/test loss and accuracy per epoch
+    to ``live``.
 
     ``redraw``: a generator to draw fresh handwriting for the train split before every epoch.
+    ``threads``: rebalanced before every epoch (the cores other processes leave free may change).
     Returns the last epoch's scores.
     """
+    device = device_of(model)
     steps = -(-len(train) // config.batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     schedule = (torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=config.epochs * steps)
                 if config.lr_schedule == "onecycle" else None)
     scores: dict[str, dict[str, float]] = {}
     for _ in (progress := trange(config.epochs, desc=desc, unit="epoch", disable=None)):
+        if threads is not None:
+            threads.rebalance()
         if redraw is not None:
             train.redraw_handwriting(redraw)
         model.train()
         totals: dict[str, float] = {}
-        for batch in batches(train, config.batch_size, generator):
+        for batch in batches(train, config.batch_size, generator, device):
             inputs = batch[objective.inputs]
             if objective.augment is not None:
                 inputs = objective.augment(inputs, generator)

@@ -1,0 +1,97 @@
+"""The offline `dvc plots` page: its template, and the pages `dvc plots show` and `dvc plots diff` write, opened
+in headless Chromium with the network off."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser import chromium, render
+from pipeline_repo import ROOT, make_pipeline_repo
+
+from seq2arith.errors import Seq2ArithError
+from seq2arith.plots_page import SCRIPTS, page
+
+TEMPLATE = ROOT / ".dvc" / "plots-page.html"  # written by `make setup`
+MAX_PAGE_BYTES = 3_000_000
+
+
+def _fake_node_modules(folder: Path) -> Path:
+    for name in SCRIPTS:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"window.loaded = '{name}';")
+    return folder
+
+
+def test_page_inlines_every_script(tmp_path):
+    """The scripts are in the page itself; DVC's placeholders stay, its CDN placeholder {scripts} does not."""
+    html = page(_fake_node_modules(tmp_path))
+    assert all(f"window.loaded = '{name}';" in html for name in SCRIPTS)
+    assert "{plot_divs}" in html and "{refresh_tag}" in html
+    assert "{scripts}" not in html and "<script src" not in html
+
+
+def test_page_names_a_missing_script(tmp_path):
+    (_fake_node_modules(tmp_path) / SCRIPTS[-1]).unlink()
+    with pytest.raises(Seq2ArithError, match=r"vega-embed\.min\.js: missing; .*npm ci"):
+        page(tmp_path)
+
+
+def test_page_refuses_a_script_that_would_end_the_tag(tmp_path):
+    (_fake_node_modules(tmp_path) / SCRIPTS[0]).write_text("'</script>'")
+    with pytest.raises(Seq2ArithError, match="cannot be inlined"):
+        page(tmp_path)
+
+
+def _browser() -> str:
+    """Chromium's path; without it the browser tests skip, unless .ci/run requires them."""
+    if not TEMPLATE.is_file():
+        pytest.fail(f"{TEMPLATE} is missing: run `make setup`")
+    found = chromium()
+    if found is None:
+        if os.environ.get("SEQ2ARITH_BROWSER_TESTS") == "required":
+            pytest.fail("chromium not found: apt-get install chromium")
+        pytest.skip("chromium not found (apt-get install chromium)")
+    return found
+
+
+def _assert_drawn_offline(index: Path, profile: Path) -> list[dict]:
+    html = index.read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in html and "<script src=\"http" not in html, "the page loads scripts from a CDN"
+    report = render(index, profile)
+    assert report["remote"] == [], f"the page fetched from the network: {report['remote']}"
+    assert report["errors"] == [], f"console errors: {report['errors']}"
+    blank = [plot["id"] for plot in report["plots"] if not plot["drawn"]]
+    assert not blank, f"plots not drawn: {blank}"
+    return report["plots"]
+
+
+def test_plots_show_draws_every_plot_offline(tmp_path):
+    """The page of the committed results: every curve, histogram, confusion matrix and figure drawn, small."""
+    _browser()
+    out = tmp_path / "page"
+    subprocess.run([sys.executable, "-m", "dvc", "plots", "show", "-o", str(out)], cwd=ROOT, check=True,
+                   capture_output=True)
+    index = out / "index.html"
+    assert index.stat().st_size <= MAX_PAGE_BYTES
+    plots = _assert_drawn_offline(index, tmp_path / "profile")
+    assert sum(plot["vega"] for plot in plots) == 7 * 2 + 6 + 6  # curves (loss, accuracy), histograms, confusions
+    assert sum(not plot["vega"] for plot in plots) >= 4
+
+
+@pytest.mark.slow
+def test_plots_diff_of_two_experiments_draws_every_plot_offline(tmp_path):
+    """`dvc plots diff` of the committed results and an experiment: each plot drawn with both revisions."""
+    _browser()
+    repo = make_pipeline_repo(tmp_path / "repo")
+    shutil.copy(TEMPLATE, repo.path / ".dvc" / TEMPLATE.name)
+    repo.dvc("repro")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "results")
+    repo.dvc("exp", "run", "-n", "longer", "-S", "text2text.epochs=2", "-S", "text2img.epochs=2")
+    repo.dvc("plots", "diff", "HEAD", "longer", "-o", str(tmp_path / "diff"))
+    _assert_drawn_offline(tmp_path / "diff" / "index.html", tmp_path / "profile")

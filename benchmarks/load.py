@@ -1,6 +1,6 @@
 """How much one other busy process slows training: epochs timed alone, then beside a spinning Python process.
 
-  python benchmarks/load.py                          one epoch of train@addsub-text2text, params.yaml
+  python benchmarks/load.py                          one epoch of train-text2text@addsub, params.yaml
   python benchmarks/load.py --kind text2img --epochs 3
   SEQ2ARITH_THREADS=2 python benchmarks/load.py      a fixed count instead of auto (2 was torch's default here)
 
@@ -46,13 +46,13 @@ def build_queries(params: dict, task: str) -> tuple[QuerySet, Handwriting]:
     split = config.section(params, "split", config.SplitConfig)
     queries = create_data(task_config, split, handwriting, rng(seed, f"dataset-{task}"))
     if config.section(params, "train", config.TrainConfig).mirror:
-        queries = with_mirrors(queries, handwriting, rng(seed, f"mirror-{task}"))
+        queries = with_mirrors(queries)
     return queries, handwriting
 
 
 def seconds_per_epoch(params: dict, kind: str, queries: QuerySet, handwriting: Handwriting, epochs: int,
                       classifier: Path) -> tuple[float, int]:
-    """Seconds per epoch of the first training phase of a fresh ``kind`` model, as train@ runs it, and the
+    """Seconds per epoch of the first training phase of a fresh ``kind`` model, as train-<kind>@<task> runs it, and the
     threads it ended on."""
     seed = config.seed(params)
     model_config = config.section(params, "model", config.ModelConfig)

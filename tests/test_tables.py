@@ -96,16 +96,18 @@ def test_replace_between() -> None:
 
 
 def test_experiment_table_shows_only_numbers_an_experiment_made() -> None:
-    """Where an experiment did not re-make a metrics file (same hash as the baseline's) its cells are '-',
-    not the baseline's numbers; an experiment that re-made none of the table's files is no row."""
-    outs = {"metrics/addsub-text2text.json": {"hash": "1"}, "metrics/mul-text2text.json": {"hash": "2"}}
+    """Where an experiment did not re-make a metrics file (the same numbers as its base commit's) its cells are
+    '-', not the base's numbers; an experiment that re-made none of the table's files is no row. The base is
+    the commit the experiment was run on, also when a newer commit is the table's baseline."""
     base, made, same = _data(1, 0.9991), _data(2, 0.98), _data(3, 0.9991)
-    base["outs"], same["outs"] = outs, outs
-    made["outs"] = {**outs, "metrics/addsub-text2text.json": {"hash": "3"}}
-    made["metrics"]["metrics/mul-text2text.json"] = {"data": {"test": {"exact_match": 0.5}}}
-    exp_show = [{"rev": "a" * 40, "name": "main", "data": base, "experiments": [
-        {"revs": [{"rev": "b" * 40, "name": "made", "data": made}]},
-        {"revs": [{"rev": "c" * 40, "name": "same", "data": same}]}]}]
+    base["metrics"]["metrics/mul-text2text.json"] = {"data": {"test": {"exact_match": 0.4}}}
+    same["metrics"]["metrics/mul-text2text.json"] = {"data": {"test": {"exact_match": 0.4}}}
+    made["metrics"]["metrics/mul-text2text.json"] = {"data": {"test": {"exact_match": 0.4}}}
+    newer = _data(1, 0.5)
+    exp_show = [{"rev": "f" * 40, "name": "main", "data": newer, "experiments": None},
+                {"rev": "a" * 40, "name": None, "data": base, "experiments": [
+                    {"revs": [{"rev": "b" * 40, "name": "made", "data": made}]},
+                    {"revs": [{"rev": "c" * 40, "name": "same", "data": same}]}]}]
     table = experiment_table(TABLES["lstm"], exp_show)
     assert "| made | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
     assert "| main |" in table and "same" not in table

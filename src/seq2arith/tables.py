@@ -53,7 +53,9 @@ TABLES = {
         (*RECIPE, "split.group", *(f"text2text.{k}" for k in (*FIT, "weight_decay"))),
         (*(("metrics/mul-text2text.json", key) for key in (
             "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match")),
-         ("metrics/train-mul-text2text.json", "seconds"))),
+         ("metrics/train-mul-text2text.json", "seconds")),
+        # what text2text does not read, and so may differ in experiments of older commits
+        ("device", "tasks.", "plots.", "img2text.", "text2img.", "model.mlp_layers")),
 }
 
 
@@ -75,7 +77,12 @@ class Run:
     name: str
     params: dict
     metrics: dict[str, dict]  # metrics file -> its contents
-    hashes: dict[str, str]  # output (metrics files included) -> content hash
+    base_metrics: dict[str, dict]  # the same for the commit it is based on (a commit: its own)
+
+    def made(self, path: str) -> bool:
+        """Whether this run's numbers in ``path`` are its own: an experiment that did not re-run the stage
+        behind it carries its base commit's file unchanged."""
+        return self.metrics is self.base_metrics or self.metrics.get(path) != self.base_metrics.get(path)
 
 
 def experiments(exp_show: list[dict]) -> Iterator[Run]:
@@ -83,22 +90,23 @@ def experiments(exp_show: list[dict]) -> Iterator[Run]:
     older commits (`-n N`) contribute their experiments only."""
     commits = [entry for entry in exp_show if entry.get("rev") != "workspace" and entry.get("data")]
     for position, entry in enumerate(commits):
+        commit = _run(entry)
         if position == 0:
-            yield _run(entry)
+            yield commit
         for experiment in entry.get("experiments") or []:
             if (experiment.get("executor") or {}).get("state") in UNFINISHED:
                 continue
             for rev in experiment.get("revs") or []:
                 if rev.get("data"):
-                    yield _run(rev)
+                    yield _run(rev, commit.metrics)
 
 
-def _run(entry: dict) -> Run:
+def _run(entry: dict, base_metrics: dict[str, dict] | None = None) -> Run:
     data = entry["data"]
     params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
     metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
-    hashes = {path: (out or {}).get("hash") for path, out in (data.get("outs") or {}).items()}
-    return Run(entry.get("name") or entry["rev"][:7], params, metrics, hashes)
+    return Run(entry.get("name") or entry["rev"][:7], params, metrics,
+               metrics if base_metrics is None else base_metrics)
 
 
 def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
@@ -141,15 +149,14 @@ def _order(value: Any) -> tuple:
 
 def sweep(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, set[str]]]:
     """The baseline and each experiment that varies only ``spec``'s params, sorted by them, each with the metrics
-    files it made: an experiment whose file has the baseline's hash did not re-make it, so the numbers there are
-    not its own. Experiments that made none of them are left out."""
+    files it made (``Run.made``): the numbers of a file it did not re-make are not its own. Experiments that
+    made none of them are left out."""
     runs, baseline = [], None
     for run in experiments(exp_show):
         baseline = baseline or run
         if not _varies_only(run.params, baseline.params, spec.params + spec.recipe):
             continue  # another sweep's experiment
-        made = {path for path, _ in spec.columns
-                if run is baseline or run.hashes.get(path) is None or run.hashes[path] != baseline.hashes.get(path)}
+        made = {path for path, _ in spec.columns if run.made(path)}
         if made:
             runs.append((run, made))
     if not runs:

@@ -60,6 +60,7 @@ def test_error_counts() -> None:
     """Queries per error, true - predicted, in order; unparseable answers are left out."""
     table = error_counts(["12 ", "5  ", "7  ", "-3 "], ["13 ", "5  ", "1 2", "-4 "])
     assert table.values.tolist() == [[-1, 1], [0, 1], [1, 1]]
+    assert error_counts(["12 "], ["1 2"]).values.tolist() == [[0, 0]]  # nothing parseable: still a histogram
 
 
 def test_symbolic_answer_too_wide_matches_nothing() -> None:

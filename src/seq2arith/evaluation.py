@@ -85,10 +85,12 @@ def symbolic_exact_match(classifier: nn.Module, handwriting: Handwriting, glyphs
 
 def error_counts(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:
     """How many queries each error (true - predicted) has, in columns ``difference`` and ``queries``: the
-    histogram `dvc plots` draws, a few hundred rows instead of one per query. Unparseable answers left out."""
+    histogram `dvc plots` draws, a few hundred rows instead of one per query. Unparseable answers left out; the
+    error 0 always has its row, so a model with no parseable answer still draws an (empty) histogram."""
     values = [parse_answer(p) for p in predictions]
     differences = pd.Series([int(a) - v for a, v in zip(answers, values) if v is not None], dtype="int64")
-    counts = differences.value_counts().sort_index()
+    counts = differences.value_counts()
+    counts = counts.reindex(counts.index.union([0]), fill_value=0).sort_index()
     return pd.DataFrame({"difference": counts.index.to_numpy(), "queries": counts.to_numpy()})
 
 

@@ -147,3 +147,14 @@ def test_sweep_curves_are_the_scores_against_the_first_param() -> None:
     assert list(curves) == ["addsub-text2text"]
     assert curves["addsub-text2text"]["test.exact_match"] == [(0, 0.95), (1, 0.99), (3, 0.9)]
     assert curves["addsub-text2text"]["train.char_accuracy"] == [(0, 1.0), (1, 1.0), (3, 1.0)]
+
+
+def test_a_retrained_model_makes_its_numbers_even_when_they_are_the_base_numbers() -> None:
+    """An experiment whose checkpoint differs from its base commit's re-made that model's metrics, even where
+    the numbers come out the same (a solved task scores 1.0 either way)."""
+    base, retrained = _data(1, 1.0), _data(2, 1.0)
+    base["outs"] = {"models/addsub-text2text.pt": {"hash": "md5-a"}}
+    retrained["outs"] = {"models/addsub-text2text.pt": {"hash": "md5-b"}}
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
+                 "experiments": [{"revs": [{"rev": "b" * 40, "name": "deeper", "data": retrained}]}]}]
+    assert "| deeper | 2 | 128 | 1.0000 | 1.0000 | 1.0000 | 0.9900 |" in experiment_table(TABLES["lstm"], exp_show)

@@ -116,8 +116,8 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
 
 def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tuple[float, float]]]],
                  path: Path) -> None:
-    """One panel per model: each score (``train.exact_match``, ...) against the swept ``parameter``; train
-    dashed, test solid, one colour per score."""
+    """One panel per model: each score (``train.exact_match``, ...) against the swept ``parameter``, at the
+    values swept; train dashed, test solid, one colour per score; the scale starts just below the lowest."""
     figure, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
     for ax, (model, scores) in zip(axes[0], sorted(curves.items())):
         names = sorted({key.split(".", 1)[1] for key in scores})
@@ -126,7 +126,9 @@ def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tu
             x, y = zip(*points)
             ax.plot(x, y, "--o" if split == "train" else "-o", color=plt.cm.tab10.colors[names.index(score)],
                     label=f"{split} {score}")
-        ax.set(title=model, xlabel=parameter, ylim=(0, 1.02))
+        values = [value for points in scores.values() for value in points]
+        low = min(y for _, y in values)
+        ax.set(title=model, xlabel=parameter, ylim=(max(0.0, low - 0.05), 1.005), xticks=sorted({x for x, _ in values}))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower left")
     figure.suptitle(title)

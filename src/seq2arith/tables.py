@@ -77,12 +77,20 @@ class Run:
     name: str
     params: dict
     metrics: dict[str, dict]  # metrics file -> its contents
-    base_metrics: dict[str, dict]  # the same for the commit it is based on (a commit: its own)
+    hashes: dict[str, str]  # output -> content hash (dvc exp show gives none for metrics files)
+    base: Run | None = None  # the commit an experiment is based on; None for a commit
 
     def made(self, path: str) -> bool:
-        """Whether this run's numbers in ``path`` are its own: an experiment that did not re-run the stage
-        behind it carries its base commit's file unchanged."""
-        return self.metrics is self.base_metrics or self.metrics.get(path) != self.base_metrics.get(path)
+        """Whether this run's numbers in ``path`` are its own. An experiment that did not re-run the stages
+        behind them carries its base commit's file: the model they score (``metrics/[train-]X.json`` ->
+        ``models/X.pt``; checkpoints are byte-stable) has the base's hash, or, without one, the numbers
+        are the base's."""
+        if self.base is None:
+            return True
+        model = f"models/{Path(path).stem.removeprefix('train-')}.pt"
+        if self.hashes.get(model) and self.base.hashes.get(model):
+            return self.hashes[model] != self.base.hashes[model]
+        return self.metrics.get(path) != self.base.metrics.get(path)
 
 
 def experiments(exp_show: list[dict]) -> Iterator[Run]:
@@ -98,15 +106,15 @@ def experiments(exp_show: list[dict]) -> Iterator[Run]:
                 continue
             for rev in experiment.get("revs") or []:
                 if rev.get("data"):
-                    yield _run(rev, commit.metrics)
+                    yield _run(rev, commit)
 
 
-def _run(entry: dict, base_metrics: dict[str, dict] | None = None) -> Run:
+def _run(entry: dict, base: Run | None = None) -> Run:
     data = entry["data"]
     params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
     metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
-    return Run(entry.get("name") or entry["rev"][:7], params, metrics,
-               metrics if base_metrics is None else base_metrics)
+    hashes = {path: (out or {}).get("hash") for path, out in (data.get("outs") or {}).items()}
+    return Run(entry.get("name") or entry["rev"][:7], params, metrics, hashes, base)
 
 
 def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:

@@ -416,6 +416,46 @@ def test_tables_figures(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
             "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
     saved = tmp_path / "exp_show.json"
     saved.write_text(json.dumps([{"rev": "a" * 40, "name": "deep-lstm", "data": data, "experiments": None}]))
-    code, _, _ = run(capsys, "tables", "lstm", "img2text", "--input", str(saved), "--figures", str(tmp_path))
+    code, _, _ = run(capsys, "tables", "lstm", "img2text-mul", "--input", str(saved), "--figures", str(tmp_path))
     assert code == 0 and (tmp_path / "lstm.png").read_bytes()[:4] == b"\x89PNG"
-    assert not (tmp_path / "img2text.png").exists()
+    assert not (tmp_path / "img2text-mul.png").exists()
+
+
+def test_queue_prints_one_dvc_command_per_row(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "queue", "Table 2", "Table 3", "--rows", "1", "--print")
+    assert code == 0
+    assert [line.split(" --name ")[1].split()[0] for line in out.splitlines()] == ["table-2-row-1", "table-3-row-1"]
+    assert all(line.startswith("dvc exp run --queue") for line in out.splitlines())
+
+
+@pytest.mark.parametrize("args, fragment", [(("Table 2", "--rows", "one"), "'one' is not a comma-separated list"),
+                                            (("Table 2", "--rows", "7"), "Table 2 has rows 1 to 3, not 7"),
+                                            (("table 2",), "no 'table 2' in the report's numbers")])
+def test_queue_names_a_wrong_table_or_row(capsys: pytest.CaptureFixture, args: tuple[str, ...], fragment: str) -> None:
+    assert_error(run(capsys, "queue", *args, "--print"), fragment)
+
+
+def test_tables_figures_copy_each_text2img_experiments_samples(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tables text2img --figures DIR --into FILE` copies each experiment's sample grids out of its git commit
+    into DIR/text2img/ and links them from the table, relative to FILE; a grid the commit lacks is a note."""
+    repo = tmp_path / "repo"
+    (repo / "plots/samples").mkdir(parents=True)
+    (repo / "plots/samples/addsub-text2img-raw.png").write_bytes(b"\x89PNG raw")
+    for command in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "s"]):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    data = {"params": {"params.yaml": {"data": {"text2img": {"epochs": 5}}}},
+            "metrics": {"metrics/addsub-text2img.json": {"data": {"test": {"read_exact_match": 0.5}}}}}
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps([{"rev": rev, "name": "dense-5", "data": data, "experiments": None}]))
+    markdown = repo / "reports/text2img.md"
+    markdown.parent.mkdir()
+    markdown.write_text("<!-- tables:start -->\n<!-- tables:end -->\n")
+    monkeypatch.chdir(repo)
+    code, _, err = run(capsys, "tables", "text2img", "--input", str(saved), "--figures", "reports",
+                       "--into", str(markdown))
+    assert code == 0
+    assert (repo / "reports/text2img/dense-5-addsub-text2img-raw.png").read_bytes() == b"\x89PNG raw"
+    assert "[addsub-text2img-raw](text2img/dense-5-addsub-text2img-raw.png) |" in markdown.read_text()
+    assert "experiment dense-5 has no plots/samples/addsub-text2img-thresholded.png" in err

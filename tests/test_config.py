@@ -340,3 +340,39 @@ def test_lstm_settings_need_the_lstm_core(setting: dict) -> None:
     (name, value), = setting.items()
     assert f"model.{name} = {value!r}: only the lstm core has it" in message
     parse_section(ModelConfig, {"core": "lstm", **setting}, "model")
+
+
+# --- per-task epochs ------------------------------------------------------------------------------------------------
+
+def test_epochs_per_task_resolve_for_each_task():
+    """A kind's epochs (and text2img's image_epochs) are one number for every task or one per task name."""
+    options = parse_section(Text2ImgConfig, {"epochs": {"addsub": 20, "mul": 60}, "image_epochs": {"addsub": 10,
+                                                                                                    "mul": 30}},
+                            "text2img")
+    assert (options.for_task("addsub", "text2img").epochs, options.for_task("addsub", "text2img").image_epochs) \
+        == (20, 10)
+    assert options.for_task("mul", "text2img") == dataclasses.replace(options, epochs=60, image_epochs=30)
+    assert parse_section(Text2TextConfig, {"epochs": 7}, "text2text").for_task("anything", "text2text").epochs == 7
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ({"addsub": 0}, "text2text.epochs.addsub = 0: must be an integer from 1 to 10000"),
+    ({"addsub": "many"}, "text2text.epochs.addsub = 'many': must be of type int"),
+    ({}, "text2text.epochs = {}: must be a mapping of task names to int"),
+    ("many", "text2text.epochs = 'many': must be of type int or a mapping of task names to int"),
+    (2.5, "must be of type int or a mapping of task names to int"),
+])
+def test_bad_epochs_per_task(value, fragment):
+    assert fragment in params_error(parse_section, Text2TextConfig, {"epochs": value}, "text2text")
+
+
+def test_epochs_per_task_name_the_missing_task():
+    options = parse_section(Img2TextConfig, {"epochs": {"addsub": 20}}, "img2text")
+    message = params_error(options.for_task, "mul", "img2text")
+    assert "img2text.epochs = {'addsub': 20}: names no value for task 'mul'" in message
+
+
+def test_classifier_epochs_are_one_number():
+    """The classifier is trained once for every task: its epochs are no mapping."""
+    message = params_error(parse_section, ClassifierConfig, {"epochs": {"addsub": 3}}, "classifier")
+    assert "classifier.epochs" in message and "must be of type int" in message

@@ -106,7 +106,8 @@ def test_killed_training_leaves_nothing_trusted(clean: PipelineRepo) -> None:
     model = clean.path / "models/addsub-text2text.pt"
     model.unlink()
     process = subprocess.Popen(
-        [sys.executable, "stages/train.py", "--kind", "text2text", "--data", "data/addsub", "--out", str(model),
+        [sys.executable, "stages/train.py", "--kind", "text2text", "--task", "addsub", "--data", "data/addsub",
+         "--out", str(model),
          "--live", "plots/curves/addsub-text2text", "--metrics", "metrics/train-addsub-text2text.json"],
         cwd=clean.path, env=clean.env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from seq2arith.config import Img2TextConfig, ModelConfig, SplitConfig, Text2TextConfig, load_params, section
 from seq2arith.errors import Seq2ArithError
 from seq2arith.tables import (
     TABLES,
@@ -14,6 +16,9 @@ from seq2arith.tables import (
     experiment_table,
     experiments,
     replace_between,
+    report_numbers,
+    report_rows,
+    report_runs,
     results_table,
     sweep_curves,
 )
@@ -126,8 +131,8 @@ def test_report_tables_take_experiments_on_the_lstm_recipe() -> None:
 
 def test_param_columns_are_short_where_unambiguous() -> None:
     """A params column is named by the key's last part unless two keys of the table share it."""
-    table = experiment_table(TABLES["img2text"], EXP_SHOW)
-    assert "| experiment | encoder | conv_layers | conv_filters | extra_lstm | hidden | epochs |" in table
+    table = experiment_table(TABLES["img2text-mul"], EXP_SHOW)
+    assert "| experiment | encoder | extra_lstm | hidden | conv_layers | conv_filters | epochs |" in table
     spec = TableSpec("clash", ("text2text.epochs", "img2text.epochs", "model.hidden"), TABLES["lstm"].columns)
     assert "| experiment | text2text.epochs | img2text.epochs | hidden |" in experiment_table(spec, EXP_SHOW)
 
@@ -139,7 +144,7 @@ SWEEP = [{"rev": "a" * 40, "name": "main", "data": _data(1, 0.99), "experiments"
 
 def test_experiment_table_rows_in_order_of_the_swept_params() -> None:
     rows = [line.split(" | ")[0] for line in experiment_table(TABLES["lstm"], SWEEP).splitlines()[4:]]
-    assert rows == ["| none", "| main", "| three"]
+    assert rows == ["| none", "| main", "| not run", "| three"]  # the report's 2 extra layers: not run
 
 
 def test_sweep_curves_are_the_scores_against_the_first_param() -> None:
@@ -158,3 +163,95 @@ def test_a_retrained_model_makes_its_numbers_even_when_they_are_the_base_numbers
     exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
                  "experiments": [{"revs": [{"rev": "b" * 40, "name": "deeper", "data": retrained}]}]}]
     assert "| deeper | 2 | 128 | 1.0000 | 1.0000 | 1.0000 | 0.9900 |" in experiment_table(TABLES["lstm"], exp_show)
+
+
+def test_report_numbers_stand_beside_the_rows_that_run_them() -> None:
+    """Each experiment shows the report's numbers for the row of its table its params run; a row of the report
+    that no experiment ran is a row of its own (one for the same params in two tables), in order, ours '-'."""
+    table = experiment_table(TABLES["lstm"], SWEEP)
+    assert "| Table 1 test | Table 1 train | Table 1 parameters | Table 4 test |" in table
+    rows = [line.split(" | ") for line in table.splitlines()[4:]]
+    assert [row[0] for row in rows] == ["| none", "| main", "| not run", "| three"]
+    main, not_run = rows[1], rows[2]
+    assert main[-6:] == ["0.9925", "0.9963", "1330445", "0.8330", "0.9309", "1330445 |"]
+    assert not_run[1:3] == ["2", "-"] and not_run[-6:] == ["0.9947", "0.9745", "1855757", "0.8065", "0.9066",
+                                                           "1855757 |"]
+    assert set(not_run[3:-6]) == {"-"}
+
+
+def test_where_keeps_the_experiments_of_one_encoder() -> None:
+    """Table 2 shows ConvLSTM experiments and Table 3 the CNN's; the baseline stands in both."""
+    def img2text(encoder: str) -> dict:
+        data = _data(1, 0.5)
+        data["params"]["params.yaml"]["data"]["img2text"] = {"encoder": encoder}
+        data["metrics"] = {"metrics/addsub-img2text.json": {"data": {"test": {"exact_match": 0.5}}}}
+        return data
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": img2text("cnn"), "experiments": [
+        {"revs": [{"rev": "b" * 40, "name": "conv", "data": img2text("convlstm")}]}]}]
+    exp_show[0]["data"]["metrics"] = {"metrics/addsub-img2text.json": {"data": {"test": {"exact_match": 0.9}}}}
+    assert "| conv |" in experiment_table(TABLES["convlstm"], exp_show)
+    assert "| conv |" not in experiment_table(TABLES["img2text-addsub"], exp_show)
+    assert "| main |" in experiment_table(TABLES["img2text-addsub"], exp_show)
+
+
+def test_report_numbers_name_real_params_and_tables() -> None:
+    """Every params key of report.yaml is one of params.yaml, every table a spec names is there, and every
+    model of the README's results table has the report's best."""
+    params = load_params(Path(__file__).parents[1] / "params.yaml")
+    numbers = report_numbers()
+    for spec in TABLES.values():
+        for row in report_rows(spec.report):
+            for key in row.params:
+                section, _, name = key.rpartition(".")
+                assert name in params[section], key
+                assert key in spec.params or any(key.startswith(prefix) for prefix in spec.recipe), key
+    assert {table for spec in TABLES.values() for table in spec.report} == set(numbers["tables"])
+    assert set(numbers["best"]) == {f"{task}-{kind}" for task in ("addsub", "mul")
+                                    for kind in ("text2text", "img2text", "text2img")}
+
+
+def test_per_task_params_are_one_column() -> None:
+    """A per-task value ({addsub: 20, mul: 60}) is one cell, and a sweep may replace it by one number."""
+    base, flat = _data(1, 0.99), _data(1, 0.98)
+    base["params"]["params.yaml"]["data"]["text2text"] = {"epochs": {"addsub": 20, "mul": 60}}
+    flat["params"]["params.yaml"]["data"]["text2text"] = {"epochs": 400}
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
+                 "experiments": [{"revs": [{"rev": "b" * 40, "name": "long", "data": flat}]}]}]
+    spec = TableSpec("epochs", ("text2text.epochs",), TABLES["lstm"].columns)
+    table = experiment_table(spec, exp_show)
+    assert "| main | addsub: 20, mul: 60 |" in table and "| long | 400 |" in table
+
+
+def test_report_runs_queue_each_row_on_its_tables_recipe() -> None:
+    """One `dvc exp run --queue` per chosen row: the table's recipe, then the row's params, then its stage."""
+    first, last = report_runs("Table 2", [1, 3])
+    assert first[:5] == ["exp", "run", "--queue", "--name", "table-2-row-1"]
+    assert set(first[5:-1:2]) == {"-S"} and first[-1] == "evaluate-img2text@addsub"
+    assert "img2text.encoder=convlstm" in first and "train.mirror=false" in first
+    assert "img2text.epochs=25" in first and "img2text.epochs=100" in last and "img2text.learning_rate=0.001" in last
+    assert len(report_runs("Table 3")) == 10
+
+
+@pytest.mark.parametrize("table, rows, fragment", [("Table 9", None, "no 'Table 9' in the report's numbers"),
+                                                   ("Table 2", [0, 4], "Table 2 has rows 1 to 3, not 0, 4")])
+def test_report_runs_name_a_wrong_table_or_row(table, rows, fragment) -> None:
+    with pytest.raises(Seq2ArithError, match=fragment):
+        report_runs(table, rows)
+
+
+def test_every_report_row_runs_on_valid_params() -> None:
+    """Each row's settings, applied to params.yaml, pass every section's checks: `seq2arith queue` never
+    queues an experiment that would stop at a params error."""
+    for table in report_numbers()["tables"]:
+        for run in report_runs(table):
+            params = load_params(Path(__file__).parents[1] / "params.yaml")
+            for setting in run[6:-1:2]:
+                key, value = setting.split("=", 1)
+                *parents, name = key.split(".")
+                node = params
+                for parent in parents:
+                    node = node[parent]
+                node[name] = yaml.safe_load(value)
+            for key, cls in (("model", ModelConfig), ("img2text", Img2TextConfig), ("split", SplitConfig),
+                             ("text2text", Text2TextConfig)):
+                section(params, key, cls)

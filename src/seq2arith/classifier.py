@@ -11,8 +11,9 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from seq2arith.handwriting import Handwriting
+from seq2arith.models import device_of
 from seq2arith.text import SYMBOLS
-from seq2arith.training import Objective, device_of
+from seq2arith.training import Objective
 
 MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels

@@ -10,6 +10,7 @@
   seq2arith predict --draw answer.png "22+13"   text2img writes its answer as glyphs; prints what the
                                                 reference classifier reads in them
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
+  seq2arith queue "Table 3" --rows 1,2          queue the report's rows as DVC experiments
   seq2arith results --readme README.md          the README results table from metrics/
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -178,17 +180,52 @@ def tables_command(args: argparse.Namespace) -> None:
     except json.JSONDecodeError as error:
         raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
     names = args.names or list(tables.TABLES)
-    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show) for name in names)
+    samples: dict[str, dict[str, list[str]]] = {}
     if args.figures is not None:
         for name in names:
             spec = tables.TABLES[name]
             if spec.figure:
                 plots.sweep_figure(spec.title, spec.params[0], tables.sweep_curves(spec, exp_show),
                                    args.figures / f"{name}.png")
+            if spec.samples:
+                samples[name] = _copy_samples(spec, exp_show, args.figures / name,
+                                              args.into.parent if args.into else Path.cwd())
+    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show, samples=samples.get(name))
+                      for name in names)
     if args.into is None:
         print(block)
         return
     args.into.write_text(tables.replace_between(args.into.read_text(), TABLES_START, TABLES_END, block))
+
+
+def queue_command(args: argparse.Namespace) -> None:
+    """Queue the report's rows as DVC experiments (or print the commands)."""
+    runs = [run for table in args.tables for run in tables.report_runs(table, args.rows)]
+    for run in runs:
+        print("dvc " + " ".join(run))
+        if not args.print:
+            queued = subprocess.run([sys.executable, "-m", "dvc", *run], capture_output=True, text=True)
+            if queued.returncode != 0:
+                raise Seq2ArithError(f"dvc {' '.join(run[:5])} failed: {queued.stderr.strip().splitlines()[-1:]}")
+    if not args.print:
+        print(f"queued {len(runs)} experiments: run them with `dvc queue start -j 1`")
+
+
+def _copy_samples(spec: tables.TableSpec, exp_show: list[dict], folder: Path, links_from: Path) -> dict[str, list[str]]:
+    """Each experiment's sample figures, from its git commit, into ``folder`` as ``<experiment>-<figure>``;
+    returns experiment name -> the copies' paths relative to ``links_from``. A figure missing from a commit
+    (an experiment that did not re-run `plots`) is named on stderr."""
+    copies: dict[str, list[str]] = {}
+    for run, path in tables.sample_figures(spec, exp_show):
+        shown = subprocess.run(["git", "show", f"{run.rev}:{path}"], capture_output=True)
+        if shown.returncode != 0:
+            print(f"note: experiment {run.name} has no {path} (run it with the plots stage)", file=sys.stderr)
+            continue
+        copy = folder / f"{run.name}-{Path(path).name}"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(shown.stdout)
+        copies.setdefault(run.name, []).append(os.path.relpath(copy, links_from))
+    return copies
 
 
 def results_command(args: argparse.Namespace) -> None:
@@ -204,6 +241,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _rows(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of row numbers") from None
 
 
 def _seed(text: str) -> int:
@@ -232,7 +276,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--task", help="task of params.yaml to use (default: the first whose operators fit the "
                                        f"query; for --image: {DEFAULT_IMAGE_TASK})")
     main_parser = _Parser(prog="seq2arith", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = main_parser.add_subparsers(dest="command", required=True, metavar="{predict,render,tables,results}")
+    commands = main_parser.add_subparsers(dest="command", required=True,
+                                          metavar="{predict,render,tables,queue,results}")
 
     ask = commands.add_parser("predict", parents=[common], help="answer queries with the trained models",
                               description="Answer queries: text2text by default, img2text with --image, "
@@ -264,8 +309,17 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--into", type=Path, metavar="MARKDOWN",
                         help=f"rewrite the tables between the {TABLES_START} and {TABLES_END} lines of this file")
     report.add_argument("--figures", type=Path, metavar="FOLDER",
-                        help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png")
+                        help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png, and "
+                             "copy each text2img experiment's sample grids to FOLDER/text2img/")
     report.set_defaults(run=tables_command)
+
+    queue = commands.add_parser("queue", help="queue the rows of the report's tables as DVC experiments",
+                                description="Queue one `dvc exp run` per row of the report's tables, with the "
+                                            "params that run that row here (src/seq2arith/report.yaml).")
+    queue.add_argument("tables", nargs="+", metavar="TABLE", help='such as "Table 3"')
+    queue.add_argument("--rows", type=_rows, help="only these rows, counted from 1 (such as 1,2,5)")
+    queue.add_argument("--print", action="store_true", help="print the commands, queue nothing")
+    queue.set_defaults(run=queue_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")
     results.add_argument("--metrics", type=Path, default=Path("metrics"), help="default: %(default)s")

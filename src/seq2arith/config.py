@@ -153,6 +153,24 @@ class TrainConfig:
         pass
 
 
+PerTask = int | dict[str, int]  # one value for every task, or one per task name ({addsub: 20, mul: 60})
+
+
+def per_task(value: PerTask, key: str) -> list[tuple[str, int]]:
+    """(key, value) of each value a PerTask setting holds: ``key`` itself, or ``key.<task>`` per task."""
+    if isinstance(value, dict):
+        return [(f"{key}.{task}", task_value) for task, task_value in value.items()]
+    return [(key, value)]
+
+
+def for_task(value: PerTask, task: str, key: str) -> int:
+    """The value of a PerTask setting ``key`` for ``task``."""
+    if not isinstance(value, dict):
+        return value
+    _require(key, value, task in value, f"names no value for task {task!r}: give one, or one number for all tasks")
+    return value[task]
+
+
 @dataclass(frozen=True)
 class FitConfig:
     """How one model is trained: shared by every trained stage."""
@@ -164,7 +182,8 @@ class FitConfig:
     weight_decay: float = 0.0  # AdamW's decoupled decay; about 1 makes an MLP generalise (grokking)
 
     def validate(self, key: str) -> None:
-        _require(f"{key}.epochs", self.epochs, 1 <= self.epochs <= 10_000, "must be an integer from 1 to 10000")
+        if isinstance(self.epochs, int):  # a KindConfig's per-task epochs are checked one by one
+            _require(f"{key}.epochs", self.epochs, 1 <= self.epochs <= 10_000, "must be an integer from 1 to 10000")
         _require(f"{key}.batch_size", self.batch_size, 1 <= self.batch_size <= 65_536,
                  "must be an integer from 1 to 65536")
         _require(f"{key}.learning_rate", self.learning_rate, 0 < self.learning_rate <= 1, "must be in (0, 1]")
@@ -174,12 +193,28 @@ class FitConfig:
 
 
 @dataclass(frozen=True)
-class Text2TextConfig(FitConfig):
+class KindConfig(FitConfig):
+    """How a model of one of the three kinds is trained; ``epochs`` may differ per task."""
+
+    epochs: PerTask = 20  # type: ignore[assignment]
+
+    def validate(self, key: str) -> None:
+        for name, epochs in per_task(self.epochs, f"{key}.epochs"):
+            _require(name, epochs, 1 <= epochs <= 10_000, "must be an integer from 1 to 10000")
+        super().validate(key)
+
+    def for_task(self, task: str, key: str) -> KindConfig:
+        """These options with every per-task value resolved for ``task`` (``key``: where they are in params)."""
+        return dataclasses.replace(self, epochs=for_task(self.epochs, task, f"{key}.epochs"))
+
+
+@dataclass(frozen=True)
+class Text2TextConfig(KindConfig):
     pass
 
 
 @dataclass(frozen=True)
-class Img2TextConfig(FitConfig):
+class Img2TextConfig(KindConfig):
     encoder: str = "cnn"  # cnn: time-distributed CNN per glyph (report Table 3); convlstm (report Table 2)
     conv_layers: int = 2  # conv blocks per glyph (ignored when init_from_classifier: the classifier's shape)
     conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
@@ -201,12 +236,12 @@ class Img2TextConfig(FitConfig):
 
 
 @dataclass(frozen=True)
-class Text2ImgConfig(FitConfig):
+class Text2ImgConfig(KindConfig):
     image_decoder: str = "dense"  # dense: Dense(dense_units, relu) -> Dense(784, sigmoid); conv_transpose (Fig. 7)
     dense_units: int = 128
     loss: str = "bce"  # bce | mse (the report's)
     text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
-    image_epochs: int = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
+    image_epochs: PerTask = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
     # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
     image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate ...
     image_weight_decay: float = 0.01  # ... and weight decay: drawing is a lookup, it needs no grokking
@@ -220,14 +255,18 @@ class Text2ImgConfig(FitConfig):
                  "must be an integer from 1 to 8192")
         _require(f"{key}.loss", self.loss, self.loss in ("bce", "mse"), "allowed: bce, mse")
         _require(f"{key}.text_loss", self.text_loss, self.text_loss >= 0, "must be >= 0")
-        _require(f"{key}.image_epochs", self.image_epochs, 0 <= self.image_epochs <= 10_000,
-                 "must be an integer from 0 to 10000")
-        _require(f"{key}.image_epochs", self.image_epochs, self.image_epochs == 0 or self.text_loss > 0,
-                 "needs text_loss > 0 (the characters are what the core learns from first)")
+        for name, epochs in per_task(self.image_epochs, f"{key}.image_epochs"):
+            _require(name, epochs, 0 <= epochs <= 10_000, "must be an integer from 0 to 10000")
+            _require(name, epochs, epochs == 0 or self.text_loss > 0,
+                     "needs text_loss > 0 (the characters are what the core learns from first)")
         _require(f"{key}.image_learning_rate", self.image_learning_rate, 0 < self.image_learning_rate <= 1,
                  "must be in (0, 1]")
         _require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
                  "must be in [0, 10]")
+
+    def for_task(self, task: str, key: str) -> Text2ImgConfig:
+        return dataclasses.replace(super().for_task(task, key),
+                                   image_epochs=for_task(self.image_epochs, task, f"{key}.image_epochs"))
 
 
 @dataclass(frozen=True)
@@ -263,8 +302,19 @@ def _check_type(key: str, value: Any, hint: Any) -> None:
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in typing.get_args(hint):
             return
-        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        choices = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(choices) > 1:  # PerTask: a number, or a mapping of task names to numbers
+            _require(key, value, any(_fits(value, choice) for choice in choices),
+                     "must be " + " or ".join(_describe(choice) for choice in choices))
+        hint = next(choice for choice in choices if len(choices) == 1 or _fits(value, choice))
         origin = typing.get_origin(hint)
+    if origin is dict:
+        _, item = typing.get_args(hint)
+        _require(key, value, isinstance(value, dict) and len(value) > 0 and all(isinstance(k, str) for k in value),
+                 f"must be {_describe(hint)}")
+        for name, element in value.items():
+            _check_type(f"{key}.{name}", element, item)
+        return
     if origin is list:
         (item,) = typing.get_args(hint)
         _require(key, value, isinstance(value, list), f"must be a list of {item.__name__}")
@@ -278,6 +328,17 @@ def _check_type(key: str, value: Any, hint: Any) -> None:
     else:
         ok = isinstance(value, hint)
     _require(key, value, ok, f"must be of type {hint.__name__}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    return isinstance(value, dict) if typing.get_origin(hint) is dict else \
+        isinstance(value, hint) and not isinstance(value, bool)
+
+
+def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) is dict:
+        return f"a mapping of task names to {typing.get_args(hint)[1].__name__}"
+    return f"of type {hint.__name__}"
 
 
 def parse_section(cls: type[C], raw: Any, key: str) -> C:

@@ -34,6 +34,11 @@ from seq2arith.text import DIGITS, PAD, SYMBOLS
 IMAGE = 28  # glyphs are 28x28
 
 
+def device_of(model: nn.Module) -> torch.device:
+    """Where ``model``'s weights are: its inputs are moved there."""
+    return next(model.parameters()).device
+
+
 class Seq2Seq(nn.Module):
     """Encoder LSTM stack -> summary repeated T_out times (Keras' RepeatVector) -> decoder LSTM.
 
@@ -327,7 +332,7 @@ class ReadOnce(nn.Module):
         self.model = model
         model.reader.requires_grad_(False)
         model.reader.eval()
-        device = next(model.parameters()).device  # the table is read, and kept, where the model is
+        device = device_of(model)  # the table is read, and kept, where the model is
         with torch.no_grad():  # (M, F): one row per image
             table = torch.cat([model.read(images[i:i + batch_size].to(device).unsqueeze(1)).squeeze(1)
                                for i in range(0, len(images), batch_size)])

@@ -8,7 +8,65 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from seq2arith.errors import Seq2ArithError
+
+REPORT_NUMBERS = Path(__file__).with_name("report.yaml")  # the student report's own numbers, typed once
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One row of one of the report's tables: the params that run it here, and what the report measured."""
+
+    table: str  # "Table 3"
+    task: str
+    params: dict[str, Any]  # dotted params.yaml keys
+    test: float  # the report's test accuracy (Keras' per-character accuracy, padding included)
+    train: float
+    parameters: int | None = None  # trainable parameters, where the report gives them
+
+    def matches(self, params: dict) -> bool:
+        return all(_get(params, key) == value for key, value in self.params.items())
+
+
+def _setting(value: Any) -> str:
+    """A value as `dvc exp run -S` reads it (false, not False)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_NUMBERS) -> list[list[str]]:
+    """`dvc exp run --queue` arguments that run ``rows`` (1-based; default all) of the report's ``table`` on
+    its recipe, each experiment named after its row (``table-3-row-1``)."""
+    tables = report_numbers(path)["tables"]
+    if table not in tables:
+        raise Seq2ArithError(f"no {table!r} in the report's numbers; choose from {', '.join(tables)}")
+    spec = tables[table]
+    count = len(spec["rows"])
+    wrong = [row for row in rows or [] if not 1 <= row <= count]
+    if wrong:
+        raise Seq2ArithError(f"{table} has rows 1 to {count}, not {', '.join(map(str, wrong))}")
+    runs = []
+    for number, row in enumerate(spec["rows"], start=1):
+        if rows and number not in rows:
+            continue
+        settings = spec["recipe"] | row["params"]
+        name = f"{table.lower().replace(' ', '-')}-row-{number}"
+        runs.append(["exp", "run", "--queue", "--name", name,
+                     *(part for key, value in settings.items() for part in ("-S", f"{key}={_setting(value)}")),
+                     spec["stage"]])
+    return runs
+
+
+def report_numbers(path: Path = REPORT_NUMBERS) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def report_rows(tables: tuple[str, ...], path: Path = REPORT_NUMBERS) -> list[ReportRow]:
+    """The rows of the report's ``tables`` ("Table 1", ...), in the report's order."""
+    numbers = report_numbers(path)["tables"]
+    return [ReportRow(name, numbers[name]["task"], **row) for name in tables for row in numbers[name]["rows"]]
+
 
 
 @dataclass(frozen=True)
@@ -21,6 +79,9 @@ class TableSpec:
     recipe: tuple[str, ...] = ()  # keys (or "section." prefixes) the sweep may also set, not shown: the recipe
     # it runs on, such as LSTM_RECIPE
     figure: bool = False  # also drawn: each column against the first param (`seq2arith tables --figures`)
+    report: tuple[str, ...] = ()  # the report's tables (report.yaml) whose numbers stand beside ours
+    samples: tuple[str, ...] = ()  # figures each experiment draws, kept per experiment (`tables --figures`)
+    where: tuple[tuple[str, Any], ...] = ()  # params every experiment of the sweep has (the baseline need not)
 
 
 def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_match", "char_accuracy")
@@ -31,23 +92,37 @@ def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_mat
 
 TEXT2TEXT = ("metrics/addsub-text2text.json", "metrics/mul-text2text.json")
 FIT = ("epochs", "learning_rate", "batch_size")
+IMG2TEXT_FIT = tuple(f"img2text.{key}" for key in FIT)
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
 # The report's experiments vary its LSTM: they run on README's $LSTM recipe, which sets these.
 LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
 TABLES = {
     "lstm": TableSpec("Tables 1 and 4: extra encoder LSTM layers (text2text)", ("model.extra_lstm", "model.hidden"),
-                      train_and_test(TEXT2TEXT), LSTM_RECIPE, figure=True),
+                      train_and_test(TEXT2TEXT), LSTM_RECIPE, figure=True, report=("Table 1", "Table 4")),
     "test-ratio": TableSpec("Figures 2-6: share of queries held out for testing (text2text)", ("split.test_ratio",),
                             train_and_test(TEXT2TEXT), figure=True),
-    "img2text": TableSpec("Tables 2, 3 and 5: image-to-text variants",
-                          ("img2text.encoder", "img2text.conv_layers", "img2text.conv_filters", "model.extra_lstm",
-                           "model.hidden", *(f"img2text.{k}" for k in FIT), "split.test_ratio"),
-                          train_and_test(("metrics/addsub-img2text.json", "metrics/mul-img2text.json")), LSTM_RECIPE),
+    "convlstm": TableSpec("Table 2: ConvLSTM image-to-text, addition/subtraction",
+                          ("img2text.encoder", "model.extra_lstm", *IMG2TEXT_FIT, "split.test_ratio"),
+                          train_and_test(("metrics/addsub-img2text.json",)), LSTM_RECIPE, report=("Table 2",),
+                          where=(("img2text.encoder", "convlstm"),)),
+    "img2text-addsub": TableSpec("Table 3: time-distributed CNN + LSTMs image-to-text, addition/subtraction",
+                                 ("img2text.encoder", "model.extra_lstm", "model.hidden", "img2text.conv_filters",
+                                  *IMG2TEXT_FIT, "split.test_ratio"),
+                                 train_and_test(("metrics/addsub-img2text.json",)), LSTM_RECIPE, report=("Table 3",),
+                                 where=(("img2text.encoder", "cnn"),)),
+    "img2text-mul": TableSpec("Table 5: time-distributed CNN + LSTMs image-to-text, multiplication",
+                              ("img2text.encoder", "model.extra_lstm", "model.hidden", "img2text.conv_layers",
+                               "img2text.conv_filters", *IMG2TEXT_FIT, "split.test_ratio"),
+                              train_and_test(("metrics/mul-img2text.json",)), LSTM_RECIPE, report=("Table 5",),
+                              where=(("img2text.encoder", "cnn"),)),
     "text2img": TableSpec("Section 3.3: text-to-image variants",
-                          ("text2img.epochs", "model.bidirectional", "model.batchnorm", "model.dropout",
-                           "model.extra_lstm", "text2img.image_decoder", "text2img.loss"),
+                          ("text2img.epochs", "text2img.image_epochs", "text2img.text_loss", "model.bidirectional",
+                           "model.batchnorm", "model.dropout", "model.extra_lstm", "text2img.image_decoder",
+                           "text2img.loss", "plots.threshold"),
                           train_and_test(("metrics/addsub-text2img.json", "metrics/mul-text2img.json"),
-                                         ("read_exact_match", "read_char_accuracy")), LSTM_RECIPE),
+                                         ("read_exact_match", "read_char_accuracy")), LSTM_RECIPE,
+                          samples=tuple(f"plots/samples/{task}-text2img-{style}.png" for task in ("addsub", "mul")
+                                        for style in ("raw", "thresholded"))),
     "multiplication": TableSpec(
         "Multiplication ablation (text2text): what makes it generalise",
         (*RECIPE, "split.group", *(f"text2text.{k}" for k in (*FIT, "weight_decay"))),
@@ -75,6 +150,7 @@ class Run:
     """One row of `dvc exp show --json`: a commit or an experiment."""
 
     name: str
+    rev: str  # its git commit: experiments are commits too (refs/exps)
     params: dict
     metrics: dict[str, dict]  # metrics file -> its contents
     hashes: dict[str, str]  # output -> content hash (dvc exp show gives none for metrics files)
@@ -114,7 +190,7 @@ def _run(entry: dict, base: Run | None = None) -> Run:
     params = (data.get("params") or {}).get("params.yaml", {}).get("data") or {}
     metrics = {path: (content or {}).get("data") or {} for path, content in (data.get("metrics") or {}).items()}
     hashes = {path: (out or {}).get("hash") for path, out in (data.get("outs") or {}).items()}
-    return Run(entry.get("name") or entry["rev"][:7], params, metrics, hashes, base)
+    return Run(entry.get("name") or entry["rev"][:7], entry["rev"], params, metrics, hashes, base)
 
 
 def _flat(tree: dict, prefix: str = "") -> dict[str, Any]:
@@ -128,12 +204,15 @@ def _varies_only(params: dict, baseline: dict, keys: tuple[str, ...]) -> bool:
     """True when ``params`` differ from ``baseline`` in no key outside ``keys`` (keys or "section." prefixes)."""
     ours, theirs = _flat(params), _flat(baseline)
     return all(ours.get(key) == theirs.get(key) for key in ours.keys() | theirs.keys()
-               if not any(key == allowed or (allowed.endswith(".") and key.startswith(allowed)) for allowed in keys))
+               if not any(key == allowed or key.startswith(allowed if allowed.endswith(".") else f"{allowed}.")
+                          for allowed in keys))  # text2text.epochs covers its per-task text2text.epochs.mul
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, dict):  # per-task epochs
+        return ", ".join(f"{key}: {_cell(item)}" for key, item in value.items())
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) >= 0.001 else f"{value:g}"
     return str(value)
@@ -156,37 +235,91 @@ def _order(value: Any) -> tuple:
 
 
 def sweep(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, set[str]]]:
-    """The baseline and each experiment that varies only ``spec``'s params, sorted by them, each with the metrics
-    files it made (``Run.made``): the numbers of a file it did not re-make are not its own. Experiments that
-    made none of them are left out."""
+    """The baseline and each experiment that varies only ``spec``'s params (and has its ``where`` values), sorted
+    by them, each with the metrics files it made (``Run.made``): the numbers of a file it did not re-make are
+    not its own. Experiments that made none of them are left out."""
     runs, baseline = [], None
     for run in experiments(exp_show):
         baseline = baseline or run
         if not _varies_only(run.params, baseline.params, spec.params + spec.recipe):
             continue  # another sweep's experiment
+        if run is not baseline and any(_get(run.params, key) != value for key, value in spec.where):
+            continue
         made = {path for path, _ in spec.columns if run.made(path)}
         if made:
             runs.append((run, made))
     if not runs:
         raise Seq2ArithError("dvc exp show found no experiments with results: run the sweep first")
-    return sorted(runs, key=lambda item: [_order(_get(item[0].params, key)) for key in spec.params])
+    return sorted(runs, key=lambda item: _sort_key(spec, item[0].params))
+
+
+def _sort_key(spec: TableSpec, params: dict) -> list[tuple]:
+    return [_order(_get(params, key)) for key in spec.params]
 
 
 def _column(path: str, key: str) -> str:
     return f"{Path(path).stem} {key.replace('.', ' ')}"
 
 
-def experiment_table(spec: TableSpec, exp_show: list[dict]) -> str:
+REPORT_SCORES = ("test", "train", "parameters")
+
+
+def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[Any]:
+    """The report's numbers of the first row of each of ``spec.report`` run by ``params``."""
+    cells = []
+    for table in spec.report:
+        row = next((row for row in rows if row.table == table and row.matches(params)), None)
+        cells += [getattr(row, score) if row else None for score in REPORT_SCORES]
+    return cells
+
+
+def _nested(dotted: dict[str, Any]) -> dict:
+    tree: dict = {}
+    for key, value in dotted.items():
+        *sections, last = key.split(".")
+        node = tree
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[last] = value
+    return tree
+
+
+def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPORT_NUMBERS,
+                     samples: dict[str, list[str]] | None = None) -> str:
     """A markdown table of ``sweep``: the params, then the spec's metric columns ('-' where the experiment did
-    not make the numbers)."""
-    header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns)]
-    rows = []
-    for run, made in sweep(spec, exp_show):
+    not make the numbers), then the report's own numbers for the rows of its tables that these params run.
+    A row of the report that no experiment ran is a row of its own, ours '-'. ``samples``: experiment name ->
+    links to its sample figures (``sample_figures``), a last column."""
+    rows = report_rows(spec.report, report)
+    header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns),
+              *(f"{table} {score}" for table in spec.report for score in REPORT_SCORES),
+              *(["samples"] if samples is not None else [])]
+    lines = []
+    runs = sweep(spec, exp_show)
+    for run, made in runs:
         cells = [run.name, *(_get(run.params, key) for key in spec.params),
-                 *(_get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns)]
-        rows.append("| " + " | ".join(map(_cell, cells)) + " |")
-    return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |",
-                      "|" + "---|" * len(header), *rows]) + "\n"
+                 *(_get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns),
+                 *_report_cells(spec, rows, run.params)]
+        if samples is not None:
+            cells.append(" ".join(f"[{Path(link).stem.removeprefix(run.name + '-')}]({link})"
+                                  for link in samples.get(run.name, [])) or None)
+        lines.append((_sort_key(spec, run.params), cells))
+    not_run = [row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
+    for dotted in [dotted for i, dotted in enumerate(not_run) if dotted not in not_run[:i]]:
+        params = _nested(dict(spec.where) | dotted)
+        cells = ["not run", *(_get(params, key) for key in spec.params), *(None for _ in spec.columns),
+                 *_report_cells(spec, rows, params), *([None] if samples is not None else [])]
+        lines.append((_sort_key(spec, params), cells))
+    lines.sort(key=lambda line: line[0])
+    return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+                      *("| " + " | ".join(map(_cell, cells)) + " |" for _, cells in lines)]) + "\n"
+
+
+def sample_figures(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, str]]:
+    """(experiment, figure path in its commit) for each of ``spec.samples`` whose model the experiment made
+    (``mul-text2img-raw.png`` is made with ``metrics/mul-text2img.json``), in the order of ``sweep``."""
+    return [(run, path) for run, made in sweep(spec, exp_show) for path in spec.samples
+            if any(Path(path).stem.startswith(Path(metrics).stem) for metrics in made)]
 
 
 def sweep_curves(spec: TableSpec, exp_show: list[dict]) -> dict[str, dict[str, list[tuple[float, float]]]]:
@@ -202,17 +335,15 @@ def sweep_curves(spec: TableSpec, exp_show: list[dict]) -> dict[str, dict[str, l
     return curves
 
 
-REPORT = {  # the report's best test numbers (Keras accuracy = character accuracy, padding included)
-    "addsub-text2text": "0.9925 (Table 1)", "addsub-img2text": "0.89 (Table 3)", "addsub-text2img": "images only",
-    "mul-text2text": "0.833 (Table 4)", "mul-img2text": "0.88 (Table 5)", "mul-text2img": "not built",
-}
+def _best(entry: dict) -> str:
+    return f"{entry['test']} ({entry['where']})" if "test" in entry else entry["where"]
 
 
-def results_table(metrics_dir: Path) -> str:
-    """The README's results table, straight from the committed metrics files."""
+def results_table(metrics_dir: Path, report: Path = REPORT_NUMBERS) -> str:
+    """The README's results table, straight from the committed metrics files, beside the report's best."""
     lines = ["| model | test exact match | unseen-pair exact match | test char accuracy | train exact match | "
              "value MAE (test) | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
-    for name, report in REPORT.items():
+    for name, best in report_numbers(report)["best"].items():
         path = metrics_dir / f"{name}.json"
         if not path.exists():
             continue
@@ -227,7 +358,7 @@ def results_table(metrics_dir: Path) -> str:
         lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
                      f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
                      f"{_cell(test[f'{prefix}value_mae'])} | "
-                     f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {report} |")
+                     f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {_best(best)} |")
     classifier = metrics_dir / "classifier.json"
     if classifier.exists():
         accuracy = json.loads(classifier.read_text())["test_accuracy"]

@@ -12,6 +12,7 @@ from torch import nn
 from tqdm import trange
 
 from seq2arith.config import FitConfig, ParamsError
+from seq2arith.models import device_of
 from seq2arith.threads import Threads
 
 Batch = dict[str, torch.Tensor]
@@ -48,11 +49,6 @@ def torch_device(name: str, setting: str = "params.yaml: device") -> torch.devic
             raise ParamsError(f"{setting} = {name!r}: this machine has {count} CUDA device(s), "
                               f"cuda:0 to cuda:{count - 1}")
     return device
-
-
-def device_of(model: nn.Module) -> torch.device:
-    """Where ``model``'s weights are: its batches are moved there."""
-    return next(model.parameters()).device
 
 
 def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:

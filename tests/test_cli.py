@@ -15,7 +15,7 @@ import torch
 import yaml
 from PIL import Image
 
-from seq2arith import checkpoint, cli, recipes
+from seq2arith import checkpoint, cli, inference, recipes
 from seq2arith.config import ClassifierConfig, ModelConfig, SplitConfig, TaskConfig, section
 from seq2arith.dataset import create_data
 from seq2arith.glyphs import Glyphs
@@ -213,7 +213,7 @@ def test_predict_many_images(ws: Workspace, capsys: pytest.CaptureFixture, tmp_p
     single = tmp_path / "single.png"
     assert run(capsys, "render", *ws.args(), "22+13", "-o", str(single), "--seed", "1")[0] == 0
     loads = []
-    monkeypatch.setattr(cli, "load_model", lambda *args: loads.append(args) or load_model(*args))
+    monkeypatch.setattr(inference, "load_model", lambda *args: loads.append(args) or load_model(*args))
     code, out, err = run(capsys, "predict", *ws.args(), "--image", str(single), str(strips))
     assert code == 0 and err == "" and len(loads) == 1
     paths = [single, strips / "a.png", strips / "b.png"]

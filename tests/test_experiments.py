@@ -20,8 +20,10 @@ def _models(*kinds: str) -> set[str]:
     return {f"{stage}-{kind}@{task}" for stage in ("train", "evaluate") for kind in kinds for task in TASKS}
 
 
-TRAINED = _models(*KINDS) | {"plots"}
-IMAGES = _models("img2text") | {f"evaluate-text2img@{task}" for task in TASKS} | {"plots"}  # the classifier's readers
+SAMPLES = {f"samples@{task}" for task in TASKS}
+TRAINED = _models(*KINDS) | {"plots"} | SAMPLES
+IMAGES = _models("img2text") | {f"evaluate-text2img@{task}" for task in TASKS} | {"plots"} | SAMPLES  # the
+# classifier's readers
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +50,12 @@ def _write_idx(path, array: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (["text2img.epochs=2"], _models("text2img") | {"plots"}),
+    (["text2img.epochs=2"], _models("text2img") | {"plots"} | SAMPLES),
     (["classifier.epochs=2"], {"classifier"} | IMAGES),  # text2text and text2img's training read no classifier
     # new glyph images, same glyph choices: data/<task> comes out the same, so text2text stays
     (["glyphs.jitter=1"], {"glyphs", "classifier", "dataset@addsub", "dataset@mul"} | _models("img2text", "text2img")
-     | {"plots"}),
-    (["plots.threshold=0.4"], {"plots"}),
+     | {"plots"} | SAMPLES),
+    (["plots.threshold=0.4"], SAMPLES),
     (["model.hidden=16"], TRAINED),
     (["train.mirror=false"], TRAINED),
     (["split.test_ratio=0.5"], TRAINED | {"dataset@addsub", "dataset@mul"}),

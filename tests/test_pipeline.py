@@ -19,8 +19,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
 
 
 def test_first_repro_runs_every_stage(repo: PipelineRepo) -> None:
-    """A fresh copy runs all stages: download, glyphs, datasets, classifier, six trains and evaluations, plots."""
-    expected = {"download", "glyphs", "classifier", "plots"} | {f"dataset@{t}" for t in TASKS} | {
+    """A fresh copy runs all stages: download, glyphs, datasets, classifier, six trains and evaluations, plots and
+    text2img's samples."""
+    expected = {"download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
+                                                                for t in TASKS} | {
         f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS}
     assert repo.ran_stages(repo.first_run) == expected
 

@@ -25,7 +25,8 @@ from seq2arith.tables import (
 
 
 def _data(extra_lstm: int, exact: float) -> dict:
-    return {"params": {"params.yaml": {"data": {"model": {"extra_lstm": extra_lstm, "hidden": 128}}}},
+    return {"params": {"params.yaml": {"data": {"model": {"extra_lstm": extra_lstm, "hidden": 128,
+                                                          "features": "digit_pairs"}}}},
             "metrics": {"metrics/addsub-text2text.json": {"data": {"train": {"exact_match": 1.0, "char_accuracy": 1.0},
                                                                    "test": {"exact_match": exact,
                                                                             "char_accuracy": 0.99}}}}}
@@ -58,8 +59,8 @@ def test_experiments_skips_workspace_and_empty_runs() -> None:
 def test_experiment_table() -> None:
     """A table has the varied params and train/test scores per model, one row per experiment."""
     table = experiment_table(TABLES["lstm"], EXP_SHOW)
-    assert "| experiment | extra_lstm | hidden |" in table
-    assert "| deep-lstm | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
+    assert "| experiment | extra_lstm | hidden | epochs |" in table
+    assert "| deep-lstm | 2 | 128 | - | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
 
 
 def test_experiment_table_leaves_out_other_sweeps() -> None:
@@ -114,7 +115,7 @@ def test_experiment_table_shows_only_numbers_an_experiment_made() -> None:
                     {"revs": [{"rev": "b" * 40, "name": "made", "data": made}]},
                     {"revs": [{"rev": "c" * 40, "name": "same", "data": same}]}]}]
     table = experiment_table(TABLES["lstm"], exp_show)
-    assert "| made | 2 | 128 | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
+    assert "| made | 2 | 128 | - | 1.0000 | 0.9800 | 1.0000 | 0.9900 | - | - | - | - |" in table
     assert "| main |" in table and "same" not in table
 
 
@@ -122,10 +123,12 @@ def test_report_tables_take_experiments_on_the_lstm_recipe() -> None:
     """The report's tables sweep its LSTM: experiments that also set the LSTM recipe (README's $LSTM) belong
     to them; the same recipe change does not slip into a table without it."""
     on_lstm = _data(2, 0.97)
-    on_lstm["params"]["params.yaml"]["data"] |= {"model": {"extra_lstm": 2, "hidden": 128, "core": "lstm"},
-                                                 "text2text": {"epochs": 60}}
+    on_lstm["params"]["params.yaml"]["data"] |= {"model": {"extra_lstm": 2, "hidden": 128, "core": "lstm",
+                                                           "features": "characters"},
+                                                 "text2text": {"epochs": 60}, "train": {"mirror": False}}
     exp_show = [{**EXP_SHOW[1], "experiments": [{"revs": [{"rev": "d" * 40, "name": "lstm-2", "data": on_lstm}]}]}]
-    assert "| lstm-2 | 2 | 128 |" in experiment_table(TABLES["lstm"], exp_show)
+    assert "| lstm-2 | 2 | 128 | 60 |" in experiment_table(TABLES["lstm-report"], exp_show)
+    assert "lstm-2" not in experiment_table(TABLES["lstm"], exp_show)  # the default core's sweep
     assert "lstm-2" not in experiment_table(TABLES["test-ratio"], exp_show)
 
 
@@ -162,7 +165,7 @@ def test_a_retrained_model_makes_its_numbers_even_when_they_are_the_base_numbers
     retrained["outs"] = {"models/addsub-text2text.pt": {"hash": "md5-b"}}
     exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
                  "experiments": [{"revs": [{"rev": "b" * 40, "name": "deeper", "data": retrained}]}]}]
-    assert "| deeper | 2 | 128 | 1.0000 | 1.0000 | 1.0000 | 0.9900 |" in experiment_table(TABLES["lstm"], exp_show)
+    assert "| deeper | 2 | 128 | - | 1.0000 | 1.0000 | 1.0000 | 0.9900 |" in experiment_table(TABLES["lstm"], exp_show)
 
 
 def test_report_numbers_stand_beside_the_rows_that_run_them() -> None:

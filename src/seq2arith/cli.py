@@ -42,7 +42,7 @@ from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import load_pools
 from seq2arith.inference import Inputs, encode_queries, load_model
 from seq2arith.queries import Query, QueryError, padded_width, resolve
-from seq2arith.strips import StripError, read_strip, write_strip
+from seq2arith.strips import StripError, write_strip
 from seq2arith.text import PAD
 from seq2arith.threads import use_threads
 from seq2arith.training import torch_device
@@ -93,30 +93,20 @@ def image_paths(given: Sequence[Path]) -> list[Path]:
 
 
 def predict_images(args: argparse.Namespace, tasks: dict[str, TaskConfig], device: torch.device) -> None:
-    """img2text's answer to every strip, the model loaded once: one image file alone prints just its answer,
-    several (or a folder) one PATH = ANSWER line each. A strip that cannot be read is one ``error:`` line, the
-    others are still answered, and the exit status is 1."""
+    """img2text's answer to every strip: one image file alone prints just its answer, several (or a folder) one
+    PATH = ANSWER line each. A strip that cannot be read is one ``error:`` line, the others are still answered,
+    and the exit status is 1."""
     task = args.task or DEFAULT_IMAGE_TASK
     task_named(tasks, task)
-    model, arch = load_model(args.models, task, "img2text", device)
     paths = image_paths(args.image)
-    strips: list[torch.Tensor | StripError] = []
-    for path in paths:
-        try:
-            strips.append(read_strip(path, arch.query_width))
-        except StripError as error:
-            strips.append(error)
-    readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
-    answers = iter(inference.answers(model, arch, Inputs("query_images", torch.stack(readable)),
-                                     inference.BATCH_SIZE)[0] if readable else [])
     alone = len(args.image) == 1 and not args.image[0].is_dir()
-    for path, strip in zip(paths, strips):
-        if isinstance(strip, StripError):
-            print(f"error: {strip}", file=sys.stderr)
+    answered = inference.image_answers(paths, args.models, task, device)
+    for path, answer in zip(paths, answered):
+        if isinstance(answer, StripError):
+            print(f"error: {answer}", file=sys.stderr)
         else:
-            answer = next(answers).strip()
             print(answer if alone else f"{path} = {answer}")
-    if len(readable) < len(strips):
+    if any(isinstance(answer, StripError) for answer in answered):
         raise SystemExit(1)
 
 

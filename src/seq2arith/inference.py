@@ -15,6 +15,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.models import KINDS, Architecture
 from seq2arith.queries import Query, QueryError
 from seq2arith.recipes import read_once
+from seq2arith.strips import StripError, read_strip
 from seq2arith.text import PAD, decode, encode_labels, from_target, target_positions
 from seq2arith.training import predict
 
@@ -87,3 +88,20 @@ def text_answers(resolved: Sequence[tuple[Query, str]], models: Path,
         for i, text in zip(rows, predicted):
             texts[i] = text.strip()
     return texts
+
+
+def image_answers(paths: Sequence[Path], models: Path, task: str,
+                  device: torch.device = torch.device("cpu")) -> list[str | StripError]:
+    """img2text's answer to each strip, stripped, in the order given, the model loaded once: a strip that cannot
+    be read is its StripError, and the others are still answered."""
+    model, arch = load_model(models, task, "img2text", device)
+    strips: list[torch.Tensor | StripError] = []
+    for path in paths:
+        try:
+            strips.append(read_strip(path, arch.query_width))
+        except StripError as error:
+            strips.append(error)
+    readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
+    texts = iter(answers(model, arch, Inputs("query_images", torch.stack(readable)), BATCH_SIZE)[0]
+                 if readable else [])
+    return [strip if isinstance(strip, StripError) else next(texts).strip() for strip in strips]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +15,29 @@ from seq2arith.errors import Seq2ArithError
 REPORT_NUMBERS = Path(__file__).with_name("report.yaml")  # the student report's own numbers, typed once
 
 
+def report_numbers(path: Path = REPORT_NUMBERS) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
 @dataclass(frozen=True)
 class ReportRow:
     """One row of one of the report's tables: the params that run it here, and what the report measured."""
 
     table: str  # "Table 3"
-    task: str
     params: dict[str, Any]  # dotted params.yaml keys
     test: float  # the report's test accuracy (Keras' per-character accuracy, padding included)
     train: float
     parameters: int | None = None  # trainable parameters, where the report gives them
+    recipe: dict[str, Any] = field(default_factory=dict)  # what every row of its table sets besides ``params``
 
     def matches(self, params: dict) -> bool:
         return all(_get(params, key) == value for key, value in self.params.items())
+
+
+def report_rows(tables: tuple[str, ...], path: Path = REPORT_NUMBERS) -> list[ReportRow]:
+    """The rows of the report's ``tables`` ("Table 1", ...), in the report's order."""
+    numbers = report_numbers(path)["tables"]
+    return [ReportRow(name, **row, recipe=numbers[name]["recipe"]) for name in tables for row in numbers[name]["rows"]]
 
 
 def _setting(value: Any) -> str:
@@ -56,17 +66,6 @@ def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_N
                      *(part for key, value in settings.items() for part in ("-S", f"{key}={_setting(value)}")),
                      spec["stage"]])
     return runs
-
-
-def report_numbers(path: Path = REPORT_NUMBERS) -> dict:
-    return yaml.safe_load(path.read_text())
-
-
-def report_rows(tables: tuple[str, ...], path: Path = REPORT_NUMBERS) -> list[ReportRow]:
-    """The rows of the report's ``tables`` ("Table 1", ...), in the report's order."""
-    numbers = report_numbers(path)["tables"]
-    return [ReportRow(name, numbers[name]["task"], **row) for name in tables for row in numbers[name]["rows"]]
-
 
 
 @dataclass(frozen=True)
@@ -269,7 +268,10 @@ def _column(path: str, key: str) -> str:
     return f"{Path(path).stem} {key.replace('.', ' ')}"
 
 
-REPORT_SCORES = ("test", "train", "parameters")
+def _report_scores(rows: list[ReportRow], table: str) -> tuple[str, ...]:
+    """What the report gives for ``table``: test and train accuracy, and parameter counts where it has them."""
+    counted = any(row.parameters is not None for row in rows if row.table == table)
+    return ("test", "train", "parameters") if counted else ("test", "train")
 
 
 def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[Any]:
@@ -277,7 +279,7 @@ def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[
     cells = []
     for table in spec.report:
         row = next((row for row in rows if row.table == table and row.matches(params)), None)
-        cells += [getattr(row, score) if row else None for score in REPORT_SCORES]
+        cells += [getattr(row, score) if row else None for score in _report_scores(rows, table)]
     return cells
 
 
@@ -300,7 +302,7 @@ def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPOR
     links to its sample figures (``sample_figures``), a last column."""
     rows = report_rows(spec.report, report)
     header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns),
-              *(f"{table} {score}" for table in spec.report for score in REPORT_SCORES),
+              *(f"{table} {score}" for table in spec.report for score in _report_scores(rows, table)),
               *(["samples"] if samples is not None else [])]
     lines = []
     runs = sweep(spec, exp_show)
@@ -312,7 +314,7 @@ def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPOR
             cells.append(" ".join(f"[{Path(link).stem.removeprefix(run.name + '-')}]({link})"
                                   for link in samples.get(run.name, [])) or None)
         lines.append((_sort_key(spec, run.params), cells))
-    not_run = [row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
+    not_run = [row.recipe | row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
     for dotted in [dotted for i, dotted in enumerate(not_run) if dotted not in not_run[:i]]:
         params = _nested(dict(spec.where) | dotted)
         cells = ["not run", *(_get(params, key) for key in spec.params), *(None for _ in spec.columns),

@@ -204,12 +204,12 @@ def queue_command(args: argparse.Namespace) -> None:
 def _copy_samples(spec: tables.TableSpec, exp_show: list[dict], folder: Path, links_from: Path) -> dict[str, list[str]]:
     """Each experiment's sample figures, from its git commit, into ``folder`` as ``<experiment>-<figure>``;
     returns experiment name -> the copies' paths relative to ``links_from``. A figure missing from a commit
-    (an experiment that did not re-run `plots`) is named on stderr."""
+    (an experiment that did not re-run its `samples` stage) is named on stderr."""
     copies: dict[str, list[str]] = {}
     for run, path in tables.sample_figures(spec, exp_show):
         shown = subprocess.run(["git", "show", f"{run.rev}:{path}"], capture_output=True)
         if shown.returncode != 0:
-            print(f"note: experiment {run.name} has no {path} (run it with the plots stage)", file=sys.stderr)
+            print(f"note: experiment {run.name} has no {path} (run it with its samples@<task> stage)", file=sys.stderr)
             continue
         copy = folder / f"{run.name}-{Path(path).name}"
         copy.parent.mkdir(parents=True, exist_ok=True)

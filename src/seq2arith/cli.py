@@ -156,13 +156,18 @@ def render(args: argparse.Namespace) -> None:
     write_strip(args.output, handwriting.pixels(glyphs)[0])
 
 
+def _dvc(arguments: Sequence[str], what: str) -> str:
+    """The output of the dvc installed beside this command; its failure is one error naming ``what`` and the
+    last line dvc printed."""
+    done = subprocess.run([sys.executable, "-m", "dvc", *arguments], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Seq2ArithError(f"{what} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout
+
+
 def tables_command(args: argparse.Namespace) -> None:
     if args.input is None:
-        shown = subprocess.run([sys.executable, "-m", "dvc", "exp", "show", "--json", "-n", str(args.commits)],
-                               capture_output=True, text=True)  # the dvc installed beside this command
-        if shown.returncode != 0:
-            raise Seq2ArithError(f"dvc exp show --json failed: {shown.stderr.strip().splitlines()[-1:]}")
-        text = shown.stdout
+        text = _dvc(["exp", "show", "--json", "-n", str(args.commits)], "dvc exp show --json")
     else:
         text = args.input.read_text()
     try:
@@ -194,9 +199,7 @@ def queue_command(args: argparse.Namespace) -> None:
     for run in runs:
         print("dvc " + " ".join(run))
         if not args.print:
-            queued = subprocess.run([sys.executable, "-m", "dvc", *run], capture_output=True, text=True)
-            if queued.returncode != 0:
-                raise Seq2ArithError(f"dvc {' '.join(run[:5])} failed: {queued.stderr.strip().splitlines()[-1:]}")
+            _dvc(run, "dvc " + " ".join(run[:5]))
     if not args.print:
         print(f"queued {len(runs)} experiments: run them with `dvc queue start -j 1`")
 

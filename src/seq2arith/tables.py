@@ -96,13 +96,16 @@ TRAINING_SECONDS = {task: (f"metrics/train-{task}-img2text.json", "seconds") for
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
 # The report's experiments vary its LSTM: they run on README's $LSTM recipe, which sets these.
 LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
+def _lstm_layers(core: str, features: str, figure: bool = False) -> TableSpec:
+    """Tables 1 and 4 swept on one core: the experiments reading ``features``."""
+    return TableSpec(f"Tables 1 and 4: extra encoder LSTM layers (text2text), on {core}",
+                     ("model.extra_lstm", "model.hidden", "text2text.epochs"), train_and_test(TEXT2TEXT), LSTM_RECIPE,
+                     figure=figure, report=("Table 1", "Table 4"), where=(("model.features", features),))
+
+
 TABLES = {
-    "lstm": TableSpec("Tables 1 and 4: extra encoder LSTM layers (text2text), on the default core",
-                      ("model.extra_lstm", "model.hidden", "text2text.epochs"), train_and_test(TEXT2TEXT), LSTM_RECIPE,
-                      figure=True, report=("Table 1", "Table 4"), where=(("model.features", "digit_pairs"),)),
-    "lstm-report": TableSpec("Tables 1 and 4: extra encoder LSTM layers (text2text), on the report's LSTM",
-                             ("model.extra_lstm", "model.hidden", "text2text.epochs"), train_and_test(TEXT2TEXT),
-                             LSTM_RECIPE, report=("Table 1", "Table 4"), where=(("model.features", "characters"),)),
+    "lstm": _lstm_layers("the default core", "digit_pairs", figure=True),
+    "lstm-report": _lstm_layers("the report's LSTM", "characters"),
     "test-ratio": TableSpec("Figures 2-6: share of queries held out for testing (text2text)", ("split.test_ratio",),
                             train_and_test(TEXT2TEXT), figure=True),
     "convlstm": TableSpec("Table 2: ConvLSTM image-to-text, addition/subtraction",

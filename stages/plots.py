@@ -9,14 +9,6 @@ from seq2arith import plots
 from seq2arith.errors import report_errors
 
 
-def error_figure(predictions: Path, out: Path) -> None:
-    table = pd.read_csv(predictions)
-    test = table[table["split"] == "test"]
-    differences = test["difference"].dropna().to_numpy()
-    title = f"{predictions.stem}: test queries ({len(test) - len(differences)} unparseable answers left out)"
-    plots.error_figure(differences, title, out)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--predictions", type=Path, nargs="+", required=True, help="CSVs of evaluate-*@*")
@@ -26,7 +18,8 @@ def main() -> None:
     args = parser.parse_args()
 
     for predictions in args.predictions:
-        error_figure(predictions, args.errors / f"{predictions.stem}.png")
+        out = args.errors / f"{predictions.stem}.png"
+        plots.predictions_error_figure(pd.read_csv(predictions), predictions.stem, out)
     plots.exact_match_figure({folder.name: folder for folder in args.curves}, args.exact_match)
 
 

@@ -435,16 +435,22 @@ def test_queue_names_a_wrong_table_or_row(capsys: pytest.CaptureFixture, args: t
     assert_error(run(capsys, "queue", *args, "--print"), fragment)
 
 
+def _committed(repo: Path, files: dict[str, bytes]) -> str:
+    """A git repository at ``repo`` with one commit of ``files`` (path -> bytes); its revision."""
+    for path, content in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_bytes(content)
+    for command in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "s"]):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+
 def test_tables_figures_copy_each_text2img_experiments_samples(capsys: pytest.CaptureFixture, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """`tables text2img --figures DIR --into FILE` copies each experiment's sample grids out of its git commit
     into DIR/text2img/ and links them from the table, relative to FILE; a grid the commit lacks is a note."""
     repo = tmp_path / "repo"
-    (repo / "plots/samples").mkdir(parents=True)
-    (repo / "plots/samples/addsub-text2img-raw.png").write_bytes(b"\x89PNG raw")
-    for command in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "s"]):
-        subprocess.run(["git", *command], cwd=repo, check=True)
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    rev = _committed(repo, {"plots/samples/addsub-text2img-raw.png": b"\x89PNG raw"})
     data = {"params": {"params.yaml": {"data": {"text2img": {"epochs": 5}}}},
             "metrics": {"metrics/addsub-text2img.json": {"data": {"test": {"read_exact_match": 0.5}}}}}
     saved = tmp_path / "exp_show.json"
@@ -459,3 +465,21 @@ def test_tables_figures_copy_each_text2img_experiments_samples(capsys: pytest.Ca
     assert (repo / "reports/text2img/dense-5-addsub-text2img-raw.png").read_bytes() == b"\x89PNG raw"
     assert "[addsub-text2img-raw](text2img/dense-5-addsub-text2img-raw.png) |" in markdown.read_text()
     assert "experiment dense-5 has no plots/samples/addsub-text2img-thresholded.png" in err
+
+
+def test_tables_figures_draw_each_experiments_errors(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tables test-ratio --figures DIR` draws the report's error figure (its Figures 2-6) of each experiment's
+    test predictions, read out of its git commit, into DIR/test-ratio/, and links it from the table."""
+    predictions = b"split,query,answer,predicted,difference\ntrain,1*2,2,2,0\ntest,3*4,12,10,2\ntest,5*6,30,?,\n"
+    rev = _committed(tmp_path / "repo", {f"plots/predictions/{task}-text2text.csv": predictions
+                                         for task in ("addsub", "mul")})
+    data = {"params": {"params.yaml": {"data": {"split": {"test_ratio": 0.5}}}},
+            "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps([{"rev": rev, "name": "half", "data": data, "experiments": None}]))
+    monkeypatch.chdir(tmp_path / "repo")
+    code, out, err = run(capsys, "tables", "test-ratio", "--input", str(saved), "--figures", "reports")
+    assert code == 0 and err == ""
+    assert (tmp_path / "repo/reports/test-ratio/half-mul-text2text-errors.png").read_bytes()[:4] == b"\x89PNG"
+    assert "[mul-text2text-errors](reports/test-ratio/half-mul-text2text-errors.png) |" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from seq2arith import plots
 
@@ -33,3 +34,10 @@ def test_sample_grid_writes_a_png(tmp_path):
     pixels = np.random.default_rng(0).random((2, 3, 28, 28))
     plots.sample_grid(["1+2", "3*4"], pixels, ["3  ", "13 "], [False, True], "samples", tmp_path / "grid.png")
     assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_predictions_error_figure_writes_a_png_of_the_test_rows(tmp_path):
+    """Only test queries are drawn; an unparseable answer (no difference) is left out, not an error."""
+    predictions = pd.DataFrame({"split": ["train", "test", "test"], "difference": [0.0, 2.0, None]})
+    plots.predictions_error_figure(predictions, "mul-text2text", tmp_path / "errors.png")
+    assert (tmp_path / "errors.png").read_bytes()[:4] == b"\x89PNG"

@@ -26,6 +26,7 @@ available, else the CPU).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from seq2arith import checkpoint, inference, plots, tables
@@ -175,17 +177,17 @@ def tables_command(args: argparse.Namespace) -> None:
     except json.JSONDecodeError as error:
         raise Seq2ArithError(f"not the output of `dvc exp show --json`: {error}") from None
     names = args.names or list(tables.TABLES)
-    samples: dict[str, dict[str, list[str]]] = {}
+    figures: dict[str, dict[str, list[str]]] = {}
     if args.figures is not None:
         for name in names:
             spec = tables.TABLES[name]
             if spec.figure:
                 plots.sweep_figure(spec.title, spec.params[0], tables.sweep_curves(spec, exp_show),
                                    args.figures / f"{name}.png")
-            if spec.samples:
-                samples[name] = _copy_samples(spec, exp_show, args.figures / name,
-                                              args.into.parent if args.into else Path.cwd())
-    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show, samples=samples.get(name))
+            if spec.samples or spec.errors:
+                figures[name] = _experiment_figures(spec, exp_show, args.figures / name,
+                                                    args.into.parent if args.into else Path.cwd())
+    block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show, figures=figures.get(name))
                       for name in names)
     if args.into is None:
         print(block)
@@ -204,21 +206,28 @@ def queue_command(args: argparse.Namespace) -> None:
         print(f"queued {len(runs)} experiments: run them with `dvc queue start -j 1`")
 
 
-def _copy_samples(spec: tables.TableSpec, exp_show: list[dict], folder: Path, links_from: Path) -> dict[str, list[str]]:
-    """Each experiment's sample figures, from its git commit, into ``folder`` as ``<experiment>-<figure>``;
-    returns experiment name -> the copies' paths relative to ``links_from``. A figure missing from a commit
-    (an experiment that did not re-run its `samples` stage) is named on stderr."""
-    copies: dict[str, list[str]] = {}
-    for run, path in tables.sample_figures(spec, exp_show):
+def _experiment_figures(spec: tables.TableSpec, exp_show: list[dict], folder: Path, links_from: Path
+                        ) -> dict[str, list[str]]:
+    """Each experiment's own figures, out of its git commit, into ``folder`` as ``<experiment>-<figure>``: its
+    sample grids copied, its predictions drawn as the report's error figure (``<experiment>-<model>-errors.png``).
+    Returns experiment name -> the figures' paths relative to ``links_from``. A file missing from a commit (an
+    experiment that did not re-run the stage that writes it) is named on stderr."""
+    drawn: dict[str, list[str]] = {}
+    for run, path in tables.experiment_files(spec, exp_show):
         shown = subprocess.run(["git", "show", f"{run.rev}:{path}"], capture_output=True)
         if shown.returncode != 0:
-            print(f"note: experiment {run.name} has no {path} (run it with its samples@<task> stage)", file=sys.stderr)
+            print(f"note: experiment {run.name} has no {path} (run it with the stage that writes it)", file=sys.stderr)
             continue
-        copy = folder / f"{run.name}-{Path(path).name}"
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(shown.stdout)
-        copies.setdefault(run.name, []).append(os.path.relpath(copy, links_from))
-    return copies
+        folder.mkdir(parents=True, exist_ok=True)
+        if path in spec.errors:
+            figure = folder / f"{run.name}-{Path(path).stem}-errors.png"
+            plots.predictions_error_figure(pd.read_csv(io.BytesIO(shown.stdout)), f"{run.name} {Path(path).stem}",
+                                           figure)
+        else:
+            figure = folder / f"{run.name}-{Path(path).name}"
+            figure.write_bytes(shown.stdout)
+        drawn.setdefault(run.name, []).append(os.path.relpath(figure, links_from))
+    return drawn
 
 
 def results_command(args: argparse.Namespace) -> None:
@@ -303,7 +312,8 @@ def parser() -> argparse.ArgumentParser:
                         help=f"rewrite the tables between the {TABLES_START} and {TABLES_END} lines of this file")
     report.add_argument("--figures", type=Path, metavar="FOLDER",
                         help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png, and "
-                             "copy each text2img experiment's sample grids to FOLDER/text2img/")
+                             "each experiment's own figures into FOLDER/<table>/: its text2img sample grids, "
+                             "its text2text error figures (the report's Figures 2-6 and 23-25)")
     report.set_defaults(run=tables_command)
 
     queue = commands.add_parser("queue", help="queue the rows of the report's tables as DVC experiments",

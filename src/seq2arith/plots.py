@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from seq2arith.files import write_with  # noqa: E402
 from seq2arith.glyphs import Glyphs  # noqa: E402
@@ -55,6 +56,14 @@ def error_figure(differences: np.ndarray, title: str, path: Path) -> None:
     figure.suptitle(title)
     figure.tight_layout()
     _save(figure, path)
+
+
+def predictions_error_figure(predictions: pd.DataFrame, name: str, path: Path) -> None:
+    """``error_figure`` of a model's test queries, from the predictions table its evaluate stage writes."""
+    test = predictions[predictions["split"] == "test"]
+    differences = test["difference"].dropna().to_numpy()
+    error_figure(differences, f"{name}: test queries ({len(test) - len(differences)} unparseable answers left out)",
+                 path)
 
 
 def sample_rows(answers: list[str], read: list[str], count: int, rng: np.random.Generator) -> np.ndarray:

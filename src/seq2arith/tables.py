@@ -80,6 +80,8 @@ class TableSpec:
     figure: bool = False  # also drawn: each column against the first param (`seq2arith tables --figures`)
     report: tuple[str, ...] = ()  # the report's tables (report.yaml) whose numbers stand beside ours
     samples: tuple[str, ...] = ()  # figures each experiment draws, kept per experiment (`tables --figures`)
+    errors: tuple[str, ...] = ()  # predictions each experiment writes, drawn per experiment as the report's error
+    # figure (`tables --figures`)
     where: tuple[tuple[str, Any], ...] = ()  # params every experiment of the sweep has (the baseline need not)
 
 
@@ -90,24 +92,31 @@ def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_mat
 
 
 TEXT2TEXT = ("metrics/addsub-text2text.json", "metrics/mul-text2text.json")
+TEXT2TEXT_PREDICTIONS = tuple(f"plots/predictions/{Path(path).stem}.csv" for path in TEXT2TEXT)
 FIT = ("epochs", "learning_rate", "batch_size")
 IMG2TEXT_FIT = tuple(f"img2text.{key}" for key in FIT)
 TRAINING_SECONDS = {task: (f"metrics/train-{task}-img2text.json", "seconds") for task in ("addsub", "mul")}
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
 # The report's experiments vary its LSTM: they run on README's $LSTM recipe, which sets these.
 LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
-def _lstm_layers(core: str, features: str, figure: bool = False) -> TableSpec:
-    """Tables 1 and 4 swept on one core: the experiments reading ``features``."""
-    return TableSpec(f"Tables 1 and 4: extra encoder LSTM layers (text2text), on {core}",
-                     ("model.extra_lstm", "model.hidden", "text2text.epochs"), train_and_test(TEXT2TEXT), LSTM_RECIPE,
-                     figure=figure, report=("Table 1", "Table 4"), where=(("model.features", features),))
 
 
+def _text2text_sweep(title: str, params: tuple[str, ...], features: str, report: tuple[str, ...] = (),
+                     figure: bool = False) -> TableSpec:
+    """A text2text sweep of the report on one core: the experiments reading ``features`` (the default core reads
+    digit pairs, the report's LSTM characters), with each experiment's error figures."""
+    core = "the default core" if features == "digit_pairs" else "the report's LSTM"
+    return TableSpec(f"{title} (text2text), on {core}", params, train_and_test(TEXT2TEXT), LSTM_RECIPE,
+                     figure=figure, report=report, errors=TEXT2TEXT_PREDICTIONS, where=(("model.features", features),))
+
+
+LSTM_LAYERS = ("Tables 1 and 4: extra encoder LSTM layers", ("model.extra_lstm", "model.hidden", "text2text.epochs"))
+TEST_RATIO = ("Figures 2-6: share of queries held out for testing", ("split.test_ratio", "text2text.epochs"))
 TABLES = {
-    "lstm": _lstm_layers("the default core", "digit_pairs", figure=True),
-    "lstm-report": _lstm_layers("the report's LSTM", "characters"),
-    "test-ratio": TableSpec("Figures 2-6: share of queries held out for testing (text2text)", ("split.test_ratio",),
-                            train_and_test(TEXT2TEXT), figure=True),
+    "lstm": _text2text_sweep(*LSTM_LAYERS, "digit_pairs", ("Table 1", "Table 4"), figure=True),
+    "lstm-report": _text2text_sweep(*LSTM_LAYERS, "characters", ("Table 1", "Table 4")),
+    "test-ratio": _text2text_sweep(*TEST_RATIO, "digit_pairs", figure=True),
+    "test-ratio-report": _text2text_sweep(*TEST_RATIO, "characters"),
     "convlstm": TableSpec("Table 2: ConvLSTM image-to-text, addition/subtraction",
                           ("img2text.encoder", "model.extra_lstm", *IMG2TEXT_FIT, "split.test_ratio"),
                           (*train_and_test(("metrics/addsub-img2text.json",)), TRAINING_SECONDS["addsub"]),
@@ -298,40 +307,41 @@ def _nested(dotted: dict[str, Any]) -> dict:
 
 
 def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPORT_NUMBERS,
-                     samples: dict[str, list[str]] | None = None) -> str:
+                     figures: dict[str, list[str]] | None = None) -> str:
     """A markdown table of ``sweep``: the params, then the spec's metric columns ('-' where the experiment did
     not make the numbers), then the report's own numbers for the rows of its tables that these params run.
-    A row of the report that no experiment ran is a row of its own, ours '-'. ``samples``: experiment name ->
-    links to its sample figures (``sample_figures``), a last column."""
+    A row of the report that no experiment ran is a row of its own, ours '-'. ``figures``: experiment name ->
+    links to its own figures (``experiment_files``), a last column."""
     rows = report_rows(spec.report, report)
     header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns),
               *(f"{table} {score}" for table in spec.report for score in _report_scores(rows, table)),
-              *(["samples"] if samples is not None else [])]
+              *(["figures"] if figures is not None else [])]
     lines = []
     runs = sweep(spec, exp_show)
     for run, made in runs:
         cells = [run.name, *(_get(run.params, key) for key in spec.params),
                  *(_get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns),
                  *_report_cells(spec, rows, run.params)]
-        if samples is not None:
+        if figures is not None:
             cells.append(" ".join(f"[{Path(link).stem.removeprefix(run.name + '-')}]({link})"
-                                  for link in samples.get(run.name, [])) or None)
+                                  for link in figures.get(run.name, [])) or None)
         lines.append((_sort_key(spec, run.params), cells))
     not_run = [row.recipe | row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
     for dotted in [dotted for i, dotted in enumerate(not_run) if dotted not in not_run[:i]]:
         params = _nested(dict(spec.where) | dotted)
         cells = ["not run", *(_get(params, key) for key in spec.params), *(None for _ in spec.columns),
-                 *_report_cells(spec, rows, params), *([None] if samples is not None else [])]
+                 *_report_cells(spec, rows, params), *([None] if figures is not None else [])]
         lines.append((_sort_key(spec, params), cells))
     lines.sort(key=lambda line: line[0])
     return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
                       *("| " + " | ".join(map(_cell, cells)) + " |" for _, cells in lines)]) + "\n"
 
 
-def sample_figures(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, str]]:
-    """(experiment, figure path in its commit) for each of ``spec.samples`` whose model the experiment made
-    (``mul-text2img-raw.png`` is made with ``metrics/mul-text2img.json``), in the order of ``sweep``."""
-    return [(run, path) for run, made in sweep(spec, exp_show) for path in spec.samples
+def experiment_files(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, str]]:
+    """(experiment, path in its commit) for each of ``spec.samples`` and ``spec.errors`` whose model the
+    experiment made (``mul-text2img-raw.png`` is made with ``metrics/mul-text2img.json``), in the order of
+    ``sweep``."""
+    return [(run, path) for run, made in sweep(spec, exp_show) for path in (*spec.samples, *spec.errors)
             if any(Path(path).stem.startswith(Path(metrics).stem) for metrics in made)]
 
 

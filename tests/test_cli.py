@@ -483,3 +483,15 @@ def test_tables_figures_draw_each_experiments_errors(capsys: pytest.CaptureFixtu
     assert code == 0 and err == ""
     assert (tmp_path / "repo/reports/test-ratio/half-mul-text2text-errors.png").read_bytes()[:4] == b"\x89PNG"
     assert "[mul-text2text-errors](reports/test-ratio/half-mul-text2text-errors.png) |" in out
+
+
+def test_architectures_into_a_markdown_file(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`architectures --into FILE` writes each of the report's architecture figures between FILE's markers."""
+    report = tmp_path / "architectures.md"
+    report.write_text("# Architectures\n<!-- tables:start -->\n<!-- tables:end -->\n")
+    code, out, _ = run(capsys, "architectures", "--params", str(ROOT / "params.yaml"), "--into", str(report))
+    text = report.read_text()
+    assert code == 0 and out == ""
+    assert "### Figure 1: " in text and "### Figure 10: " in text and text.endswith("<!-- tables:end -->\n")
+    assert_error(run(capsys, "architectures", "--params", str(tmp_path / "none.yaml")), "none.yaml",
+                 "cannot read parameters")

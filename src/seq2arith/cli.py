@@ -11,6 +11,7 @@
                                                 reference classifier reads in them
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
   seq2arith queue "Table 3" --rows 1,2          queue the report's rows as DVC experiments
+  seq2arith architectures                       the report's architecture figures as built here
   seq2arith results --readme README.md          the README results table from metrics/
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
@@ -38,8 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seq2arith import checkpoint, inference, plots, tables
-from seq2arith.config import DEVICE, TaskConfig, load_tasks, task_named
+from seq2arith import architectures, checkpoint, inference, plots, tables
+from seq2arith.config import DEVICE, TaskConfig, load_params, load_tasks, task_named
 from seq2arith.errors import Seq2ArithError, report_errors
 from seq2arith.handwriting import load_pools
 from seq2arith.inference import Inputs, encode_queries, load_model
@@ -189,10 +190,15 @@ def tables_command(args: argparse.Namespace) -> None:
                                                     args.into.parent if args.into else Path.cwd())
     block = "\n".join(tables.experiment_table(tables.TABLES[name], exp_show, figures=figures.get(name))
                       for name in names)
-    if args.into is None:
-        print(block)
+    _print_or_write(block, args.into, TABLES_START, TABLES_END)
+
+
+def _print_or_write(block: str, into: Path | None, start: str, end: str) -> None:
+    """Print ``block``, or write it over the lines between the ``start`` and ``end`` markers of ``into``."""
+    if into is None:
+        print(block, end="")
         return
-    args.into.write_text(tables.replace_between(args.into.read_text(), TABLES_START, TABLES_END, block))
+    into.write_text(tables.replace_between(into.read_text(), start, end, block))
 
 
 def queue_command(args: argparse.Namespace) -> None:
@@ -231,11 +237,12 @@ def _experiment_figures(spec: tables.TableSpec, exp_show: list[dict], folder: Pa
 
 
 def results_command(args: argparse.Namespace) -> None:
-    block = tables.results_table(args.metrics)
-    if args.readme is None:
-        print(block, end="")
-        return
-    args.readme.write_text(tables.replace_between(args.readme.read_text(), RESULTS_START, RESULTS_END, block))
+    _print_or_write(tables.results_table(args.metrics), args.readme, RESULTS_START, RESULTS_END)
+
+
+def architectures_command(args: argparse.Namespace) -> None:
+    block = architectures.architecture_summaries(load_params(args.params))
+    _print_or_write(block, args.into, TABLES_START, TABLES_END)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -323,6 +330,15 @@ def parser() -> argparse.ArgumentParser:
     queue.add_argument("--rows", type=_rows, help="only these rows, counted from 1 (such as 1,2,5)")
     queue.add_argument("--print", action="store_true", help="print the commands, queue nothing")
     queue.set_defaults(run=queue_command)
+
+    summaries = commands.add_parser("architectures", help="the report's architecture figures, built here",
+                                    description="Each of the report's architecture figures (Figures 1, 7, 10) as "
+                                                "params.yaml with its params builds it: layers, output shapes, "
+                                                "parameters, beside the report's count (src/seq2arith/report.yaml).")
+    summaries.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
+    summaries.add_argument("--into", type=Path, metavar="MARKDOWN",
+                           help=f"rewrite the lines between the {TABLES_START} and {TABLES_END} lines of this file")
+    summaries.set_defaults(run=architectures_command)
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")
     results.add_argument("--metrics", type=Path, default=Path("metrics"), help="default: %(default)s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ def report_rows(tables: tuple[str, ...], path: Path = REPORT_NUMBERS) -> list[Re
     return [ReportRow(name, **row, recipe=numbers[name]["recipe"]) for name in tables for row in numbers[name]["rows"]]
 
 
-def _setting(value: Any) -> str:
+def setting(value: Any) -> str:
     """A value as `dvc exp run -S` reads it (false, not False)."""
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -63,7 +64,7 @@ def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_N
         settings = spec["recipe"] | row["params"]
         name = f"{table.lower().replace(' ', '-')}-row-{number}"
         runs.append(["exp", "run", "--queue", "--name", name,
-                     *(part for key, value in settings.items() for part in ("-S", f"{key}={_setting(value)}")),
+                     *(part for key, value in settings.items() for part in ("-S", f"{key}={setting(value)}")),
                      spec["stage"]])
     return runs
 
@@ -295,8 +296,10 @@ def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[
     return cells
 
 
-def _nested(dotted: dict[str, Any]) -> dict:
-    tree: dict = {}
+def nested(dotted: dict[str, Any], base: dict | None = None) -> dict:
+    """``base`` (a params tree; default empty) with each dotted key of ``dotted`` set, as `dvc exp run -S` sets
+    them; ``base`` itself is left as it was."""
+    tree: dict = copy.deepcopy(base or {})
     for key, value in dotted.items():
         *sections, last = key.split(".")
         node = tree
@@ -328,7 +331,7 @@ def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPOR
         lines.append((_sort_key(spec, run.params), cells))
     not_run = [row.recipe | row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
     for dotted in [dotted for i, dotted in enumerate(not_run) if dotted not in not_run[:i]]:
-        params = _nested(dict(spec.where) | dotted)
+        params = nested(dict(spec.where) | dotted)
         cells = ["not run", *(_get(params, key) for key in spec.params), *(None for _ in spec.columns),
                  *_report_cells(spec, rows, params), *([None] if figures is not None else [])]
         lines.append((_sort_key(spec, params), cells))

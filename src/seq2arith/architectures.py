@@ -1,0 +1,98 @@
+"""The report's architecture figures (its Figures 1, 7 and 10), rebuilt: each model as params.yaml with the
+figure's params (report.yaml's ``architectures``) builds it, layer by layer, beside the report's parameter count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from seq2arith import config
+from seq2arith.models import KINDS, Architecture, ReaderConfig, build, count_parameters
+from seq2arith.queries import all_queries, answer_width, padded_width
+from seq2arith.recipes import READER_FEATURES
+from seq2arith.tables import REPORT_NUMBERS, nested, report_numbers, setting
+from seq2arith.text import SYMBOLS, encode_labels, vocabulary
+
+
+def _reader(params: dict[str, Any], options: config.FitConfig) -> ReaderConfig | None:
+    """img2text's glyph CNN: the classifier's shape when it starts from the classifier, else its own."""
+    if not isinstance(options, config.Img2TextConfig):
+        return None
+    if options.init_from_classifier:
+        classifier = config.section(params, "classifier", config.ClassifierConfig)
+        return ReaderConfig(classifier.conv_layers, classifier.conv_filters, len(SYMBOLS))
+    return ReaderConfig(options.conv_layers, options.conv_filters, READER_FEATURES)
+
+
+def architecture(kind: str, task: str, params: dict[str, Any]) -> Architecture:
+    """What `train-<kind>@<task>` builds from ``params`` (validated as the stage validates them)."""
+    if kind not in KINDS or kind == "classifier":
+        raise config.ParamsError(f"no model kind {kind!r} (allowed: text2text, img2text, text2img)")
+    task_config = config.section(params, f"tasks.{task}", config.TaskConfig)
+    options = config.section(params, kind, KINDS[kind].options)
+    return Architecture(kind, vocabulary(task_config.operators), padded_width(task_config), answer_width(task_config),
+                        config.section(params, "model", config.ModelConfig), options, _reader(params, options))
+
+
+def _example(arch: Architecture, task: config.TaskConfig) -> torch.Tensor:
+    """One query as the network reads it: one-hot text, or a strip of blank glyphs."""
+    if KINDS[arch.kind].reads_images:
+        return torch.zeros(1, arch.query_width, 28, 28)
+    return torch.from_numpy(encode_labels(all_queries(task)[0][:1], arch.vocabulary))
+
+
+def _own_parameters(module: nn.Module) -> int:
+    return sum(parameter.numel() for parameter in module.parameters(recurse=False) if parameter.requires_grad)
+
+
+def layers(network: nn.Module, example: torch.Tensor) -> list[tuple[str, str, tuple[int, ...], int]]:
+    """(name, type, output shape, parameters it holds itself) of every innermost module but the identities, and of
+    every other module that holds parameters itself (such as learned decoder inputs), in the order they finish
+    on ``example``: the parameters add up to the network's."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    shown = {name: module for name, module in network.named_modules()
+             if (next(module.children(), None) is None and not isinstance(module, nn.Identity))
+             or _own_parameters(module)}
+
+    def hook(name: str):
+        def record(module: nn.Module, inputs: Any, output: Any) -> None:
+            shapes.setdefault(name, tuple((output[0] if isinstance(output, tuple) else output).shape))
+        return record
+
+    handles = [module.register_forward_hook(hook(name)) for name, module in shown.items()]
+    with torch.no_grad():
+        network.eval()(example)
+    for handle in handles:
+        handle.remove()
+    return [(name, type(shown[name]).__name__, shape, _own_parameters(shown[name])) for name, shape in shapes.items()]
+
+
+def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -> str:
+    """Markdown: the model ``entry`` (a report.yaml ``architectures`` entry) builds on ``params``, layer by
+    layer, and its parameter count beside the report's."""
+    settings = nested(entry["params"], params)
+    arch = architecture(entry["kind"], entry["task"], settings)
+    try:
+        network = build(arch)
+    except ValueError as error:  # settings that validate one by one but not together
+        raise config.ParamsError(f"{figure}: cannot build its model: {error}") from None
+    task = config.section(settings, f"tasks.{entry['task']}", config.TaskConfig)
+    total = f"{count_parameters(network):,} parameters"
+    if "parameters" in entry:
+        total += f" (the report's: {entry['parameters']:,})"
+    lines = [f"### {figure}: {entry['title']}", "",
+             f"{entry['kind']} on {entry['task']}, params.yaml with "
+             + ", ".join(f"`{key}={setting(value)}`" for key, value in entry["params"].items()) + f": {total}", "",
+             "| layer | type | output shape | parameters |", "|---|---|---|---|"]
+    lines += [f"| {name} | {kind} | {shape} | {count:,} |" for name, kind, shape, count in
+              layers(network, _example(arch, task))]
+    return "\n".join(lines) + "\n"
+
+
+def architecture_summaries(params: dict[str, Any], report: Path = REPORT_NUMBERS) -> str:
+    """``figure_summary`` of every figure in report.yaml's ``architectures``."""
+    return "\n".join(figure_summary(figure, entry, params)
+                     for figure, entry in report_numbers(report)["architectures"].items())

@@ -1,0 +1,64 @@
+"""The report's architecture figures rebuilt: which model each builds, layer by layer, with its parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from seq2arith.architectures import architecture, architecture_summaries, layers
+from seq2arith.config import ParamsError, load_params
+from seq2arith.models import build, count_parameters
+from seq2arith.tables import nested, report_numbers
+
+PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
+
+
+def test_every_figure_builds_on_params_yaml_beside_the_reports_count() -> None:
+    """Figure 10 is the report's model: its parameter count plus one extra bias vector per LSTM (PyTorch keeps two
+    where Keras keeps one: 2 x 4 x 256)."""
+    summaries = architecture_summaries(PARAMS)
+    assert [line for line in summaries.splitlines() if line.startswith("### ")] == [
+        f"### {figure}: {entry['title']}" for figure, entry in report_numbers()["architectures"].items()]
+    assert f"{935_824 + 2 * 4 * 256:,} parameters (the report's: 935,824)" in summaries
+    assert "| head.layers.2 | Linear | (1, 3, 784) | 101,136 |" in summaries
+    assert "`model.reverse_answer=false`" in summaries
+
+
+def test_layers_list_each_innermost_module_once_with_its_output_and_parameters() -> None:
+    """In the order they run, identities left out; the parameters add up to the model's."""
+    net = build(architecture("text2text", "mul", PARAMS))
+    rows = layers(net, torch.zeros(1, 5, 12))
+    assert [name for name, *_ in rows][-1] == "head" and len({name for name, *_ in rows}) == len(rows)
+    assert all(kind != "Identity" for _, kind, _, _ in rows)
+    assert sum(count for *_, count in rows) == count_parameters(net)
+    assert rows[-1][2] == (1, 4, 12)
+
+
+@pytest.mark.parametrize(("from_classifier", "filters"), [(True, 32), (False, 64)])
+def test_img2text_reader_is_the_classifiers_shape_or_its_own(from_classifier: bool, filters: int) -> None:
+    settings = nested({"img2text.init_from_classifier": from_classifier, "img2text.freeze_reader": from_classifier,
+                       "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.features": "characters"},
+                      PARAMS)
+    arch = architecture("img2text", "addsub", settings)
+    assert arch.reader is not None and arch.reader.conv_filters == filters
+    assert layers(build(arch), torch.zeros(1, arch.query_width, 28, 28))[-1][2] == (1, 3, 13)
+
+
+def test_a_wrong_kind_or_param_is_one_params_error() -> None:
+    with pytest.raises(ParamsError, match="no model kind 'classifier'"):
+        architecture("classifier", "addsub", PARAMS)
+    with pytest.raises(ParamsError, match="model.hidden"):
+        architecture("text2text", "addsub", nested({"model.hidden": 0}, PARAMS))
+    with pytest.raises(ParamsError, match="tasks.div"):
+        architecture("text2text", "div", PARAMS)
+
+
+def test_settings_that_cannot_build_together_are_one_params_error(tmp_path: Path) -> None:
+    """img2text reading digit pairs needs a reader that reads symbols: not one trained from scratch."""
+    report = tmp_path / "report.yaml"
+    report.write_text("architectures:\n  Figure 0: {title: t, kind: img2text, task: addsub, params: "
+                      "{img2text.init_from_classifier: false, img2text.freeze_reader: false}}\n")
+    with pytest.raises(ParamsError, match="Figure 0: cannot build its model: digit_pairs needs"):
+        architecture_summaries(nested({"model.features": "digit_pairs"}, PARAMS), report)

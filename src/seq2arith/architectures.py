@@ -11,10 +11,10 @@ from torch import nn
 
 from seq2arith import config
 from seq2arith.models import KINDS, Architecture, ReaderConfig, build, count_parameters
-from seq2arith.queries import all_queries, answer_width, padded_width
+from seq2arith.queries import answer_width, padded_width
 from seq2arith.recipes import READER_FEATURES
 from seq2arith.tables import REPORT_NUMBERS, nested, report_numbers, setting
-from seq2arith.text import SYMBOLS, encode_labels, vocabulary
+from seq2arith.text import SYMBOLS, vocabulary
 
 
 def _reader(params: dict[str, Any], options: config.FitConfig) -> ReaderConfig | None:
@@ -37,11 +37,10 @@ def architecture(kind: str, task: str, params: dict[str, Any]) -> Architecture:
                         config.section(params, "model", config.ModelConfig), options, _reader(params, options))
 
 
-def _example(arch: Architecture, task: config.TaskConfig) -> torch.Tensor:
-    """One query as the network reads it: one-hot text, or a strip of blank glyphs."""
-    if KINDS[arch.kind].reads_images:
-        return torch.zeros(1, arch.query_width, 28, 28)
-    return torch.from_numpy(encode_labels(all_queries(task)[0][:1], arch.vocabulary))
+def _example(arch: Architecture) -> torch.Tensor:
+    """One (blank) query of the shape the network reads: one-hot text, or a strip of glyph images."""
+    position = (28, 28) if KINDS[arch.kind].reads_images else (len(arch.vocabulary),)
+    return torch.zeros(1, arch.query_width, *position)
 
 
 def _own_parameters(module: nn.Module) -> int:
@@ -79,7 +78,6 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
         network = build(arch)
     except ValueError as error:  # settings that validate one by one but not together
         raise config.ParamsError(f"{figure}: cannot build its model: {error}") from None
-    task = config.section(settings, f"tasks.{entry['task']}", config.TaskConfig)
     total = f"{count_parameters(network):,} parameters"
     if "parameters" in entry:
         total += f" (the report's: {entry['parameters']:,})"
@@ -88,7 +86,7 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
              + ", ".join(f"`{key}={setting(value)}`" for key, value in entry["params"].items()) + f": {total}", "",
              "| layer | type | output shape | parameters |", "|---|---|---|---|"]
     lines += [f"| {name} | {kind} | {shape} | {count:,} |" for name, kind, shape, count in
-              layers(network, _example(arch, task))]
+              layers(network, _example(arch))]
     return "\n".join(lines) + "\n"
 
 

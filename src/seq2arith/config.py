@@ -182,8 +182,8 @@ class FitConfig:
     weight_decay: float = 0.0  # AdamW's decoupled decay; about 1 makes an MLP generalise (grokking)
 
     def validate(self, key: str) -> None:
-        if isinstance(self.epochs, int):  # a KindConfig's per-task epochs are checked one by one
-            _require(f"{key}.epochs", self.epochs, 1 <= self.epochs <= 10_000, "must be an integer from 1 to 10000")
+        for name, epochs in per_task(self.epochs, f"{key}.epochs"):  # a KindConfig's may differ per task
+            _require(name, epochs, 1 <= epochs <= 10_000, "must be an integer from 1 to 10000")
         _require(f"{key}.batch_size", self.batch_size, 1 <= self.batch_size <= 65_536,
                  "must be an integer from 1 to 65536")
         _require(f"{key}.learning_rate", self.learning_rate, 0 < self.learning_rate <= 1, "must be in (0, 1]")
@@ -197,11 +197,6 @@ class KindConfig(FitConfig):
     """How a model of one of the three kinds is trained; ``epochs`` may differ per task."""
 
     epochs: PerTask = 20  # type: ignore[assignment]
-
-    def validate(self, key: str) -> None:
-        for name, epochs in per_task(self.epochs, f"{key}.epochs"):
-            _require(name, epochs, 1 <= epochs <= 10_000, "must be an integer from 1 to 10000")
-        super().validate(key)
 
     def for_task(self, task: str, key: str) -> KindConfig:
         """These options with every per-task value resolved for ``task`` (``key``: where they are in params)."""
@@ -271,7 +266,7 @@ class Text2ImgConfig(KindConfig):
 
 @dataclass(frozen=True)
 class PlotsConfig:
-    """What only the plots stage reads: changing it redraws the figures and trains nothing."""
+    """What only the samples stages read: changing it redraws text2img's sample grids and trains nothing."""
 
     threshold: float = 0.5  # pixel threshold of text2img's binarised sample grids (report 3.3.3 tried 0.4)
 

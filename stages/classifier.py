@@ -5,15 +5,15 @@ from pathlib import Path
 
 from dvclive import Live
 
-from seq2arith import checkpoint, classifier, config
+from seq2arith import checkpoint, params
+from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json
-from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, Classifier, ReaderConfig
+from seq2arith.kinds import classifier
+from seq2arith.pools import load_handwriting
 from seq2arith.seeding import seed_torch
-from seq2arith.text import SYMBOLS
 from seq2arith.threads import use_threads
-from seq2arith.training import fit, score, torch_device
+from seq2arith.training import fit, score
 
 
 def main() -> None:
@@ -27,15 +27,14 @@ def main() -> None:
     args = parser.parse_args()
 
     threads = use_threads()
-    params = config.load_params(args.params)
-    options = config.section(params, "classifier", config.ClassifierConfig)
-    device = torch_device(config.device(params))
-    generator = seed_torch(config.seed(params), "classifier", device)
-    handwriting = Handwriting.load(args.digits, args.glyphs)
+    values = params.load_params(args.params)
+    options = params.section(values, "classifier", classifier.ClassifierConfig)
+    device = torch_device(params.device(values))
+    generator = seed_torch(params.seed(values), "classifier", device)
+    handwriting = load_handwriting(args.digits, args.glyphs)
     train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
-    arch = Architecture("classifier", SYMBOLS, options=options,
-                        reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
-    model = Classifier(arch).to(device)
+    arch = classifier.architecture(options)
+    model = classifier.Classifier(arch).to(device)
     objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, objective, train, test, options, generator, live, desc="classifier", threads=threads)

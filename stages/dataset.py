@@ -3,10 +3,11 @@
 import argparse
 from pathlib import Path
 
-from seq2arith import config, dataset
+from seq2arith import dataset, params
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json
-from seq2arith.handwriting import Handwriting
+from seq2arith.pools import load_handwriting
+from seq2arith.queries import SplitConfig, TaskConfig
 from seq2arith.seeding import rng
 
 
@@ -20,11 +21,11 @@ def main() -> None:
     parser.add_argument("--metrics", type=Path, required=True, help="JSON dataset statistics")
     args = parser.parse_args()
 
-    params = config.load_params(args.params)
-    task = config.section(params, f"tasks.{args.task}", config.TaskConfig)
-    split = config.section(params, "split", config.SplitConfig)
-    handwriting = Handwriting.load(args.digits, args.glyphs)
-    queries = dataset.create_data(task, split, handwriting, rng(config.seed(params), f"dataset-{args.task}"))
+    values = params.load_params(args.params)
+    task = params.section(values, f"tasks.{args.task}", TaskConfig)
+    split = params.section(values, "split", SplitConfig)
+    handwriting = load_handwriting(args.digits, args.glyphs)
+    queries = dataset.create_data(task, split, handwriting, rng(params.seed(values), f"dataset-{args.task}"))
     queries.save(args.out)
     write_json(args.metrics, dataset.statistics(queries, handwriting))
 

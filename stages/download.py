@@ -3,17 +3,9 @@
 import argparse
 from pathlib import Path
 
-from seq2arith import config, mnist
+from seq2arith import mnist, params
 from seq2arith.errors import report_errors
 from seq2arith.seeding import rng
-
-
-def load_digits(data: config.DataConfig, seed: int) -> mnist.Digits:
-    if data.source == "bundled":
-        return mnist.load_bundled(data.bundled_test_ratio, rng(seed, "download"))
-    if data.source == "torchvision":
-        return mnist.download_torchvision(data.mirrors)
-    return mnist.read_idx_folder(Path(data.idx_dir))
 
 
 def main() -> None:
@@ -22,9 +14,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for images.npy, labels.npy, is_test.npy")
     args = parser.parse_args()
 
-    params = config.load_params(args.params)
-    data = config.section(params, "data", config.DataConfig)
-    digits = load_digits(data, config.seed(params))
+    values = params.load_params(args.params)
+    data = params.section(values, "data", mnist.DataConfig)
+    digits = mnist.load_digits(data, rng(params.seed(values), "download"))
     digits.save(args.out)
     print(f"download: {digits.stats()} from {data.source}")
 

@@ -4,25 +4,19 @@ histogram and the per-character confusion."""
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from seq2arith import checkpoint, config, evaluation, inference
-from seq2arith.dataset import ArithmeticDataset, QuerySet
+from seq2arith import checkpoint, kinds, params
+from seq2arith.dataset import QuerySet
+from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
+from seq2arith.evaluation import evaluate_model
 from seq2arith.files import write_json, write_with
-from seq2arith.handwriting import Handwriting
-from seq2arith.models import ARITHMETIC, KINDS
-from seq2arith.queries import unseen_pairs
 from seq2arith.threads import use_threads
-from seq2arith.training import torch_device
-
-BATCH_SIZE = 1024  # queries per forward pass: speed only, the numbers do not depend on it
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
-    parser.add_argument("--kind", required=True, choices=ARITHMETIC)
+    parser.add_argument("--kind", required=True, choices=kinds.ARITHMETIC)
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--digits", type=Path, help="output folder of the download stage (img2text)")
     parser.add_argument("--glyphs", type=Path, help="output folder of the glyphs stage (img2text)")
@@ -35,39 +29,23 @@ def main() -> None:
                                                                        "(actual, predicted) pair")
     args = parser.parse_args()
 
-    kind = KINDS[args.kind]
+    kind = kinds.arithmetic(args.kind)
     if kind.reads_images and (args.digits is None or args.glyphs is None):
         parser.error(f"--kind {args.kind} reads handwriting: give --digits and --glyphs")
-    if (kind.reads_images or kind.answers_in_images) and args.classifier is None:
+    if (kind.reads_images or kind.draws) and args.classifier is None:
         parser.error(f"--kind {args.kind} needs the classifier: give --classifier")
 
     use_threads()
-    device = torch_device(config.device(config.load_params(args.params)))
-    model, arch = checkpoint.load(args.model, args.kind, stage=checkpoint.training_stage(args.model), device=device)
-    reader = (checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)[0]
-              if args.classifier else None)
-    queries = QuerySet.load(args.data)
-    handwriting = Handwriting.load(args.digits, args.glyphs) if kind.reads_images else None
-    runner, inputs = inference.evaluator(model, arch, handwriting)
-    splits = {split: ArithmeticDataset(queries, handwriting, split == "test", arch.model.reverse_answer,
-                                       fields=(inputs,)) for split in ("train", "test")}
-    unseen = unseen_pairs(splits["train"].queries, splits["test"].queries)
-    metrics, tables = {}, []
-    for split, data in splits.items():
-        predicted, _ = inference.answers(runner, arch, data, BATCH_SIZE, reader, inputs)
-        metrics[split] = evaluation.scores(data.answers, predicted, unseen if split == "test" else None,
-                                           prefix="read_" if kind.answers_in_images else "")
-        if kind.reads_images:
-            metrics[split]["symbolic_exact_match"] = evaluation.symbolic_exact_match(
-                reader, handwriting, data.query_glyphs, data.answers)
-        tables.append(evaluation.predictions_table(data.queries, data.answers, predicted, split))
-    write_json(args.metrics, metrics)
-    write_with(args.predictions, lambda tmp: pd.concat(tables).to_csv(tmp, index=False))
-    test_answers = data.answers  # the test split, evaluated last
-    errors = evaluation.error_counts(test_answers, predicted)
-    write_with(args.errors, lambda tmp: errors.to_csv(tmp, index=False))
-    confusion = evaluation.confusion_table(test_answers, predicted)
-    write_with(args.confusion, lambda tmp: confusion.to_csv(tmp, index=False))
+    device = torch_device(params.device(params.load_params(args.params)))
+    model, arch = checkpoint.load(args.model, kind, stage=checkpoint.training_stage(args.model), device=device)
+    classifier = (checkpoint.load(args.classifier, kinds.named("classifier"), stage="classifier", device=device)[0]
+                  if args.classifier else None)
+    handwriting = kind.handwriting(args.digits, args.glyphs) if kind.reads_images else None
+    result = evaluate_model(kind, model, arch, QuerySet.load(args.data), handwriting, classifier)
+    write_json(args.metrics, result.metrics)
+    write_with(args.predictions, lambda tmp: result.predictions.to_csv(tmp, index=False))
+    write_with(args.errors, lambda tmp: result.errors.to_csv(tmp, index=False))
+    write_with(args.confusion, lambda tmp: result.confusion.to_csv(tmp, index=False))
 
 
 if __name__ == "__main__":

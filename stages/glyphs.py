@@ -3,8 +3,9 @@
 import argparse
 from pathlib import Path
 
-from seq2arith import config, glyphs, plots
+from seq2arith import glyphs, params
 from seq2arith.errors import report_errors
+from seq2arith.glyph_sheet import glyph_sheet
 from seq2arith.seeding import rng
 
 
@@ -15,11 +16,11 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, required=True, help="PNG sample sheet")
     args = parser.parse_args()
 
-    params = config.load_params(args.params)
-    glyphs_config = config.section(params, "glyphs", config.GlyphsConfig)
-    drawn = glyphs.draw_glyphs(glyphs_config, rng(config.seed(params), "glyphs"))
+    values = params.load_params(args.params)
+    glyphs_config = params.section(values, "glyphs", glyphs.GlyphsConfig)
+    drawn = glyphs.draw_glyphs(glyphs_config, rng(params.seed(values), "glyphs"))
     drawn.save(args.out)
-    plots.glyph_sheet(drawn, args.sheet)
+    glyph_sheet(drawn, args.sheet)
 
 
 if __name__ == "__main__":

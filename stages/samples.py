@@ -4,12 +4,14 @@ plots.threshold, each answer as the classifier reads it (wrong reads in red)."""
 import argparse
 from pathlib import Path
 
-from seq2arith import checkpoint, config, inference, plots
-from seq2arith.dataset import ArithmeticDataset, QuerySet
+from seq2arith import checkpoint, params, plots
+from seq2arith.batches import BATCH_SIZE, ArithmeticDataset
+from seq2arith.dataset import QuerySet
+from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
+from seq2arith.kinds import classifier, text2img
 from seq2arith.seeding import rng
 from seq2arith.threads import use_threads
-from seq2arith.training import torch_device
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
 
@@ -17,6 +19,7 @@ SAMPLE_ROWS = 12  # test queries shown per sample grid
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--task", required=True, help="the task's name under tasks: in params.yaml")
     parser.add_argument("--model", type=Path, required=True, help="checkpoint of train-text2img@<task>")
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--classifier", type=Path, required=True, help="checkpoint of the classifier stage")
@@ -25,15 +28,16 @@ def main() -> None:
     args = parser.parse_args()
 
     use_threads()
-    params = config.load_params(args.params)
-    threshold = config.section(params, "plots", config.PlotsConfig).threshold
-    device = torch_device(config.device(params))
-    reader, _ = checkpoint.load(args.classifier, "classifier", stage="classifier", device=device)
-    model, arch = checkpoint.load(args.model, "text2img", stage=checkpoint.training_stage(args.model), device=device)
+    values = params.load_params(args.params)
+    threshold = params.section(values, "plots", plots.PlotsConfig).threshold
+    device = torch_device(params.device(values))
+    reader, _ = checkpoint.load(args.classifier, classifier.KIND, stage="classifier", device=device)
+    model, arch = checkpoint.load(args.model, text2img.KIND, stage=checkpoint.training_stage(args.model),
+                                  device=device)
     test = ArithmeticDataset(QuerySet.load(args.data), None, True, arch.model.reverse_answer, fields=("query",))
-    read, pixels = inference.answers(model, arch, test, inference.BATCH_SIZE, reader)
-    name = args.model.stem
-    rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, rng(config.seed(params), f"samples-{name}"))
+    read, pixels = text2img.KIND.answers(model, arch, test, BATCH_SIZE, reader)
+    name = f"{args.task}-text2img"  # also keys the random choice of queries shown
+    rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, rng(params.seed(values), f"samples-{name}"))
     queries, read, pixels = [test.queries[row] for row in rows], [read[row] for row in rows], pixels[rows]
     wrong = [test.answers[row].strip() != text.strip() for row, text in zip(rows, read)]
     plots.sample_grid(queries, pixels.numpy(), read, wrong, f"{name}: generated answers", args.raw)

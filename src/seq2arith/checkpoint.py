@@ -9,10 +9,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from seq2arith.config import ParamsError
 from seq2arith.errors import Seq2ArithError
 from seq2arith.files import write_with
-from seq2arith.models import Architecture, build
+from seq2arith.kinds.kind import Kind
+from seq2arith.models.architecture import Architecture
+from seq2arith.params import ParamsError
 
 
 class CheckpointError(Seq2ArithError):
@@ -41,23 +42,23 @@ def training_stage(path: Path) -> str:
     return f"train-{kind}@{task}"
 
 
-def load(path: Path, kind: str | None = None, stage: str | None = None,
+def load(path: Path, kind: Kind, stage: str | None = None,
          device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
-    """The model stored at ``path`` in evaluation mode, on ``device``. ``stage``: the ``dvc repro`` target that
-    makes it."""
+    """The ``kind`` model stored at ``path`` in evaluation mode, on ``device``. ``stage``: the ``dvc repro``
+    target that makes it."""
     path = Path(path)
     if not path.exists():
         hint = f": run `dvc repro {stage}` to make it" if stage else ""
         raise CheckpointError(f"no model at {path}{hint}")
     try:
         stored = torch.load(path, map_location="cpu", weights_only=True)
-        arch = Architecture.from_dict(stored["architecture"])
-        model = build(arch)
+        if stored["architecture"]["kind"] != kind.name:
+            raise CheckpointError(f"{path} holds a {stored['architecture']['kind']} model, expected {kind.name}")
+        arch = Architecture.from_dict(stored["architecture"], kind.options)
+        model = kind.network(arch)
         model.load_state_dict(stored["state_dict"])
     except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, ParamsError, pickle.UnpicklingError,
             zipfile.BadZipFile) as error:
         reason = str(error).splitlines()[0].removeprefix("params.yaml: ") if str(error) else type(error).__name__
         raise CheckpointError(f"{path} is not a readable seq2arith checkpoint ({reason})") from None
-    if kind is not None and arch.kind != kind:
-        raise CheckpointError(f"{path} holds a {arch.kind} model, expected {kind}")
     return model.to(device).eval(), arch

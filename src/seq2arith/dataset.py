@@ -1,27 +1,30 @@
-"""The report's ``create_data`` as stored query sets, and the torch Dataset that serves them to models.
+"""The report's ``create_data`` as stored query sets: what the dataset stage writes and every model reads.
 
 A query set stores text plus *indices* into the handwriting pools, never image tensors:
-images are gathered per batch, and train queries can draw fresh handwriting every epoch.
+images are gathered per batch (``batches.ArithmeticDataset``), and train queries can draw fresh handwriting
+every epoch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-from torch.utils.data import Dataset
 
-from seq2arith.config import SplitConfig, TaskConfig
 from seq2arith.handwriting import Handwriting
-from seq2arith.queries import mirror, mirror_order, split_test, task_queries, unseen_pairs
-from seq2arith.text import encode_labels, target_positions, to_target, vocabulary
-
-FIELDS = ("query", "query_images", "answer", "answer_images")  # also "query_glyphs": indices of the strip
+from seq2arith.queries import (
+    SplitConfig,
+    TaskConfig,
+    mirror,
+    mirror_order,
+    split_test,
+    task_queries,
+    unseen_pairs,
+)
+from seq2arith.text import vocabulary
 
 
 @dataclass
@@ -58,50 +61,6 @@ class QuerySet:
     @property
     def answer_width(self) -> int:
         return len(self.answers[0])
-
-
-class ArithmeticDataset(Dataset):
-    """One split of a QuerySet, as tensors: text one-hot, query image strip, answer one-hot, answer images.
-
-    Index with an int for one example or with an array for a whole batch (one gather, far faster).
-    Answers are given in the order the model emits them (``reverse_answer``: units digit first).
-    """
-
-    def __init__(self, queries: QuerySet, handwriting: Handwriting | None, test: bool, reverse_answer: bool,
-                 fields: Sequence[str] = FIELDS) -> None:
-        if handwriting is None and not {"query_images", "answer_images"}.isdisjoint(fields):
-            raise ValueError("image fields need handwriting")
-        rows = np.flatnonzero(queries.is_test == test)
-        self.test = test
-        self.vocabulary = queries.vocabulary
-        self.handwriting = handwriting
-        self.fields = tuple(fields)
-        self.queries = [queries.queries[i] for i in rows]
-        self.answers = [queries.answers[i] for i in rows]
-        self.targets = [to_target(answer, reverse_answer) for answer in self.answers]
-        self.query_one_hot = torch.from_numpy(encode_labels(self.queries, self.vocabulary))
-        self.answer_one_hot = torch.from_numpy(encode_labels(self.targets, self.vocabulary))
-        self.query_glyphs = queries.query_glyphs[rows]
-        order = np.array([target_positions(answer, reverse_answer) for answer in self.answers])
-        self.answer_glyphs = np.take_along_axis(queries.answer_glyphs[rows], order, axis=1)
-
-    def __len__(self) -> int:
-        return len(self.queries)
-
-    def __getitem__(self, index: int | np.ndarray) -> dict[str, torch.Tensor]:
-        fetch = {
-            "query": lambda: self.query_one_hot[index],  # (T_in, V)
-            "query_images": lambda: self.handwriting.pixels(self.query_glyphs[index]),  # (T_in, 28, 28)
-            "query_glyphs": lambda: torch.from_numpy(np.asarray(self.query_glyphs[index])),  # (T_in,) indices
-            "answer": lambda: self.answer_one_hot[index],  # (T_out, V)
-            "answer_images": lambda: self.handwriting.pixels(self.answer_glyphs[index]),  # (T_out, 28, 28)
-        }
-        return {name: fetch[name]() for name in self.fields}
-
-    def redraw_handwriting(self, rng: np.random.Generator) -> None:
-        """Fresh handwriting for every query and answer, from this split's own pool."""
-        self.query_glyphs = self.handwriting.sample(self.queries, self.test, rng)
-        self.answer_glyphs = self.handwriting.sample(self.targets, self.test, rng)
 
 
 def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:

@@ -1,22 +1,25 @@
-"""The metrics of DESIGN.md, computed the same way for every model, and the tables behind the plots."""
+"""The metrics of DESIGN.md, computed the same way for every model, the tables behind the plots, and the
+evaluation of a trained model that the evaluate stages write."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from torch import nn
 
-from seq2arith.classifier import read_queries
-from seq2arith.errors import Seq2ArithError
+from seq2arith.batches import BATCH_SIZE, ArithmeticDataset
+from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
-from seq2arith.queries import evaluate
+from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.models.architecture import Architecture
+from seq2arith.queries import unseen_pairs
 from seq2arith.text import PAD
 
 NUMBER = re.compile(r"-?\d+")
-UNREADABLE = "?"  # fills a symbolic answer too wide for the task: it can match nothing
 
 
 def parse_answer(text: str) -> int | None:
@@ -64,25 +67,6 @@ def predictions_table(queries: Sequence[str], answers: Sequence[str], prediction
     })
 
 
-def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
-    """The symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
-    results = []
-    for query in read_queries:
-        try:
-            answer = str(evaluate(query))
-        except Seq2ArithError:
-            answer = ""
-        results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
-    return results
-
-
-def symbolic_exact_match(classifier: nn.Module, handwriting: Handwriting, glyphs: np.ndarray,
-                         answers: Sequence[str]) -> float:
-    """The exact match of the symbolic baseline on the strips drawn with ``glyphs`` (N, T_in)."""
-    read = read_queries(classifier, handwriting, glyphs)
-    return text_metrics(answers, symbolic_answers(read, len(answers[0])))["exact_match"]
-
-
 def error_counts(answers: Sequence[str], predictions: Sequence[str]) -> pd.DataFrame:
     """How many queries each error (true - predicted) has, in columns ``difference`` and ``queries``: the
     histogram `dvc plots` draws, a few hundred rows instead of one per query. Unparseable answers left out; the
@@ -100,3 +84,33 @@ def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.Da
     pairs = [(a, p) for answer, prediction in zip(answers, predictions) for a, p in zip(answer, prediction)]
     table = pd.DataFrame(pairs, columns=["actual", "predicted"]).replace(PAD, "_")
     return table.value_counts().rename("count").reset_index().sort_values(["actual", "predicted"], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What evaluate-<kind>@<task> writes."""
+
+    metrics: dict[str, dict[str, float | None]]  # per split
+    predictions: pd.DataFrame  # one row per query, both splits
+    errors: pd.DataFrame  # error_counts of the test split
+    confusion: pd.DataFrame  # confusion_table of the test split
+
+
+def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, queries: QuerySet,
+                   handwriting: Handwriting | None, classifier: nn.Module | None) -> Evaluation:
+    """Every metric of ``model`` on the train and the test split of ``queries`` (test: unseen queries in
+    unseen handwriting); ``classifier`` reads drawn answers and gives img2text's symbolic baseline."""
+    runner, inputs = kind.runner(model, handwriting)
+    splits = {split: ArithmeticDataset(queries, handwriting, split == "test", arch.model.reverse_answer,
+                                       fields=(inputs,)) for split in ("train", "test")}
+    unseen = unseen_pairs(splits["train"].queries, splits["test"].queries)
+    metrics, tables, predicted = {}, [], {}
+    for split, data in splits.items():
+        predicted[split], _ = kind.answers(runner, arch, data, BATCH_SIZE, classifier, inputs)
+        metrics[split] = {**scores(data.answers, predicted[split], unseen if split == "test" else None,
+                                   prefix="read_" if kind.draws else ""),
+                          **kind.baselines(classifier, handwriting, data)}
+        tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
+    test = splits["test"].answers
+    return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),
+                      confusion_table(test, predicted["test"]))

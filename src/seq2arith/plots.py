@@ -1,39 +1,31 @@
-"""Figures a person looks at: glyph sheets, the report's error figure, generated digit grids."""
+"""The figures of the plots and samples stages: the report's error figure, exact match per epoch, generated
+digit grids."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from seq2arith.files import write_with  # noqa: E402
-from seq2arith.glyphs import Glyphs  # noqa: E402
-
-PNG_METADATA = {"Software": None}  # no version stamp: the same figure gives the same bytes
+from seq2arith.figures import plt, save_png
+from seq2arith.params import require
 
 
-def _save(figure: plt.Figure, path: Path) -> None:
-    write_with(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100, metadata=PNG_METADATA))
-    plt.close(figure)
+@dataclass(frozen=True)
+class PlotsConfig:
+    """What only the samples stages read: changing it redraws text2img's sample grids and trains nothing."""
+
+    threshold: float = 0.5  # pixel threshold of text2img's binarised sample grids (report 3.3.3 tried 0.4)
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")
 
 
-def glyph_sheet(glyphs: Glyphs, path: Path, per_row: int = 12) -> None:
-    """The first ``per_row`` train and test images of every operator, one row each."""
-    rows = [(symbol, test) for symbol in np.unique(glyphs.symbols) for test in (False, True)]
-    figure, axes = plt.subplots(len(rows), per_row, figsize=(per_row * 0.6, len(rows) * 0.7))
-    for (symbol, test), row in zip(rows, axes):
-        images = glyphs.images[(glyphs.symbols == symbol) & (glyphs.is_test == test)][:per_row]
-        for ax, image in zip(row, images):
-            ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
-        row[0].set_title(f"{str(symbol)!r} {'test' if test else 'train'}", fontsize=7, loc="left")
-        for ax in row:
-            ax.axis("off")
-    _save(figure, path)
+def model_task(name: str) -> str:
+    """The task of a model named ``<task>-<kind>`` (a task name may itself hold hyphens)."""
+    return name.rsplit("-", 1)[0]
 
 
 def _without_outliers(values: np.ndarray) -> np.ndarray:
@@ -55,7 +47,7 @@ def error_figure(differences: np.ndarray, title: str, path: Path) -> None:
     right.set_title("box plot without outliers")
     figure.suptitle(title)
     figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)
 
 
 def predictions_error_figure(predictions: pd.DataFrame, name: str, path: Path) -> None:
@@ -99,7 +91,7 @@ def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], wrong: 
                                 ha="right", va="center", fontsize=8, color="red" if miss else "black")
     figure.suptitle(title)
     figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)
 
 
 def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
@@ -108,11 +100,11 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
     ``curves``: model name (``<task>-<kind>``) -> its DVCLive folder. A model that generalises climbs on test
     with train; one that memorises reaches 1.0 on train while test stays behind.
     """
-    tasks = sorted({name.split("-")[0] for name in curves})
+    tasks = sorted({model_task(name) for name in curves})
     figure, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         for color, (name, folder) in zip(plt.cm.tab10.colors, sorted(curves.items())):
-            if not name.startswith(f"{task}-"):
+            if model_task(name) != task:
                 continue
             for split, style in (("train", "--"), ("test", "-")):
                 table = np.loadtxt(folder / "plots" / "metrics" / split / "exact_match.tsv", skiprows=1, ndmin=2)
@@ -120,26 +112,4 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
         ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
-    _save(figure, path)
-
-
-def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tuple[float, float]]]],
-                 path: Path) -> None:
-    """One panel per model: each score (``train.exact_match``, ...) against the swept ``parameter``, at the
-    values swept; train dashed, test solid, one colour per score; the scale starts just below the lowest."""
-    figure, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
-    for ax, (model, scores) in zip(axes[0], sorted(curves.items())):
-        names = sorted({key.split(".", 1)[1] for key in scores})
-        for key, points in sorted(scores.items()):
-            split, score = key.split(".", 1)
-            x, y = zip(*points)
-            ax.plot(x, y, "--o" if split == "train" else "-o", color=plt.cm.tab10.colors[names.index(score)],
-                    label=f"{split} {score}")
-        values = [value for points in scores.values() for value in points]
-        low = min(y for _, y in values)
-        ax.set(title=model, xlabel=parameter, ylim=(max(0.0, low - 0.05), 1.005), xticks=sorted({x for x, _ in values}))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left")
-    figure.suptitle(title)
-    figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)

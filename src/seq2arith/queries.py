@@ -7,14 +7,77 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from seq2arith.config import OPERATORS, TaskConfig, task_named
 from seq2arith.errors import Seq2ArithError
-from seq2arith.text import PAD, SYMBOLS
+from seq2arith.params import ParamsError, load_params, require, section
+from seq2arith.text import OPERATORS, PAD, SYMBOLS
 
 TOKEN = re.compile(r"\d+|[+\-*]")
+MAX_QUERIES = 2_000_000  # queries a task may store: all it has (max_queries: null) or a sample of them
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    operators: list[str]  # which of + - * appear between the numbers
+    highest_integer: int = 99  # operands are 0..highest_integer
+    num_addends: int = 2  # numbers per query (the report's "addends")
+    max_queries: int | None = None  # null: every query; n: a seeded sample of n distinct ones, drawn without
+    # enumerating the task (highest_integer: 999 with 50,000 queries is the classic 3-digit addition benchmark)
+
+    @property
+    def distinct_queries(self) -> int:
+        """How many different queries the task has: every tuple of numbers with every tuple of operators."""
+        return (self.highest_integer + 1) ** self.num_addends * len(self.operators) ** (self.num_addends - 1)
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.operators", self.operators,
+                 len(self.operators) > 0 and len(set(self.operators)) == len(self.operators)
+                 and all(op in OPERATORS for op in self.operators),
+                 f"must be a non-empty list of distinct operators from {list(OPERATORS)}")
+        require(f"{key}.highest_integer", self.highest_integer, 1 <= self.highest_integer <= 9999,
+                 "must be an integer from 1 to 9999")
+        require(f"{key}.num_addends", self.num_addends, 2 <= self.num_addends <= 4,
+                 "must be an integer from 2 to 4")
+        count = self.distinct_queries
+        if self.max_queries is None:
+            require(key, f"{count:,} queries", count <= MAX_QUERIES,
+                     f"too many queries to enumerate (at most {MAX_QUERIES:,}): lower highest_integer or "
+                     f"num_addends, or sample fewer with {key}.max_queries")
+            return
+        require(f"{key}.max_queries", self.max_queries, self.max_queries >= 1,
+                 "must be null (every query) or an integer >= 1")
+        require(f"{key}.max_queries", self.max_queries, self.max_queries <= count,
+                 f"more than the {count:,} distinct queries this task has; use null for all of them")
+        require(f"{key}.max_queries", self.max_queries, self.max_queries <= MAX_QUERIES,
+                 f"must be at most {MAX_QUERIES:,}")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    test_ratio: float = 0.25  # share of distinct queries held out as the test set
+    group: str = "ordered"  # ordered: each query on its own (the report's); unordered: a*b and b*a on one side
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.test_ratio", self.test_ratio, 0 < self.test_ratio < 1, "must be between 0 and 1 (exclusive)")
+        require(f"{key}.group", self.group, self.group in ("ordered", "unordered"), "allowed: ordered, unordered")
+
+
+def load_tasks(params_path: Path) -> dict[str, TaskConfig]:
+    """Every task of params.yaml, validated, in file order."""
+    params = load_params(params_path)
+    tasks = params.get("tasks")
+    if not isinstance(tasks, dict) or not tasks:
+        raise ParamsError(f"{params_path}: tasks must be a non-empty mapping of task names to settings")
+    return {str(name): section(params, f"tasks.{name}", TaskConfig) for name in tasks}
+
+
+def task_named(tasks: dict[str, TaskConfig], name: str) -> TaskConfig:
+    if name not in tasks:
+        raise ParamsError(f"no task {name!r} in params.yaml tasks (have: {', '.join(tasks)})")
+    return tasks[name]
 
 
 def evaluate(query: str) -> int:

@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from seq2arith import glyph
 from seq2arith.errors import Seq2ArithError
 from seq2arith.files import write_with
-from seq2arith.models import IMAGE
 
 
 class StripError(Seq2ArithError):
@@ -25,9 +25,9 @@ class StripError(Seq2ArithError):
 def write_strip(path: Path, pixels: torch.Tensor | np.ndarray) -> None:
     """Write ``pixels`` (T, 28, 28), floats in [0, 1], as one 8-bit PNG 28 x 28*T (written atomically)."""
     pixels = torch.as_tensor(pixels, dtype=torch.float32)
-    if pixels.ndim != 3 or pixels.shape[1:] != (IMAGE, IMAGE):
-        raise ValueError(f"expected pixels of shape (T, {IMAGE}, {IMAGE}), got {tuple(pixels.shape)}")
-    row = pixels.clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 0, 2).reshape(IMAGE, -1)
+    if pixels.ndim != 3 or pixels.shape[1:] != (glyph.SIDE, glyph.SIDE):
+        raise ValueError(f"expected pixels of shape (T, {glyph.SIDE}, {glyph.SIDE}), got {tuple(pixels.shape)}")
+    row = pixels.clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 0, 2).reshape(glyph.SIDE, -1)
     image = Image.fromarray(row.numpy())  # uint8 (H, W): mode L
     try:
         write_with(Path(path), lambda tmp: image.save(tmp, format="PNG"))
@@ -47,8 +47,8 @@ def read_strip(path: Path, width: int) -> torch.Tensor:
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise StripError(f"cannot read image {path}: {reason}") from None
-    if gray.shape != (IMAGE, IMAGE * width):
-        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {IMAGE * width}x{IMAGE} "
-                         f"({width} glyphs of {IMAGE}x{IMAGE} side by side, white on black)")
-    glyphs = gray.reshape(IMAGE, width, IMAGE).transpose(1, 0, 2)
+    if gray.shape != (glyph.SIDE, glyph.SIDE * width):
+        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {glyph.SIDE * width}x{glyph.SIDE} "
+                         f"({width} glyphs of {glyph.SIDE}x{glyph.SIDE} side by side, white on black)")
+    glyphs = gray.reshape(glyph.SIDE, width, glyph.SIDE).transpose(1, 0, 2)
     return torch.from_numpy(np.ascontiguousarray(glyphs)).float().div_(255)

@@ -1,4 +1,4 @@
-"""Characters, vocabularies and the report's one-hot ``encode_labels`` / ``decode_labels``."""
+"""Characters, vocabularies and the report's one-hot ``encode_labels``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from seq2arith.config import OPERATORS
 from seq2arith.errors import Seq2ArithError
 
 DIGITS = "0123456789"
+OPERATORS = "+-*"  # canonical order: it fixes the order of characters in a vocabulary
 PAD = " "  # queries and answers are padded at the end with spaces
 SYMBOLS = DIGITS + OPERATORS + PAD  # every character a glyph can show: the classifier's classes
 
@@ -40,11 +40,6 @@ def decode(indices: np.ndarray, vocab: str) -> list[str]:
 def encode_labels(labels: Sequence[str], vocab: str) -> np.ndarray:
     """One-hot (N, T, len(vocab)) float32, as the report's ``encode_labels``."""
     return np.eye(len(vocab), dtype=np.float32)[encode(labels, vocab)]
-
-
-def decode_labels(one_hot: np.ndarray, vocab: str) -> list[str]:
-    """The most likely character per position, as the report's ``decode_labels``."""
-    return decode(np.asarray(one_hot).argmax(-1), vocab)
 
 
 def to_target(answer: str, reverse: bool) -> str:

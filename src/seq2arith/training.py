@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,15 +12,47 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import trange
 
-from seq2arith.config import FitConfig, ParamsError
-from seq2arith.models import device_of
+from seq2arith.batches import Batch, batches
+from seq2arith.devices import device_of
+from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.threads import Threads
 
-Batch = dict[str, torch.Tensor]
 GRADIENT_CLIP = 1.0  # LSTMs on carries occasionally spike; clipping keeps one bad batch harmless
 
 
 Output = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """How one model is trained: shared by every trained stage."""
+
+    epochs: int = 20
+    batch_size: int = 64
+    learning_rate: float = 0.001
+    lr_schedule: str = "onecycle"  # constant | onecycle (warm up, then anneal to ~0)
+    weight_decay: float = 0.0  # AdamW's decoupled decay; about 1 makes an MLP generalise (grokking)
+
+    def validate(self, key: str) -> None:
+        for name, epochs in per_task(self.epochs, f"{key}.epochs"):  # a KindConfig's may differ per task
+            require(name, epochs, 1 <= epochs <= 10_000, "must be an integer from 1 to 10000")
+        require(f"{key}.batch_size", self.batch_size, 1 <= self.batch_size <= 65_536,
+                 "must be an integer from 1 to 65536")
+        require(f"{key}.learning_rate", self.learning_rate, 0 < self.learning_rate <= 1, "must be in (0, 1]")
+        require(f"{key}.lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "onecycle"),
+                 "allowed: constant, onecycle")
+        require(f"{key}.weight_decay", self.weight_decay, 0 <= self.weight_decay <= 10, "must be in [0, 10]")
+
+
+@dataclass(frozen=True)
+class KindConfig(FitConfig):
+    """How a model of one of the three kinds is trained; ``epochs`` may differ per task."""
+
+    epochs: PerTask = 20  # type: ignore[assignment]
+
+    def for_task(self, task: str, key: str) -> KindConfig:
+        """These options with every per-task value resolved for ``task`` (``key``: where they are in params)."""
+        return dataclasses.replace(self, epochs=for_task(self.epochs, task, f"{key}.epochs"))
 
 
 @dataclass(frozen=True)
@@ -34,21 +67,13 @@ class Objective:
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
 
 
-def torch_device(name: str, setting: str = "params.yaml: device") -> torch.device:
-    """The device ``name`` (auto, cpu, cuda, cuda:N; see ``config.device``) stands for on this machine.
-    Asking for a CUDA device that is not here is a ParamsError naming ``setting``, where it was asked for."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise ParamsError(f"{setting} = {name!r}: CUDA is not available on this machine (no GPU, or torch "
-                              "built without CUDA); use auto or cpu")
-        if (device.index or 0) >= count:
-            raise ParamsError(f"{setting} = {name!r}: this machine has {count} CUDA device(s), "
-                              f"cuda:0 to cuda:{count - 1}")
-    return device
+@dataclass(frozen=True)
+class Phase:
+    """One call of ``fit``: what it trains, on which objective, for how long."""
+
+    trainee: nn.Module
+    objective: Objective
+    options: FitConfig
 
 
 def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
@@ -68,41 +93,37 @@ def text_objective(inputs: str) -> Objective:
                      lambda out, batch: answer_scores(out, batch["answer"]))
 
 
+def pixel_loss(loss: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``bce`` or ``mse`` (the report's) of pixel logits against the answer's handwriting in [0, 1]."""
+    if loss == "bce":
+        return F.binary_cross_entropy_with_logits
+    return lambda logits, pixels: F.mse_loss(logits.sigmoid(), pixels)
+
+
+def pixel_accuracy(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
+    """The share of pixels on the right side of 0.5 (what the report's text2img "accuracy" counts)."""
+    return ((logits > 0) == (pixels > 0.5)).float().mean()
+
+
 def image_objective(loss: str, text_loss: float) -> Objective:
     """text2img: pixel logits against the answer's handwriting, plus ``text_loss`` times the cross entropy
     of the answer characters read from the same decoder states. Accuracy: of those characters when they
     are trained, else of pixels on the right side of 0.5."""
-
-    def pixel_loss(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
-        if loss == "bce":
-            return F.binary_cross_entropy_with_logits(logits, pixels)
-        return F.mse_loss(logits.sigmoid(), pixels)
-
+    pixels = pixel_loss(loss)
     if text_loss > 0:  # the model returns (pixel logits, character logits)
         return Objective("query", ("answer_images", "answer"),
-                         lambda out, batch: pixel_loss(out[0], batch["answer_images"])
+                         lambda out, batch: pixels(out[0], batch["answer_images"])
                          + text_loss * cross_entropy(out[1], batch["answer"]),
                          lambda out, batch: answer_scores(out[1], batch["answer"]))
-    return Objective("query", ("answer_images",), lambda out, batch: pixel_loss(out, batch["answer_images"]),
-                     lambda out, batch: {"accuracy": ((out > 0) == (batch["answer_images"] > 0.5)).float().mean()})
+    return drawing_objective(loss, score_name="accuracy")
 
 
-def batches(dataset, batch_size: int, generator: torch.Generator | None = None,
-            device: torch.device | None = None) -> Iterator[Batch]:
-    """Whole batches gathered in one indexing call (on the CPU) and moved to ``device``; shuffled when a
-    generator is given."""
-    order = torch.randperm(len(dataset), generator=generator) if generator else torch.arange(len(dataset))
-    for start in range(0, len(dataset), batch_size):
-        batch = dataset[order[start:start + batch_size].numpy()]
-        yield batch if device is None else {name: values.to(device) for name, values in batch.items()}
-
-
-@torch.no_grad()
-def predict(model: nn.Module, dataset, inputs: str, batch_size: int) -> torch.Tensor:
-    """The model's raw outputs for every example, in order, on the CPU."""
-    model.eval()
-    device = device_of(model)
-    return torch.cat([model(batch[inputs]).cpu() for batch in batches(dataset, batch_size, device=device)])
+def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objective:
+    """Pixel logits against the answer's handwriting, and nothing else: what text2img's drawing epochs learn
+    (their characters are frozen, so scoring them again would log the character epochs' last numbers)."""
+    pixels = pixel_loss(loss)
+    return Objective("query", ("answer_images",), lambda out, batch: pixels(out, batch["answer_images"]),
+                     lambda out, batch: {score_name: pixel_accuracy(out, batch["answer_images"])})
 
 
 @torch.no_grad()

@@ -1,8 +1,13 @@
-"""The reference glyph reader: data, augmentation and reading strips of generated or real glyphs."""
+"""The classifier: the reference glyph reader (one glyph -> one of SYMBOLS: digits, + - x, blank).
+
+It scores text2img's drawings, gives img2text's symbolic baseline and img2text's starting reader.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -10,14 +15,66 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from seq2arith import glyph
+from seq2arith.devices import device_of
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import device_of
-from seq2arith.text import SYMBOLS
-from seq2arith.training import Objective
+from seq2arith.kinds.kind import Kind
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.images import GlyphCNN, ReaderConfig
+from seq2arith.params import require
+from seq2arith.text import PAD, SYMBOLS
+from seq2arith.training import FitConfig, Objective
 
 MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels
 SCALE_RANGE = (0.9, 1.1)
+
+
+@dataclass(frozen=True)
+class ClassifierConfig(FitConfig):
+    conv_layers: int = 2  # conv blocks; img2text's reader copies this shape when it starts from the classifier
+    conv_filters: int = 32  # filters of the first block, doubled per block
+    augment: bool = True  # random small rotations, shifts and scalings of every training glyph
+    blanks: int = 400  # empty images added per pool, so "no glyph" is a class like any other
+
+    def validate(self, key: str) -> None:
+        super().validate(key)
+        require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
+        require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
+                 "must be an integer from 1 to 512")
+        require(f"{key}.blanks", self.blanks, self.blanks >= 1, "must be an integer >= 1")
+
+
+def reader_config(options: ClassifierConfig) -> ReaderConfig:
+    """The classifier's glyph CNN: one logit per symbol."""
+    return ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS))
+
+
+def architecture(options: ClassifierConfig) -> Architecture:
+    """What the classifier stage builds."""
+    return Architecture("classifier", SYMBOLS, options=options, reader=reader_config(options))
+
+
+class Classifier(nn.Module):
+    """(N, 28, 28) pixels -> (N, len(SYMBOLS)) logits."""
+
+    def __init__(self, arch: Architecture) -> None:
+        super().__init__()
+        self.net = GlyphCNN(**dataclasses.asdict(arch.reader))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images.unsqueeze(1))
+
+
+class ClassifierKind(Kind):
+    name = "classifier"
+    options = ClassifierConfig
+
+    def network(self, arch: Architecture) -> nn.Module:
+        return Classifier(arch)
+
+
+KIND = ClassifierKind()
 
 
 class GlyphDataset(Dataset):
@@ -25,8 +82,9 @@ class GlyphDataset(Dataset):
 
     def __init__(self, handwriting: Handwriting, test: bool, blanks: int) -> None:
         members = handwriting.is_test == test
-        self.images = np.concatenate([handwriting.images[members], np.zeros((blanks, 28, 28), np.uint8)])
-        symbols = np.concatenate([handwriting.symbols[members], [" "] * blanks])
+        blank = np.zeros((blanks, glyph.SIDE, glyph.SIDE), np.uint8)
+        self.images = np.concatenate([handwriting.images[members], blank])
+        symbols = np.concatenate([handwriting.symbols[members], [PAD] * blanks])
         self.labels = torch.tensor([SYMBOLS.index(s) for s in symbols])
 
     def __len__(self) -> int:
@@ -45,7 +103,7 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     theta[:, 0, 0] = theta[:, 1, 1] = angle.cos() / scale
     theta[:, 0, 1], theta[:, 1, 0] = -angle.sin() / scale, angle.sin() / scale
     theta[:, 0, 2], theta[:, 1, 2] = uniform(-MAX_SHIFT, MAX_SHIFT), uniform(-MAX_SHIFT, MAX_SHIFT)
-    grid = F.affine_grid(theta.to(images.device), (n, 1, 28, 28), align_corners=False)
+    grid = F.affine_grid(theta.to(images.device), (n, 1, glyph.SIDE, glyph.SIDE), align_corners=False)
     return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
 
 
@@ -66,7 +124,7 @@ def read_queries(classifier: nn.Module, handwriting: Handwriting, glyphs: np.nda
 def read_strips(classifier: nn.Module, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
     """What the classifier reads in each strip: (N, T, 28, 28) pixels -> N strings of T characters."""
     classifier.eval()
-    flat, device = strips.reshape(-1, 28, 28), device_of(classifier)
+    flat, device = strips.reshape(-1, glyph.SIDE, glyph.SIDE), device_of(classifier)
     labels = torch.cat([classifier(flat[i:i + batch_size].to(device)).argmax(-1).cpu()
                         for i in range(0, len(flat), batch_size)])
     chars = np.array(list(SYMBOLS))[labels.reshape(strips.shape[:2]).numpy()]

@@ -9,37 +9,30 @@ from typing import Any
 import torch
 from torch import nn
 
-from seq2arith import config
-from seq2arith.models import KINDS, Architecture, ReaderConfig, build, count_parameters
-from seq2arith.queries import answer_width, padded_width
-from seq2arith.recipes import READER_FEATURES
-from seq2arith.tables import REPORT_NUMBERS, nested, report_numbers, setting
-from seq2arith.text import SYMBOLS, vocabulary
+from seq2arith import glyph, kinds
+from seq2arith.kinds import classifier
+from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.models.architecture import Architecture, count_parameters
+from seq2arith.models.cores import ModelConfig
+from seq2arith.params import ParamsError, section
+from seq2arith.queries import TaskConfig, answer_width, padded_width
+from seq2arith.report.dotted import nested
+from seq2arith.report.numbers import REPORT_NUMBERS, report_numbers, setting
+from seq2arith.text import vocabulary
 
 
-def _reader(params: dict[str, Any], options: config.FitConfig) -> ReaderConfig | None:
-    """img2text's glyph CNN: the classifier's shape when it starts from the classifier, else its own."""
-    if not isinstance(options, config.Img2TextConfig):
-        return None
-    if options.init_from_classifier:
-        classifier = config.section(params, "classifier", config.ClassifierConfig)
-        return ReaderConfig(classifier.conv_layers, classifier.conv_filters, len(SYMBOLS))
-    return ReaderConfig(options.conv_layers, options.conv_filters, READER_FEATURES)
-
-
-def architecture(kind: str, task: str, params: dict[str, Any]) -> Architecture:
+def architecture(kind: ArithmeticKind, task: str, params: dict[str, Any]) -> Architecture:
     """What `train-<kind>@<task>` builds from ``params`` (validated as the stage validates them)."""
-    if kind not in KINDS or kind == "classifier":
-        raise config.ParamsError(f"no model kind {kind!r} (allowed: text2text, img2text, text2img)")
-    task_config = config.section(params, f"tasks.{task}", config.TaskConfig)
-    options = config.section(params, kind, KINDS[kind].options)
-    return Architecture(kind, vocabulary(task_config.operators), padded_width(task_config), answer_width(task_config),
-                        config.section(params, "model", config.ModelConfig), options, _reader(params, options))
+    task_config = section(params, f"tasks.{task}", TaskConfig)
+    options = section(params, kind.name, kind.options)
+    reader = classifier.reader_config(section(params, "classifier", classifier.ClassifierConfig))
+    return kind.architecture(vocabulary(task_config.operators), padded_width(task_config), answer_width(task_config),
+                             section(params, "model", ModelConfig), options, reader)
 
 
-def _example(arch: Architecture) -> torch.Tensor:
+def _example(kind: ArithmeticKind, arch: Architecture) -> torch.Tensor:
     """One (blank) query of the shape the network reads: one-hot text, or a strip of glyph images."""
-    position = (28, 28) if KINDS[arch.kind].reads_images else (len(arch.vocabulary),)
+    position = (glyph.SIDE, glyph.SIDE) if kind.reads_images else (len(arch.vocabulary),)
     return torch.zeros(1, arch.query_width, *position)
 
 
@@ -73,11 +66,12 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
     """Markdown: the model ``entry`` (a report.yaml ``architectures`` entry) builds on ``params``, layer by
     layer, and its parameter count beside the report's."""
     settings = nested(entry["params"], params)
-    arch = architecture(entry["kind"], entry["task"], settings)
+    kind = kinds.arithmetic(entry["kind"])
+    arch = architecture(kind, entry["task"], settings)
     try:
-        network = build(arch)
+        network = kind.network(arch)
     except ValueError as error:  # settings that validate one by one but not together
-        raise config.ParamsError(f"{figure}: cannot build its model: {error}") from None
+        raise ParamsError(f"{figure}: cannot build its model: {error}") from None
     total = f"{count_parameters(network):,} parameters"
     if "parameters" in entry:
         total += f" (the report's: {entry['parameters']:,})"
@@ -86,7 +80,7 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
              + ", ".join(f"`{key}={setting(value)}`" for key, value in entry["params"].items()) + f": {total}", "",
              "| layer | type | output shape | parameters |", "|---|---|---|---|"]
     lines += [f"| {name} | {kind} | {shape} | {count:,} |" for name, kind, shape, count in
-              layers(network, _example(arch))]
+              layers(network, _example(kind, arch))]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,203 @@
+"""What `seq2arith predict` and `seq2arith render` do (the CLI only parses their arguments)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from seq2arith import checkpoint, kinds
+from seq2arith.batches import BATCH_SIZE
+from seq2arith.devices import torch_device
+from seq2arith.errors import Seq2ArithError
+from seq2arith.kinds import classifier, text2img
+from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.models.architecture import Architecture
+from seq2arith.pools import load_pools
+from seq2arith.queries import (
+    Query,
+    QueryError,
+    TaskConfig,
+    load_tasks,
+    padded_width,
+    resolve,
+    task_named,
+)
+from seq2arith.strips import StripError, read_strip, write_strip
+from seq2arith.text import PAD, encode_labels
+from seq2arith.threads import use_threads
+
+DEFAULT_IMAGE_TASK = "addsub"  # an image does not say which task it belongs to
+
+
+class UsageError(Seq2ArithError):
+    """Command-line arguments that do not fit together."""
+
+
+class Inputs:
+    """The least of a dataset that ``answers`` needs: one input field, indexed by arrays of rows."""
+
+    def __init__(self, field: str, values: torch.Tensor) -> None:
+        self.field, self.values = field, values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
+        return {self.field: self.values[torch.as_tensor(rows)]}
+
+
+def encode_queries(queries: Sequence[Query], arch: Architecture, task: str) -> torch.Tensor:
+    """Queries padded to the checkpoint's width, one-hot over its vocabulary: (N, T_in, V)."""
+    for query in queries:
+        if len(query.text) > arch.query_width:
+            raise QueryError(f"query {query.text!r} is wider than the {arch.query_width} characters the "
+                             f"{task} models read: params.yaml changed since training; run `dvc repro`")
+    padded = [query.text.ljust(arch.query_width, PAD) for query in queries]
+    return torch.from_numpy(encode_labels(padded, arch.vocabulary))
+
+
+def load_model(models: Path, task: str, kind: ArithmeticKind,
+               device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
+    """The pipeline's trained ``kind`` model for ``task`` from the folder ``models``, on ``device``."""
+    path = models / f"{task}-{kind.name}.pt"
+    return checkpoint.load(path, kind, stage=f"train-{kind.name}@{task}", device=device)
+
+
+def text_answers(resolved: Sequence[tuple[Query, str]], models: Path,
+                 device: torch.device = torch.device("cpu")) -> list[str]:
+    """text2text's answers, stripped, in the order asked; each task's model is loaded once, on ``device``."""
+    text2text = kinds.arithmetic("text2text")
+    texts: list[str] = [""] * len(resolved)
+    for task in dict.fromkeys(name for _, name in resolved):
+        rows = [i for i, (_, name) in enumerate(resolved) if name == task]
+        model, arch = load_model(models, task, text2text, device)
+        inputs = encode_queries([resolved[i][0] for i in rows], arch, task)
+        predicted, _ = text2text.answers(model, arch, Inputs("query", inputs), BATCH_SIZE)
+        for i, text in zip(rows, predicted):
+            texts[i] = text.strip()
+    return texts
+
+
+def image_answers(paths: Sequence[Path], models: Path, task: str,
+                  device: torch.device = torch.device("cpu")) -> list[str | StripError]:
+    """img2text's answer to each strip, stripped, in the order given, the model loaded once: a strip that cannot
+    be read is its StripError, and the others are still answered."""
+    img2text = kinds.arithmetic("img2text")
+    model, arch = load_model(models, task, img2text, device)
+    strips: list[torch.Tensor | StripError] = []
+    for path in paths:
+        try:
+            strips.append(read_strip(path, arch.query_width))
+        except StripError as error:
+            strips.append(error)
+    readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
+    texts = iter(img2text.answers(model, arch, Inputs("query_images", torch.stack(readable)), BATCH_SIZE)[0]
+                 if readable else [])
+    return [strip if isinstance(strip, StripError) else next(texts).strip() for strip in strips]
+
+
+def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list[tuple[Query, str]]:
+    """The queries of the arguments or of ``--batch``, each validated and paired with its task."""
+    if args.batch is None:
+        return [resolve(text, tasks, args.task) for text in args.queries]
+    source = "stdin" if args.batch == "-" else args.batch
+    try:
+        text = sys.stdin.read() if args.batch == "-" else Path(args.batch).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"cannot read queries from {source}: {reason}") from None
+    resolved = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                resolved.append(resolve(line, tasks, args.task))
+            except Seq2ArithError as error:
+                raise QueryError(f"{source} line {number}: {error}") from None
+    if not resolved:
+        raise UsageError(f"no queries in {source}")
+    return resolved
+
+
+def image_paths(given: Sequence[Path]) -> list[Path]:
+    """The strips to read: each file given, and every PNG of each folder given, by name."""
+    paths = []
+    for path in given:
+        if not path.is_dir():
+            paths.append(path)
+            continue
+        found = sorted(child for child in path.iterdir() if child.suffix.lower() == ".png" and child.is_file())
+        if not found:
+            raise UsageError(f"no .png files in folder {path}")
+        paths += found
+    return paths
+
+
+def predict_images(args: argparse.Namespace, tasks: dict[str, TaskConfig], device: torch.device) -> None:
+    """img2text's answer to every strip: one image file alone prints just its answer, several (or a folder) one
+    PATH = ANSWER line each. A strip that cannot be read is one ``error:`` line, the others are still answered,
+    and the exit status is 1."""
+    task = args.task or DEFAULT_IMAGE_TASK
+    task_named(tasks, task)
+    paths = image_paths(args.image)
+    alone = len(args.image) == 1 and not args.image[0].is_dir()
+    answered = image_answers(paths, args.models, task, device)
+    for path, answer in zip(paths, answered):
+        if isinstance(answer, StripError):
+            print(f"error: {answer}", file=sys.stderr)
+        else:
+            print(answer if alone else f"{path} = {answer}")
+    if any(isinstance(answer, StripError) for answer in answered):
+        raise SystemExit(1)
+
+
+def predict(args: argparse.Namespace) -> None:
+    if args.image is not None and args.draw is not None:
+        raise UsageError("give --image or --draw, not both")
+    if args.batch is not None and args.queries:
+        raise UsageError("give queries as arguments or with --batch, not both")
+    tasks = load_tasks(args.params)
+    use_threads()
+    device = torch_device(args.device, "--device")
+    if args.image is not None:
+        if args.queries or args.batch is not None:
+            raise UsageError("--image reads its query from the image: give no query text")
+        predict_images(args, tasks, device)
+        return
+    if not args.queries and args.batch is None:
+        raise UsageError("give a query such as 22+13, --batch FILE or --image PNG")
+    if args.draw is not None:
+        if args.batch is not None or len(args.queries) != 1:
+            raise UsageError("--draw writes one image: give exactly one query")
+        query, task = resolve(args.queries[0], tasks, args.task)
+        model, arch = load_model(args.models, task, text2img.KIND, device)
+        reader, _ = checkpoint.load(args.models / "classifier.pt", classifier.KIND, stage="classifier", device=device)
+        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), 1,
+                                             reader)
+        write_strip(args.draw, pixels[0])
+        print(read[0].strip())
+        return
+    resolved = read_queries(args, tasks)
+    answers = text_answers(resolved, args.models, device)
+    if args.batch is None and len(resolved) == 1:
+        print(answers[0])
+    else:
+        for (query, _), answer in zip(resolved, answers):
+            print(f"{query.text} = {answer}")
+
+
+def render(args: argparse.Namespace) -> None:
+    tasks = load_tasks(args.params)
+    query, task = resolve(args.query, tasks, args.task)
+    padded = query.text.ljust(padded_width(tasks[task]), PAD)
+    handwriting = load_pools(args.data)
+    try:
+        glyphs = handwriting.sample([padded], True, np.random.default_rng(args.seed))
+    except ValueError as error:
+        raise Seq2ArithError(f"{args.data}: {error}") from None
+    write_strip(args.output, handwriting.pixels(glyphs)[0])

@@ -1,0 +1,40 @@
+"""text2text: one-hot query -> Core -> per-step softmax over the task's characters (the report's 3.1, 4.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import Core
+from seq2arith.training import KindConfig
+
+
+@dataclass(frozen=True)
+class Text2TextConfig(KindConfig):
+    pass
+
+
+class Text2Text(nn.Module):
+    def __init__(self, arch: Architecture) -> None:
+        super().__init__()
+        self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
+        self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
+
+    def forward(self, query: torch.Tensor) -> torch.Tensor:
+        """(B, T_in, V) one-hot -> (B, T_out, V) logits."""
+        return self.head(self.core(query))
+
+
+class Text2TextKind(ArithmeticKind):
+    name = "text2text"
+    options = Text2TextConfig
+
+    def network(self, arch: Architecture) -> nn.Module:
+        return Text2Text(arch)
+
+
+KIND = Text2TextKind()

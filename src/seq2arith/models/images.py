@@ -1,0 +1,102 @@
+"""Networks on glyph images: readers (one 28x28 glyph, or a strip of them, to features) and image heads
+(one state per answer position to a drawn 28x28 glyph)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seq2arith import glyph
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """The per-glyph CNN of img2text and of the classifier."""
+
+    conv_layers: int
+    conv_filters: int
+    out_features: int  # classifier: one logit per symbol; img2text from scratch: a feature vector
+
+
+class GlyphCNN(nn.Module):
+    """(N, 1, 28, 28) -> (N, out_features): conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool)."""
+
+    def __init__(self, conv_layers: int, conv_filters: int, out_features: int) -> None:
+        super().__init__()
+        blocks, channels = [], 1
+        for i in range(conv_layers):
+            width = conv_filters * 2**i
+            blocks += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)]
+            channels = width
+        side = glyph.SIDE // 2**conv_layers
+        self.features = nn.Sequential(*blocks, nn.Flatten())
+        self.head = nn.Sequential(nn.Linear(channels * side * side, 128), nn.ReLU(), nn.Dropout(0.25),
+                                  nn.Linear(128, out_features))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(images))
+
+
+class TimeDistributed(nn.Module):
+    """Apply an image module to every glyph of a strip: (B, T, 28, 28) -> (B, T, F)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, strip: torch.Tensor) -> torch.Tensor:
+        batch, steps = strip.shape[:2]
+        return self.module(strip.reshape(batch * steps, 1, glyph.SIDE, glyph.SIDE)).reshape(batch, steps, -1)
+
+
+class ConvLSTM(nn.Module):
+    """A convolutional LSTM over the strip (report Table 2): (B, T, 28, 28) -> (B, T, F) pooled states."""
+
+    def __init__(self, filters: int, out_features: int) -> None:
+        super().__init__()
+        self.filters = filters
+        self.gates = nn.Conv2d(1 + filters, 4 * filters, 3, padding=1)
+        self.project = nn.Sequential(nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(filters * 49, out_features))
+
+    def forward(self, strip: torch.Tensor) -> torch.Tensor:
+        batch, steps = strip.shape[:2]
+        h = strip.new_zeros(batch, self.filters, glyph.SIDE, glyph.SIDE)
+        c = torch.zeros_like(h)
+        outputs = []
+        for t in range(steps):
+            i, f, g, o = self.gates(torch.cat([strip[:, t, None], h], dim=1)).chunk(4, dim=1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            h = o.sigmoid() * c.tanh()
+            outputs.append(self.project(h))  # (B, F)
+        return torch.stack(outputs, dim=1)
+
+
+class DenseImageHead(nn.Module):
+    """Time-distributed Dense(units, relu) -> Dense(784, sigmoid), as the report's Figure 10."""
+
+    def __init__(self, in_features: int, units: int) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(in_features, units), nn.ReLU(), nn.Linear(units, glyph.SIDE * glyph.SIDE))
+
+    def forward(self, steps: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> (B, T, 28, 28) logits (sigmoid gives pixels)."""
+        return self.layers(steps).unflatten(-1, (glyph.SIDE, glyph.SIDE))
+
+
+class ConvTransposeImageHead(nn.Module):
+    """Project to 7x7 feature maps, then two stride-2 transposed convolutions (report Figure 7)."""
+
+    def __init__(self, in_features: int, units: int) -> None:
+        super().__init__()
+        self.project = nn.Linear(in_features, units * 7 * 7)
+        self.upsample = nn.Sequential(
+            nn.ReLU(), nn.ConvTranspose2d(units, units // 2, 4, stride=2, padding=1),  # 7 -> 14
+            nn.ReLU(), nn.ConvTranspose2d(units // 2, 1, 4, stride=2, padding=1),  # 14 -> 28
+        )
+
+    def forward(self, steps: torch.Tensor) -> torch.Tensor:
+        batch, width = steps.shape[:2]
+        maps = self.project(steps).reshape(batch * width, -1, 7, 7)
+        return self.upsample(maps).reshape(batch, width, glyph.SIDE, glyph.SIDE)

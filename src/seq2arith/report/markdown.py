@@ -1,0 +1,126 @@
+"""Markdown: a table's sweep beside the report's numbers, and the README's results table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from seq2arith.errors import Seq2ArithError
+from seq2arith.report.dotted import get, nested
+from seq2arith.report.experiments import sort_key, sweep
+from seq2arith.report.numbers import (
+    REPORT_NUMBERS,
+    ReportRow,
+    report_numbers,
+    report_rows,
+)
+from seq2arith.report.specs import TableSpec
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):  # per-task epochs
+        return ", ".join(f"{key}: {_cell(item)}" for key, item in value.items())
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) >= 0.001 else f"{value:g}"
+    return str(value)
+
+
+def _short(keys: tuple[str, ...]) -> list[str]:
+    """Column names for params keys: the last part alone (``text2text.epochs`` -> ``epochs``) where that is
+    unambiguous within the table, else the whole key."""
+    last = [key.split(".")[-1] for key in keys]
+    return [name if last.count(name) == 1 else key for name, key in zip(last, keys)]
+
+
+def _column(path: str, key: str) -> str:
+    return f"{Path(path).stem} {key.replace('.', ' ')}"
+
+
+def _report_scores(rows: list[ReportRow], table: str) -> tuple[str, ...]:
+    """What the report gives for ``table``: test and train accuracy, and parameter counts where it has them."""
+    counted = any(row.parameters is not None for row in rows if row.table == table)
+    return ("test", "train", "parameters") if counted else ("test", "train")
+
+
+def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[Any]:
+    """The report's numbers of the first row of each of ``spec.report`` run by ``params``."""
+    cells = []
+    for table in spec.report:
+        row = next((row for row in rows if row.table == table and row.matches(params)), None)
+        cells += [getattr(row, score) if row else None for score in _report_scores(rows, table)]
+    return cells
+
+
+def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPORT_NUMBERS,
+                     figures: dict[str, list[str]] | None = None) -> str:
+    """A markdown table of ``sweep``: the params, then the spec's metric columns ('-' where the experiment did
+    not make the numbers), then the report's own numbers for the rows of its tables that these params run.
+    A row of the report that no experiment ran is a row of its own, ours '-'. ``figures``: experiment name ->
+    links to its own figures (``experiment_files``), a last column."""
+    rows = report_rows(spec.report, report)
+    header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns),
+              *(f"{table} {score}" for table in spec.report for score in _report_scores(rows, table)),
+              *(["figures"] if figures is not None else [])]
+    lines = []
+    runs = sweep(spec, exp_show)
+    for run, made in runs:
+        cells = [run.name, *(get(run.params, key) for key in spec.params),
+                 *(get(run.metrics.get(path, {}), key) if path in made else None for path, key in spec.columns),
+                 *_report_cells(spec, rows, run.params)]
+        if figures is not None:
+            cells.append(" ".join(f"[{Path(link).stem.removeprefix(run.name + '-')}]({link})"
+                                  for link in figures.get(run.name, [])) or None)
+        lines.append((sort_key(spec, run.params), cells))
+    not_run = [row.recipe | row.params for row in rows if not any(row.matches(run.params) for run, _ in runs)]
+    for dotted in [dotted for i, dotted in enumerate(not_run) if dotted not in not_run[:i]]:
+        params = nested(dict(spec.where) | dotted)
+        cells = ["not run", *(get(params, key) for key in spec.params), *(None for _ in spec.columns),
+                 *_report_cells(spec, rows, params), *([None] if figures is not None else [])]
+        lines.append((sort_key(spec, params), cells))
+    lines.sort(key=lambda line: line[0])
+    return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+                      *("| " + " | ".join(map(_cell, cells)) + " |" for _, cells in lines)]) + "\n"
+
+
+def _best(entry: dict) -> str:
+    return f"{entry['test']} ({entry['where']})" if "test" in entry else entry["where"]
+
+
+def results_table(metrics_dir: Path, report: Path = REPORT_NUMBERS) -> str:
+    """The README's results table, straight from the committed metrics files, beside the report's best."""
+    lines = ["| model | test exact match | unseen-pair exact match | test char accuracy | train exact match | "
+             "value MAE (test) | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
+    for name, best in report_numbers(report)["best"].items():
+        path = metrics_dir / f"{name}.json"
+        if not path.exists():
+            continue
+        metrics = json.loads(path.read_text())
+        prefix = "read_" if name.endswith("text2img") else ""
+        test, train = metrics["test"], metrics["train"]
+        exact = _cell(test[f"{prefix}exact_match"])
+        if "symbolic_exact_match" in test:
+            exact += f" (symbolic baseline {_cell(test['symbolic_exact_match'])})"
+        training = metrics_dir / f"train-{name}.json"
+        fit = json.loads(training.read_text()) if training.exists() else {}
+        lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
+                     f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
+                     f"{_cell(test[f'{prefix}value_mae'])} | "
+                     f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {_best(best)} |")
+    classifier = metrics_dir / "classifier.json"
+    if classifier.exists():
+        accuracy = json.loads(classifier.read_text())["test_accuracy"]
+        lines.append(f"| classifier (glyph reader) | {_cell(accuracy)} (per glyph) | - | - | - | - | - | - |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_between(text: str, start: str, end: str, block: str) -> str:
+    """``text`` with everything between the marker lines ``start`` and ``end`` replaced by ``block``."""
+    try:
+        head, rest = text.split(start + "\n", 1)
+        _, tail = rest.split(end, 1)
+    except ValueError:
+        raise Seq2ArithError(f"markers {start} and {end} not found") from None
+    return f"{head}{start}\n{block}{end}{tail}"

@@ -1,0 +1,86 @@
+"""What a training stage builds: one kind's model for one task, the queries it trains on, and its phases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from seq2arith.batches import ArithmeticDataset
+from seq2arith.dataset import QuerySet, with_mirrors
+from seq2arith.handwriting import Handwriting
+from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
+from seq2arith.params import ParamsError, section
+from seq2arith.queries import terms
+from seq2arith.training import KindConfig, Phase
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How training queries are chosen, for every kind alike."""
+
+    mirror: bool = False  # also train on b*a for every trained a*b (and b+a for a+b): commutativity
+
+    def validate(self, key: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files a training stage reads: its task's query set and, for kinds that need them, the handwriting
+    folders and the classifier checkpoint."""
+
+    data: Path
+    digits: Path | None = None
+    glyphs: Path | None = None
+    classifier: Path | None = None
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """A fresh model, what it is, and how it is trained."""
+
+    model: nn.Module
+    arch: Architecture
+    queries: QuerySet  # the task's query set, training mirrors added when train.mirror
+    handwriting: Handwriting | None
+    options: KindConfig  # the kind's section, resolved for the task
+    phases: list[Phase]
+
+    def datasets(self, phase: Phase) -> tuple[ArithmeticDataset, ArithmeticDataset]:
+        """Train and test splits serving only the fields ``phase`` reads and scores."""
+        fields = (phase.objective.inputs, *phase.objective.fields)
+        reverse = self.arch.model.reverse_answer
+        return (ArithmeticDataset(self.queries, self.handwriting, False, reverse, fields),
+                ArithmeticDataset(self.queries, self.handwriting, True, reverse, fields))
+
+
+def _check_digit_pairs(queries: QuerySet, model: ModelConfig) -> None:
+    """digit_pairs reads two numbers."""
+    numbers = len(terms(queries.queries[0])[0])
+    if model.features == "digit_pairs" and numbers != 2:
+        raise ParamsError(f"params.yaml: model.features = 'digit_pairs': needs queries of two numbers, this task's "
+                          f"have {numbers} (tasks.<task>.num_addends); use characters")
+
+
+def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], inputs: Inputs,
+                  device: torch.device) -> TrainingPlan:
+    """What train-<kind>@<task> trains, built from ``params`` (torch's global generator seeded first: it draws
+    the initial weights)."""
+    model = section(params, "model", ModelConfig)
+    options = section(params, kind.name, kind.options)
+    assert isinstance(options, KindConfig)
+    options = options.for_task(task, kind.name)
+    queries = QuerySet.load(inputs.data)
+    if section(params, "train", TrainConfig).mirror:
+        queries = with_mirrors(queries)
+    handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
+    _check_digit_pairs(queries, model)
+    network, arch = kind.new_model(queries, model, options, inputs.classifier)
+    network = network.to(device)
+    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, options, handwriting))

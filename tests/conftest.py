@@ -11,6 +11,7 @@ import pytest
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
 from seq2arith.mnist import Digits
+from seq2arith.pools import combine
 
 PER_CLASS = 3  # fake images per symbol and pool
 
@@ -71,4 +72,4 @@ def glyphs() -> Glyphs:
 @pytest.fixture
 def handwriting(digits: Digits, glyphs: Glyphs) -> Handwriting:
     """The fake digits and glyphs combined, plus one blank per pool."""
-    return Handwriting.combine(digits, glyphs)
+    return combine(digits, glyphs)

@@ -9,8 +9,12 @@ import torch
 
 from seq2arith import checkpoint
 from seq2arith.checkpoint import CheckpointError
-from seq2arith.config import ModelConfig, Text2TextConfig
-from seq2arith.models import Architecture, build
+from seq2arith.kinds import build
+from seq2arith.kinds.classifier import KIND as CLASSIFIER
+from seq2arith.kinds.text2text import KIND as TEXT2TEXT
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module]:
 def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
     """A loaded checkpoint rebuilds the same architecture with the same weights, in eval mode."""
     path, model = saved
-    loaded, arch = checkpoint.load(path, "text2text")
+    loaded, arch = checkpoint.load(path, TEXT2TEXT)
     assert arch.kind == "text2text" and not loaded.training
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
@@ -34,15 +38,15 @@ def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
 def test_loads_onto_the_device_asked(saved: tuple[Path, torch.nn.Module]) -> None:
     """load puts the model where it is asked (here the shape-only meta device); by default on the CPU."""
     path, _ = saved
-    loaded, _ = checkpoint.load(path, "text2text", device=torch.device("meta"))
+    loaded, _ = checkpoint.load(path, TEXT2TEXT, device=torch.device("meta"))
     assert {p.device.type for p in loaded.parameters()} == {"meta"}
-    assert {p.device.type for p in checkpoint.load(path)[0].parameters()} == {"cpu"}
+    assert {p.device.type for p in checkpoint.load(path, TEXT2TEXT)[0].parameters()} == {"cpu"}
 
 
 def test_missing_names_the_stage(tmp_path: Path) -> None:
     """A missing checkpoint names the dvc repro target that makes it."""
     with pytest.raises(CheckpointError, match=r"dvc repro train-text2text@addsub"):
-        checkpoint.load(tmp_path / "nope.pt", stage="train-text2text@addsub")
+        checkpoint.load(tmp_path / "nope.pt", TEXT2TEXT, stage="train-text2text@addsub")
 
 
 def test_truncated(saved: tuple[Path, torch.nn.Module]) -> None:
@@ -50,7 +54,7 @@ def test_truncated(saved: tuple[Path, torch.nn.Module]) -> None:
     path, _ = saved
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="not a readable seq2arith checkpoint"):
-        checkpoint.load(path)
+        checkpoint.load(path, TEXT2TEXT)
 
 
 def test_foreign(tmp_path: Path) -> None:
@@ -58,14 +62,14 @@ def test_foreign(tmp_path: Path) -> None:
     path = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, path)
     with pytest.raises(CheckpointError, match="not a readable seq2arith checkpoint"):
-        checkpoint.load(path)
+        checkpoint.load(path, TEXT2TEXT)
 
 
 def test_wrong_kind(saved: tuple[Path, torch.nn.Module]) -> None:
     """Loading a text2text checkpoint where a classifier is expected says what it holds."""
     path, _ = saved
     with pytest.raises(CheckpointError, match="holds a text2text model, expected classifier"):
-        checkpoint.load(path, "classifier")
+        checkpoint.load(path, CLASSIFIER)
 
 
 def test_invalid_architecture(saved: tuple[Path, torch.nn.Module]) -> None:
@@ -75,20 +79,20 @@ def test_invalid_architecture(saved: tuple[Path, torch.nn.Module]) -> None:
     stored["architecture"]["model"]["core"] = "gru"
     torch.save(stored, path)
     with pytest.raises(CheckpointError, match=r"not a readable seq2arith checkpoint \(model.core = 'gru': allowed"):
-        checkpoint.load(path)
+        checkpoint.load(path, TEXT2TEXT)
 
 
 def test_architecture_round_trips_typed(saved: tuple[Path, torch.nn.Module]) -> None:
     """The loaded architecture carries typed configs, equal to the saved ones."""
     path, _ = saved
-    _, arch = checkpoint.load(path)
+    _, arch = checkpoint.load(path, TEXT2TEXT)
     assert arch.model == ModelConfig(hidden=8) and arch.options == Text2TextConfig()
 
 
 def test_same_weights_same_bytes(saved: tuple[Path, torch.nn.Module], tmp_path: Path) -> None:
     """Saving the same model to another path gives the same bytes: no temporary name inside the archive."""
     path, model = saved
-    _, arch = checkpoint.load(path)
+    _, arch = checkpoint.load(path, TEXT2TEXT)
     other = tmp_path / "elsewhere" / "other.pt"
     checkpoint.save(other, model, arch)
     assert other.read_bytes() == path.read_bytes()

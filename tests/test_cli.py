@@ -15,14 +15,20 @@ import torch
 import yaml
 from PIL import Image
 
-from seq2arith import checkpoint, cli, inference, recipes
-from seq2arith.config import ClassifierConfig, ModelConfig, SplitConfig, TaskConfig, section
+from seq2arith import checkpoint, cli, commands, kinds
+from seq2arith.commands import load_model
 from seq2arith.dataset import create_data
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
-from seq2arith.inference import load_model
+from seq2arith.kinds import build
+from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.mnist import Digits
-from seq2arith.models import KINDS, Architecture, ReaderConfig, build
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
+from seq2arith.models.images import ReaderConfig
+from seq2arith.params import section
+from seq2arith.pools import load_handwriting
+from seq2arith.queries import SplitConfig, TaskConfig
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import SYMBOLS, vocabulary
 
@@ -66,7 +72,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     images, labels, is_test = _pool("0123456789", rng)
     Digits(images, labels.astype(np.uint8), is_test).save(root / "data" / "mnist")
     Glyphs(*_pool("+-*", rng)).save(root / "data" / "glyphs")
-    handwriting = Handwriting.load(root / "data" / "mnist", root / "data" / "glyphs")
+    handwriting = load_handwriting(root / "data" / "mnist", root / "data" / "glyphs")
 
     torch.manual_seed(0)
     models = root / "models"
@@ -77,9 +83,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
         for kind in ("text2text", "img2text", "text2img"):
-            kind_options = section(params, kind, KINDS[kind].options)
-            model, arch = recipes.make_model(kind, queries, section(params, "model", ModelConfig), kind_options,
-                                             models / "classifier.pt")
+            kind_options = section(params, kind, kinds.named(kind).options)
+            model, arch = kinds.arithmetic(kind).new_model(queries, section(params, "model", ModelConfig),
+                                                           kind_options, models / "classifier.pt")
             checkpoint.save(models / f"{task}-{kind}.pt", model, arch)
     return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
 
@@ -213,7 +219,7 @@ def test_predict_many_images(ws: Workspace, capsys: pytest.CaptureFixture, tmp_p
     single = tmp_path / "single.png"
     assert run(capsys, "render", *ws.args(), "22+13", "-o", str(single), "--seed", "1")[0] == 0
     loads = []
-    monkeypatch.setattr(inference, "load_model", lambda *args: loads.append(args) or load_model(*args))
+    monkeypatch.setattr(commands, "load_model", lambda *args: loads.append(args) or load_model(*args))
     code, out, err = run(capsys, "predict", *ws.args(), "--image", str(single), str(strips))
     assert code == 0 and err == "" and len(loads) == 1
     paths = [single, strips / "a.png", strips / "b.png"]

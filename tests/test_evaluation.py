@@ -9,7 +9,6 @@ from seq2arith.evaluation import (
     error_counts,
     parse_answer,
     predictions_table,
-    symbolic_answers,
     text_metrics,
 )
 
@@ -45,11 +44,6 @@ def test_predictions_table() -> None:
     assert table["difference"].isna().tolist() == [False, True]
 
 
-def test_symbolic_answers() -> None:
-    """The symbolic baseline computes what was read and answers blank for a malformed reading."""
-    assert symbolic_answers(["12*3 ", "1++2 "], 4) == ["36  ", "    "]
-
-
 def test_confusion_table() -> None:
     """One row per (actual, predicted) character pair with its count, padding shown as '_'."""
     table = confusion_table(["1 ", "12", "1 "], ["7 ", "12", "1 "])
@@ -61,8 +55,3 @@ def test_error_counts() -> None:
     table = error_counts(["12 ", "5  ", "7  ", "-3 "], ["13 ", "5  ", "1 2", "-4 "])
     assert table.values.tolist() == [[-1, 1], [0, 1], [1, 1]]
     assert error_counts(["12 "], ["1 2"]).values.tolist() == [[0, 0]]  # nothing parseable: still a histogram
-
-
-def test_symbolic_answer_too_wide_matches_nothing() -> None:
-    """A misread query whose value does not fit the answer width is filled with '?' instead of truncated."""
-    assert symbolic_answers(["99*99"], 3) == ["???"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.config import GlyphsConfig
-from seq2arith.glyphs import STROKES, Glyphs, draw_glyph, draw_glyphs
+from seq2arith.glyphs import STROKES, Glyphs, GlyphsConfig, draw_glyph, draw_glyphs
 
 CONFIG = GlyphsConfig(train_per_operator=4, test_per_operator=2)
 

@@ -1,4 +1,4 @@
-"""Tests of seq2arith.handwriting: combining pools and sampling glyphs from them."""
+"""Tests of seq2arith.handwriting: sampling glyphs from the pools, and their pixels."""
 
 from __future__ import annotations
 
@@ -6,22 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.handwriting import Handwriting
 
 TEXTS = ["12+3 ", "-45  ", "6*7-8", "90   "]
-
-
-def test_combine_layout(handwriting, digits, glyphs):
-    """combine stacks digits, glyphs and one blank per pool, with symbols as one-character strings."""
-    n_digits, n_glyphs = len(digits.labels), len(glyphs.symbols)
-    assert handwriting.images.shape == (n_digits + n_glyphs + 2, 28, 28)
-    assert handwriting.images.dtype == np.uint8
-    np.testing.assert_array_equal(handwriting.symbols[:n_digits], digits.labels.astype(str))
-    np.testing.assert_array_equal(handwriting.symbols[n_digits:-2], glyphs.symbols)
-    assert list(handwriting.symbols[-2:]) == [" ", " "]
-    assert list(handwriting.is_test[-2:]) == [False, True]
-    assert handwriting.images[-2:].max() == 0
-    np.testing.assert_array_equal(handwriting.is_test[:n_digits], digits.is_test)
 
 
 @pytest.mark.parametrize("test", [False, True])
@@ -58,12 +44,3 @@ def test_pixels(handwriting):
     assert pixels.shape == (2, 2, 28, 28) and pixels.dtype == torch.float32
     assert pixels.min() >= 0 and pixels.max() <= 1
     torch.testing.assert_close(pixels, torch.from_numpy(handwriting.images[indices] / 255.0).float())
-
-
-def test_load(tmp_path, digits, glyphs, handwriting):
-    """load combines saved digits and glyphs exactly as combine does."""
-    digits.save(tmp_path / "digits")
-    glyphs.save(tmp_path / "glyphs")
-    loaded = Handwriting.load(tmp_path / "digits", tmp_path / "glyphs")
-    for name in ("images", "symbols", "is_test"):
-        np.testing.assert_array_equal(getattr(loaded, name), getattr(handwriting, name))

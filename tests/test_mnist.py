@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from assertions import one_line_error
 
-from seq2arith.mnist import DataSourceError, Digits, download_torchvision, load_bundled, parse_idx, read_idx_folder
+from seq2arith.mnist import (
+    DataSourceError,
+    Digits,
+    download_torchvision,
+    load_bundled,
+    parse_idx,
+    read_idx_folder,
+)
 
 NAMES = {
     "train_images": "train-images-idx3-ubyte",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.config import TaskConfig
 from seq2arith.errors import Seq2ArithError
 from seq2arith.queries import (
+    TaskConfig,
     all_queries,
     answer_width,
     evaluate,

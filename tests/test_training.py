@@ -10,23 +10,25 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import checkpoint, recipes
-from seq2arith.config import (
-    Img2TextConfig,
-    ModelConfig,
-    ParamsError,
-    SplitConfig,
-    TaskConfig,
-    Text2ImgConfig,
-    Text2TextConfig,
-)
+from seq2arith import checkpoint, kinds
+from seq2arith.batches import batches
 from seq2arith.dataset import create_data
+from seq2arith.devices import torch_device
 from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, ReaderConfig, build
+from seq2arith.kinds import build
+from seq2arith.kinds.img2text import Img2TextConfig
+from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
+from seq2arith.models.images import ReaderConfig
+from seq2arith.params import ParamsError
+from seq2arith.queries import SplitConfig, TaskConfig
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
 from seq2arith.threads import Threads
-from seq2arith.training import batches, fit, score, torch_device
+from seq2arith.training import fit, score
+from seq2arith.training_plan import datasets
 
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),
@@ -52,9 +54,9 @@ def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16, core=core)
     generator = seed_torch(0, "test")
-    model, _ = recipes.make_model(kind, query_set, model_config, OPTIONS[kind])
-    (phase,) = recipes.phases(kind, OPTIONS[kind], model, handwriting)
-    train_set, test_set = recipes.datasets(phase, query_set, handwriting, model_config.reverse_answer)
+    model, _ = kinds.arithmetic(kind).new_model(query_set, model_config, OPTIONS[kind])
+    (phase,) = kinds.arithmetic(kind).phases(model, OPTIONS[kind], handwriting)
+    train_set, test_set = datasets(phase, query_set, handwriting, model_config.reverse_answer)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
                 redraw=np.random.default_rng(1), threads=threads)
@@ -104,9 +106,9 @@ def test_curves_logged(queries, tmp_path) -> None:
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
-    model, _ = recipes.make_model("text2text", query_set, ModelConfig(hidden=8), options)
-    (phase,) = recipes.phases("text2text", options, model, handwriting)
-    train_set, test_set = recipes.datasets(phase, query_set, handwriting, True)
+    model, _ = kinds.arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
+    (phase,) = kinds.arithmetic("text2text").phases(model, options, handwriting)
+    train_set, test_set = datasets(phase, query_set, handwriting, True)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
     for split in ("train", "test"):
@@ -123,10 +125,11 @@ def test_frozen_reader_from_classifier(queries, tmp_path) -> None:
     classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
     checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
     options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
-    model, _ = recipes.make_model("img2text", query_set, ModelConfig(hidden=16), options, tmp_path / "classifier.pt")
+    model, _ = kinds.arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
+                                                      tmp_path / "classifier.pt")
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-    (phase,) = recipes.phases("img2text", options, model, handwriting)
-    train_set, test_set = recipes.datasets(phase, query_set, handwriting, True)
+    (phase,) = kinds.arithmetic("img2text").phases(model, options, handwriting)
+    train_set, test_set = datasets(phase, query_set, handwriting, True)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
@@ -140,13 +143,13 @@ def test_text2img_learns_characters_then_drawing(queries) -> None:
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                   image_weight_decay=0.5)
-    model, _ = recipes.make_model("text2img", query_set, ModelConfig(hidden=16, core="mlp"), options)
-    characters, drawing = recipes.phases("text2img", options, model, handwriting)
+    model, _ = kinds.arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    characters, drawing = kinds.arithmetic("text2img").phases(model, options, handwriting)
     assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
-    fit(characters.trainee, characters.objective, *recipes.datasets(characters, query_set, handwriting, True),
+    fit(characters.trainee, characters.objective, *datasets(characters, query_set, handwriting, True),
         characters.options, seed_torch(0, "t"))
     core = {k: v.clone() for k, v in model.core.state_dict().items()}
-    train_set, test_set = recipes.datasets(drawing, query_set, handwriting, True)
+    train_set, test_set = datasets(drawing, query_set, handwriting, True)
     before = score(drawing.trainee, drawing.objective, train_set, 64)
     after = fit(drawing.trainee, drawing.objective, train_set, test_set, drawing.options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
@@ -187,7 +190,7 @@ def test_cuda_index_beyond_the_devices_there_are(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("core", ["lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
 def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, tmp_path) -> None:
-    """make_model puts every weight on the device asked; a frozen reader reads its table there; batches move
+    """A model moved to a device has every weight there; a frozen reader reads its table there; batches move
     there; and every training phase runs there, digit pairs included."""
     query_set, handwriting = queries
     reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
@@ -195,12 +198,13 @@ def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, tmp_
     checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
     options = dataclasses.replace(OPTIONS[kind], **({"init_from_classifier": True, "freeze_reader": True}
                                                    if kind == "img2text" else {}))
-    model, _ = recipes.make_model(kind, query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"), options,
-                                  tmp_path / "classifier.pt", META)
+    model, _ = kinds.arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
+                                                options, tmp_path / "classifier.pt")
+    model = model.to(META)
     assert {p.device for p in model.parameters()} == {META}
-    for phase in recipes.phases(kind, options, model, handwriting):
+    for phase in kinds.arithmetic(kind).phases(model, options, handwriting):
         assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
-        train_set, _ = recipes.datasets(phase, query_set, handwriting, True)
+        train_set, _ = datasets(phase, query_set, handwriting, True)
         batch = next(batches(train_set, 4, device=META))
         assert {value.device for value in batch.values()} == {META}
         output = phase.trainee(batch[phase.objective.inputs])

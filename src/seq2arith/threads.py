@@ -1,7 +1,7 @@
 """How many CPU threads torch uses: ``SEQ2ARITH_THREADS``, or (``auto``) the cores other processes leave free.
 
 A thread count is a property of the machine, not of the experiment: it changes no result beyond float noise
-(see README, "Threads"), so it is an environment variable and not a params.yaml key, which would make DVC re-run
+(see docs/threads.md), so it is an environment variable and not a params.yaml key, which would make DVC re-run
 every stage that reads it. torch's default, one intra-op thread per core, is what makes a training 10-17x slower
 when one other busy process shares a 2-core machine: its threads wait for each other at every operation while
 one of them waits for a core.

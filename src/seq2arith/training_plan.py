@@ -54,13 +54,18 @@ class TrainingPlan:
 
     def datasets(self, phase: Phase) -> tuple[ArithmeticDataset, ArithmeticDataset]:
         """Train and test splits serving only the fields ``phase`` reads and scores."""
-        fields = (phase.objective.inputs, *phase.objective.fields)
-        reverse = self.arch.model.reverse_answer
-        return (ArithmeticDataset(self.queries, self.handwriting, False, reverse, fields),
-                ArithmeticDataset(self.queries, self.handwriting, True, reverse, fields))
+        return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
 
 
-def _check_digit_pairs(queries: QuerySet, model: ModelConfig) -> None:
+def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
+             reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
+    """Train and test splits of ``queries`` serving only the fields ``phase`` reads and scores."""
+    fields = (phase.objective.inputs, *phase.objective.fields)
+    return (ArithmeticDataset(queries, handwriting, False, reverse_answer, fields),
+            ArithmeticDataset(queries, handwriting, True, reverse_answer, fields))
+
+
+def check_digit_pairs(queries: QuerySet, model: ModelConfig) -> None:
     """digit_pairs reads two numbers."""
     numbers = len(terms(queries.queries[0])[0])
     if model.features == "digit_pairs" and numbers != 2:
@@ -80,7 +85,7 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     if section(params, "train", TrainConfig).mirror:
         queries = with_mirrors(queries)
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
-    _check_digit_pairs(queries, model)
+    check_digit_pairs(queries, model)
     network, arch = kind.new_model(queries, model, options, inputs.classifier)
     network = network.to(device)
     return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, options, handwriting))

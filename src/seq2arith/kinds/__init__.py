@@ -6,7 +6,10 @@ from __future__ import annotations
 import importlib
 from typing import cast
 
+from torch import nn
+
 from seq2arith.kinds.kind import ArithmeticKind, Kind
+from seq2arith.models.architecture import Architecture
 from seq2arith.params import ParamsError
 
 ARITHMETIC = ("text2text", "img2text", "text2img")  # the kinds that answer queries: train-<kind>@<task>, ...
@@ -25,3 +28,8 @@ def arithmetic(name: str) -> ArithmeticKind:
     if name not in ARITHMETIC:
         raise ParamsError(f"no model kind {name!r} (allowed: {', '.join(ARITHMETIC)})")
     return cast(ArithmeticKind, named(name))
+
+
+def build(arch: Architecture) -> nn.Module:
+    """A fresh network for ``arch``, of its kind."""
+    return named(arch.kind).network(arch)

@@ -156,7 +156,7 @@ class Img2TextKind(ArithmeticKind):
         return classifier
 
     def new_model(self, queries: QuerySet, model: ModelConfig, options: FitConfig,
-                  classifier: Path | None) -> tuple[nn.Module, Architecture]:
+                  classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Img2Text whose glyph reader starts as the classifier when ``init_from_classifier``."""
         assert isinstance(options, Img2TextConfig)
         if model.features == "digit_pairs" and not options.init_from_classifier:

@@ -64,7 +64,7 @@ class ArithmeticKind(Kind):
                             self.reader(options, classifier))
 
     def new_model(self, queries: QuerySet, model: ModelConfig, options: FitConfig,
-                  classifier: Path | None) -> tuple[nn.Module, Architecture]:
+                  classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh model for ``queries``' task (``classifier``: the classifier checkpoint, for kinds that start
         from it)."""
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)

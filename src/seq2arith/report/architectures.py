@@ -21,8 +21,9 @@ from seq2arith.report.numbers import REPORT_NUMBERS, report_numbers, setting
 from seq2arith.text import vocabulary
 
 
-def architecture(kind: ArithmeticKind, task: str, params: dict[str, Any]) -> Architecture:
-    """What `train-<kind>@<task>` builds from ``params`` (validated as the stage validates them)."""
+def architecture(name: str, task: str, params: dict[str, Any]) -> Architecture:
+    """What `train-<name>@<task>` builds from ``params`` (validated as the stage validates them)."""
+    kind = kinds.arithmetic(name)
     task_config = section(params, f"tasks.{task}", TaskConfig)
     options = section(params, kind.name, kind.options)
     reader = classifier.reader_config(section(params, "classifier", classifier.ClassifierConfig))
@@ -67,7 +68,7 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
     layer, and its parameter count beside the report's."""
     settings = nested(entry["params"], params)
     kind = kinds.arithmetic(entry["kind"])
-    arch = architecture(kind, entry["task"], settings)
+    arch = architecture(kind.name, entry["task"], settings)
     try:
         network = kind.network(arch)
     except ValueError as error:  # settings that validate one by one but not together

@@ -17,10 +17,10 @@ def get(tree: dict, dotted: str) -> Any:
 
 def flat(tree: dict, prefix: str = "") -> dict[str, Any]:
     """Every leaf of ``tree`` under its dotted key."""
-    flat = {}
+    leaves: dict[str, Any] = {}
     for key, value in tree.items():
-        flat |= flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
-    return flat
+        leaves |= flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value}
+    return leaves
 
 
 def nested(dotted: dict[str, Any], base: dict | None = None) -> dict:

@@ -37,7 +37,7 @@ IMG2TEXT_FIT = tuple(f"img2text.{key}" for key in FIT)
 IMG2TEXT_DATA = ("split.test_ratio", "img2text.fresh_handwriting")  # which queries, drawn once or every epoch
 TRAINING_SECONDS = {task: (f"metrics/train-{task}-img2text.json", "seconds") for task in ("addsub", "mul")}
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
-# The report's experiments vary its LSTM: they run on README's $LSTM recipe, which sets these.
+# The report's experiments vary its LSTM: they run on reports/README.md's $LSTM recipe, which sets these.
 LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
 
 

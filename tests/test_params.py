@@ -1,4 +1,4 @@
-"""Tests of seq2arith.config: params.yaml is parsed into validated dataclasses."""
+"""Tests of seq2arith.params: params.yaml is parsed into the validated dataclass of every section."""
 
 from __future__ import annotations
 
@@ -10,24 +10,25 @@ from pathlib import Path
 import pytest
 from assertions import one_line_error
 
-from seq2arith.config import (
-    MAX_QUERIES,
-    ClassifierConfig,
-    DataConfig,
-    GlyphsConfig,
-    Img2TextConfig,
-    ModelConfig,
+from seq2arith import kinds
+from seq2arith.glyphs import GlyphsConfig
+from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.img2text import Img2TextConfig
+from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.mnist import DataConfig
+from seq2arith.models.cores import ModelConfig
+from seq2arith.params import (
     ParamsError,
-    SplitConfig,
-    TaskConfig,
-    Text2ImgConfig,
-    Text2TextConfig,
     device,
     load_params,
     parse_section,
     section,
     seed,
 )
+from seq2arith.plots import PlotsConfig
+from seq2arith.queries import MAX_QUERIES, SplitConfig, TaskConfig
+from seq2arith.training_plan import TrainConfig
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 SECTIONS = {
@@ -309,23 +310,11 @@ def test_bad_device(value):
 
 def test_params_yaml_lists_every_setting() -> None:
     """Every field of every config dataclass has a value in params.yaml, so `dvc exp run -S` can set it."""
-    from seq2arith.config import (
-        ClassifierConfig,
-        DataConfig,
-        GlyphsConfig,
-        ModelConfig,
-        SplitConfig,
-        TaskConfig,
-        TrainConfig,
-        load_params,
-    )
-    from seq2arith.models import ARITHMETIC, KINDS
-
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,
                 "classifier": ClassifierConfig, "tasks.addsub": TaskConfig, "tasks.mul": TaskConfig,
-                "train": TrainConfig,
-                **{kind: KINDS[kind].options for kind in ARITHMETIC}}
+                "train": TrainConfig, "plots": PlotsConfig,
+                **{kind: kinds.named(kind).options for kind in kinds.ARITHMETIC}}
     for key, cls in sections.items():
         node = params
         for part in key.split("."):

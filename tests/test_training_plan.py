@@ -7,24 +7,30 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import checkpoint, evaluation, inference, recipes
-from seq2arith.classifier import read_queries, read_strips
-from seq2arith.config import (
-    Img2TextConfig,
-    ModelConfig,
-    ParamsError,
+from seq2arith import checkpoint, evaluation, kinds
+from seq2arith.batches import ArithmeticDataset
+from seq2arith.dataset import create_data, with_mirrors
+from seq2arith.handwriting import Handwriting
+from seq2arith.kinds import build
+from seq2arith.kinds.classifier import read_queries, read_strips
+from seq2arith.kinds.img2text import Img2TextConfig
+from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
+from seq2arith.models.images import ReaderConfig
+from seq2arith.params import ParamsError
+from seq2arith.queries import (
     SplitConfig,
     TaskConfig,
-    Text2ImgConfig,
-    Text2TextConfig,
+    answer_width,
+    padded_width,
+    unseen_pairs,
 )
-from seq2arith.dataset import ArithmeticDataset, create_data, with_mirrors
-from seq2arith.handwriting import Handwriting
-from seq2arith.models import Architecture, ReaderConfig, build
-from seq2arith.queries import answer_width, padded_width, unseen_pairs
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS
 from seq2arith.training import fit
+from seq2arith.training_plan import check_digit_pairs, datasets
 
 
 def _setup():
@@ -40,9 +46,9 @@ def test_evaluator_matches_pixel_path() -> None:
     """For a per-glyph CNN reader, the read-once evaluator gives the same logits as the model on pixels."""
     handwriting, queries = _setup()
     options = Img2TextConfig(init_from_classifier=False, freeze_reader=False, conv_filters=4)
-    model, arch = recipes.make_model("img2text", queries, ModelConfig(hidden=8), options)
+    model, arch = kinds.arithmetic("img2text").new_model(queries, ModelConfig(hidden=8), options)
     model.eval()
-    runner, inputs = inference.evaluator(model, arch, handwriting)
+    runner, inputs = kinds.arithmetic(arch.kind).runner(model, handwriting)
     data = ArithmeticDataset(queries, handwriting, True, True, fields=("query_images", "query_glyphs"))
     batch = data[np.arange(len(data))]
     with torch.no_grad():
@@ -64,7 +70,7 @@ def test_digit_pairs_needs_two_numbers() -> None:
     task = TaskConfig(operators=["+"], highest_integer=3, num_addends=3)
     queries = create_data(task, SplitConfig(0.5), handwriting, np.random.default_rng(0))
     with pytest.raises(ParamsError, match="model.features = 'digit_pairs': needs queries of two numbers"):
-        recipes.make_model("text2text", queries, ModelConfig(features="digit_pairs"), Text2TextConfig())
+        check_digit_pairs(queries, ModelConfig(features="digit_pairs"))
 
 
 def test_digit_pairs_needs_a_reader_of_symbols() -> None:
@@ -72,7 +78,7 @@ def test_digit_pairs_needs_a_reader_of_symbols() -> None:
     handwriting, queries = _setup()
     options = Img2TextConfig(init_from_classifier=False, freeze_reader=False)
     with pytest.raises(ParamsError, match="needs img2text.init_from_classifier: true"):
-        recipes.make_model("img2text", queries, ModelConfig(features="digit_pairs"), options)
+        kinds.arithmetic("img2text").new_model(queries, ModelConfig(features="digit_pairs"), options)
 
 
 SAMPLED_TASKS = {  # (task, model.features): what the pipeline's default features can and cannot read
@@ -101,17 +107,17 @@ def test_sampled_task_end_to_end(name: str, kind: str, tmp_path) -> None:
     reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
     classifier = build(Architecture("classifier", SYMBOLS, reader=reader)).eval()
     checkpoint.save(tmp_path / "classifier.pt", classifier, Architecture("classifier", SYMBOLS, reader=reader))
-    model, arch = recipes.make_model(kind, queries, ModelConfig(core="mlp", features=features, hidden=8), SMALL[kind],
-                                     tmp_path / "classifier.pt")
+    model, arch = kinds.arithmetic(kind).new_model(queries, ModelConfig(core="mlp", features=features, hidden=8),
+                                                   SMALL[kind], tmp_path / "classifier.pt")
     generator = seed_torch(0, "test")
-    for phase in recipes.phases(kind, SMALL[kind], model, handwriting):
-        fit(phase.trainee, phase.objective, *recipes.datasets(phase, queries, handwriting, True), phase.options,
+    for phase in kinds.arithmetic(kind).phases(model, SMALL[kind], handwriting):
+        fit(phase.trainee, phase.objective, *datasets(phase, queries, handwriting, True), phase.options,
             generator)
     checkpoint.save(tmp_path / "model.pt", model, arch)
-    model, arch = checkpoint.load(tmp_path / "model.pt", kind)
-    runner, inputs = inference.evaluator(model, arch, handwriting)
+    model, arch = checkpoint.load(tmp_path / "model.pt", kinds.named(kind))
+    runner, inputs = kinds.arithmetic(arch.kind).runner(model, handwriting)
     splits = [ArithmeticDataset(queries, handwriting, test, True, fields=(inputs,)) for test in (False, True)]
-    predicted, _ = inference.answers(runner, arch, splits[1], 64, classifier, inputs)
+    predicted, _ = kinds.arithmetic(arch.kind).answers(runner, arch, splits[1], 64, classifier, inputs)
     assert len(predicted) == len(splits[1]) and {len(p) for p in predicted} == {answer_width(task)}
     metrics = evaluation.scores(splits[1].answers, predicted, unseen_pairs(splits[0].queries, splits[1].queries))
     assert metrics["unseen_pair_exact_match"] is not None and 0 <= metrics["exact_match"] <= 1

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from seq2arith.architectures import architecture, architecture_summaries, layers
-from seq2arith.config import ParamsError, load_params
-from seq2arith.models import build, count_parameters
-from seq2arith.tables import nested, report_numbers
+from seq2arith.kinds import build
+from seq2arith.models.architecture import count_parameters
+from seq2arith.params import ParamsError, load_params
+from seq2arith.report.architectures import architecture, architecture_summaries, layers
+from seq2arith.report.dotted import nested
+from seq2arith.report.numbers import report_numbers
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 

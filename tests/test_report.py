@@ -1,4 +1,5 @@
-"""Markdown tables from `dvc exp show --json` and from the metrics files."""
+"""The report package: its numbers, the sweeps of `dvc exp show --json`, and markdown tables from them and from
+the metrics files."""
 
 from __future__ import annotations
 
@@ -8,20 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seq2arith.config import Img2TextConfig, ModelConfig, SplitConfig, Text2TextConfig, load_params, section
 from seq2arith.errors import Seq2ArithError
-from seq2arith.tables import (
-    TABLES,
-    TableSpec,
-    experiment_table,
-    experiments,
-    replace_between,
-    report_numbers,
-    report_rows,
-    report_runs,
-    results_table,
-    sweep_curves,
-)
+from seq2arith.kinds.img2text import Img2TextConfig
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.models.cores import ModelConfig
+from seq2arith.params import load_params, section
+from seq2arith.queries import SplitConfig
+from seq2arith.report.experiments import experiments, sweep_curves
+from seq2arith.report.markdown import experiment_table, replace_between, results_table
+from seq2arith.report.numbers import report_numbers, report_rows, report_runs
+from seq2arith.report.specs import TABLES, TableSpec
 
 
 def _data(extra_lstm: int, exact: float) -> dict:

@@ -1,0 +1,112 @@
+"""Tests of seq2arith.batches: one split of a query set served as tensors, one example or a whole batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from seq2arith.batches import ArithmeticDataset
+from seq2arith.dataset import QuerySet, create_data
+from seq2arith.queries import SplitConfig, TaskConfig
+from seq2arith.text import decode
+
+TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
+FIELDS = ("query", "query_images", "answer", "answer_images")  # the fields of the report's create_data
+
+
+@pytest.fixture
+def query_set(handwriting) -> QuerySet:
+    return create_data(TASK, SplitConfig(test_ratio=0.25), handwriting, np.random.default_rng(0))
+
+
+def dataset_rows(query_set: QuerySet, answer: str) -> list[tuple[bool, int, int]]:
+    """(split, index in the split's dataset, index in the query set) of every query whose answer is ``answer``."""
+    found = []
+    for test in (False, True):
+        rows = np.flatnonzero(query_set.is_test == test)
+        found += [(test, position, row) for position, row in enumerate(rows) if query_set.answers[row] == answer]
+    return found
+
+
+def _text(one_hot: torch.Tensor, vocab: str) -> list[str]:
+    """The characters of (N, T, V) one-hot rows."""
+    return decode(one_hot.argmax(-1).numpy(), vocab)
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_dataset_item_shapes(query_set, handwriting, test):
+    """One item holds query (T_in, V), query_images (T_in, 28, 28) in [0, 1], answer (T_out, V), answer_images."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+    assert len(dataset) == (query_set.is_test == test).sum()
+    item = dataset[0]
+    assert set(item) == {"query", "query_images", "answer", "answer_images"}
+    assert item["query"].shape == (5, 13) and item["answer"].shape == (3, 13)
+    assert item["query_images"].shape == (5, 28, 28) and item["answer_images"].shape == (3, 28, 28)
+    for name in ("query_images", "answer_images"):
+        assert item[name].dtype == torch.float32
+        assert item[name].min() >= 0 and item[name].max() <= 1
+    assert item["query_images"].max() > 0
+
+
+def test_dataset_batch_indexing(query_set, handwriting):
+    """Indexing with a numpy array returns every field with a leading batch dimension."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=FIELDS)
+    batch = dataset[np.array([0, 3, 7])]
+    assert batch["query"].shape == (3, 5, 13) and batch["answer"].shape == (3, 3, 13)
+    assert batch["query_images"].shape == (3, 5, 28, 28) and batch["answer_images"].shape == (3, 3, 28, 28)
+    torch.testing.assert_close(batch["query_images"][1], dataset[3]["query_images"])
+
+
+def test_dataset_query_matches_text(query_set, handwriting):
+    """The query one-hot decodes to the split's query and its images are the stored glyphs."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=True, reverse_answer=True, fields=FIELDS)
+    row = np.flatnonzero(query_set.is_test)[4]
+    assert _text(dataset[4]["query"][None], query_set.vocabulary) == [query_set.queries[row]]
+    torch.testing.assert_close(dataset[4]["query_images"], handwriting.pixels(query_set.query_glyphs[row]))
+
+
+@pytest.mark.parametrize("answer, target, order",
+                         [("-11", "11-", [2, 1, 0]), ("-1 ", "1- ", [1, 0, 2]), ("12 ", "21 ", [1, 0, 2])])
+def test_dataset_reverse_answer(query_set, handwriting, answer, target, order):
+    """reverse_answer=True emits the units digit first and the answer images follow that order, in both splits."""
+    datasets = {test: ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+                for test in (False, True)}
+    found = dataset_rows(query_set, answer)
+    assert found
+    for test, position, row in found:
+        item = datasets[test][position]
+        assert datasets[test].targets[position] == target
+        assert _text(item["answer"][None], query_set.vocabulary) == [target]
+        torch.testing.assert_close(item["answer_images"], handwriting.pixels(query_set.answer_glyphs[row][order]))
+        assert not torch.equal(item["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
+
+
+def test_dataset_forward_answer(query_set, handwriting):
+    """reverse_answer=False emits the answer and its images as stored."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=False, fields=FIELDS)
+    position, row = next((position, row) for test, position, row in dataset_rows(query_set, "-11") if not test)
+    assert _text(dataset[position]["answer"][None], query_set.vocabulary) == ["-11"]
+    torch.testing.assert_close(dataset[position]["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
+
+
+def test_dataset_fields(query_set, handwriting):
+    """fields restricts what an item holds; the dataset holds the whole split, in order."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=("query",))
+    assert set(dataset[0]) == {"query"}
+    assert dataset.queries == [query_set.queries[i] for i in np.flatnonzero(~query_set.is_test)]
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_redraw_handwriting(query_set, handwriting, test):
+    """redraw_handwriting picks new glyph indices from the same pool showing the same characters."""
+    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+    before_query, before_answer = dataset.query_glyphs.copy(), dataset.answer_glyphs.copy()
+    dataset.redraw_handwriting(np.random.default_rng(1))
+    assert not np.array_equal(dataset.query_glyphs, before_query)
+    assert not np.array_equal(dataset.answer_glyphs, before_answer)
+    for glyphs, texts in ((dataset.query_glyphs, dataset.queries), (dataset.answer_glyphs, dataset.targets)):
+        assert (handwriting.is_test[glyphs] == test).all()
+        np.testing.assert_array_equal(handwriting.symbols[glyphs], np.array([list(t) for t in texts]))
+    np.testing.assert_array_equal(handwriting.symbols[dataset.answer_glyphs],
+                                  handwriting.symbols[before_answer])

@@ -441,6 +441,24 @@ def test_queue_names_a_wrong_table_or_row(capsys: pytest.CaptureFixture, args: t
     assert_error(run(capsys, "queue", *args, "--print"), fragment)
 
 
+def test_a_failed_dvc_is_one_line_ending_with_what_dvc_said(capsys: pytest.CaptureFixture,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the dvc that `tables` runs fails, the error ends with dvc's last line as dvc wrote it."""
+    failed = subprocess.CompletedProcess([], 255, "", "some progress\nERROR: not a DVC repository\n")
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: failed)
+    line = assert_error(run(capsys, "tables", "lstm"), "dvc exp show --json failed: ERROR: not a DVC repository")
+    assert "[" not in line
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture) -> None:
+    """The usage line of `seq2arith --help` names each command it has."""
+    code, out, _ = run(capsys, "--help")
+    usage = out.splitlines()[0]
+    assert code == 0 and usage.startswith("usage: seq2arith")
+    for command in ("predict", "render", "tables", "queue", "architectures", "results"):
+        assert command in usage, command
+
+
 def _committed(repo: Path, files: dict[str, bytes]) -> str:
     """A git repository at ``repo`` with one commit of ``files`` (path -> bytes); its revision."""
     for path, content in files.items():

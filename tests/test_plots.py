@@ -41,3 +41,39 @@ def test_predictions_error_figure_writes_a_png_of_the_test_rows(tmp_path):
     predictions = pd.DataFrame({"split": ["train", "test", "test"], "difference": [0.0, 2.0, None]})
     plots.predictions_error_figure(predictions, "mul-text2text", tmp_path / "errors.png")
     assert (tmp_path / "errors.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _curves(folder, exact_match: list[float]) -> None:
+    """A DVCLive folder whose train and test exact match per epoch are ``exact_match``."""
+    for split in ("train", "test"):
+        path = folder / "plots" / "metrics" / split / "exact_match.tsv"
+        path.parent.mkdir(parents=True)
+        path.write_text("step\texact_match\n" + "".join(f"{i}\t{v}\n" for i, v in enumerate(exact_match)))
+
+
+def test_model_task_keeps_hyphens_of_the_task() -> None:
+    """A model is named <task>-<kind>: the kind is the last part, whatever hyphens the task has."""
+    assert plots.model_task("add-3-text2text") == "add-3" and plots.model_task("mul-img2text") == "mul"
+
+
+def test_exact_match_figure_has_one_panel_per_task_hyphens_and_all(tmp_path, monkeypatch) -> None:
+    """Tasks "add" and "add-3" are two panels, each with its own models only."""
+    curves = {}
+    for name in ("add-text2text", "add-3-text2text", "add-3-img2text"):
+        _curves(tmp_path / name, [0.5, 1.0])
+        curves[name] = tmp_path / name
+    drawn: dict[str, list[str]] = {}
+    original = plots.plt.Axes.set
+
+    def record(ax, **kwargs):
+        if "title" in kwargs:
+            drawn[kwargs["title"].split(":")[0]] = sorted(line.get_label() for line in ax.get_lines())
+        return original(ax, **kwargs)
+
+    monkeypatch.setattr(plots.plt.Axes, "set", record)
+    plots.exact_match_figure(curves, tmp_path / "exact-match.png")
+    assert drawn == {"add": ["add-text2text test", "add-text2text train"],
+                     "add-3": sorted(f"add-3-{kind} {split}" for kind in ("img2text", "text2text")
+                                     for split in ("test", "train"))}
+    assert (tmp_path / "exact-match.png").stat().st_size > 0
+

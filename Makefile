@@ -1,6 +1,7 @@
 # Two commands on a fresh clone: `make repro` and `make test`.
-# The first run creates .venv and installs the pinned dependencies, and writes the offline page of
-# `dvc plots show` from the pinned Vega scripts (package-lock.json); later runs start at once.
+# The first run creates .venv and installs the pinned dependencies; `make test` (and `make setup`) also writes the
+# offline page of `dvc plots show` from the pinned Vega scripts (package-lock.json) and names it in this clone's
+# .dvc/config.local; without it `dvc plots show` uses DVC's own page. Later runs start at once.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 VENV := .venv
@@ -21,9 +22,12 @@ $(PLOTS_PAGE): package-lock.json src/seq2arith/plots_page.py $(INSTALLED)
 	@command -v npm >/dev/null || { echo "make: npm not found: install Node.js and npm (apt-get install npm)"; exit 1; }
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(VENV)/bin/python -m seq2arith.plots_page node_modules $@
+	$(VENV)/bin/dvc config --local plots.html_template $(notdir $@)  # this clone only: without it, DVC's own page
 
 repro: $(INSTALLED)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
 
 test: $(INSTALLED) $(PLOTS_PAGE)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pytest

@@ -8,6 +8,7 @@
 import argparse
 import sys
 import time
+from pathlib import Path
 
 
 def main() -> None:
@@ -45,7 +46,7 @@ def main() -> None:
 def earlier_seconds(path: str) -> dict[str, str]:
     """Stage -> seconds of a table this script wrote (its last column)."""
     seconds = {}
-    for line in open(path):
+    for line in Path(path).read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 2 and cells[-1].isdigit():
             seconds[cells[0]] = cells[-1]

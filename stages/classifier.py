@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from dvclive import Live
+from dvclive.live import Live
 
 from seq2arith import checkpoint, params
 from seq2arith.devices import torch_device
@@ -33,12 +33,11 @@ def main() -> None:
     generator = seed_torch(params.seed(values), "classifier", device)
     handwriting = load_handwriting(args.digits, args.glyphs)
     train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
-    arch = classifier.architecture(options)
-    model = classifier.Classifier(arch).to(device)
+    model = classifier.Classifier(options).to(device)
     objective = classifier.objective(options.augment)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, objective, train, test, options, generator, live, desc="classifier", threads=threads)
-    checkpoint.save(args.out, model, arch)
+    checkpoint.save(args.out, classifier.KIND, model, options)
     write_json(args.metrics, {f"{split}_accuracy": score(model, objective, data, 1024)["accuracy"]
                               for split, data in (("train", train), ("test", test))})
 

@@ -3,6 +3,7 @@ histogram and the per-character confusion."""
 
 import argparse
 from pathlib import Path
+from typing import cast
 
 from seq2arith import checkpoint, kinds, params
 from seq2arith.dataset import QuerySet
@@ -10,6 +11,7 @@ from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.evaluation import evaluate_model
 from seq2arith.files import write_json, write_with
+from seq2arith.kinds.arithmetic import GlyphReader, arithmetic
 from seq2arith.threads import use_threads
 
 
@@ -29,7 +31,7 @@ def main() -> None:
                                                                        "(actual, predicted) pair")
     args = parser.parse_args()
 
-    kind = kinds.arithmetic(args.kind)
+    kind = arithmetic(args.kind)
     if kind.reads_images and (args.digits is None or args.glyphs is None):
         parser.error(f"--kind {args.kind} reads handwriting: give --digits and --glyphs")
     if (kind.reads_images or kind.draws) and args.classifier is None:
@@ -38,10 +40,11 @@ def main() -> None:
     use_threads()
     device = torch_device(params.device(params.load_params(args.params)))
     model, arch = checkpoint.load(args.model, kind, stage=checkpoint.training_stage(args.model), device=device)
-    classifier = (checkpoint.load(args.classifier, kinds.named("classifier"), stage="classifier", device=device)[0]
-                  if args.classifier else None)
+    reader = None  # the classifier, for kinds with images: imported only then (dvc.yaml: --classifier)
+    if args.classifier is not None:
+        reader = cast(GlyphReader, checkpoint.load(args.classifier, kinds.named("classifier"), "classifier", device)[0])
     handwriting = kind.handwriting(args.digits, args.glyphs) if kind.reads_images else None
-    result = evaluate_model(kind, model, arch, QuerySet.load(args.data), handwriting, classifier)
+    result = evaluate_model(kind, model, arch, QuerySet.load(args.data), handwriting, reader)
     write_json(args.metrics, result.metrics)
     write_with(args.predictions, lambda tmp: result.predictions.to_csv(tmp, index=False))
     write_with(args.errors, lambda tmp: result.errors.to_csv(tmp, index=False))

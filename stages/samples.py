@@ -5,12 +5,12 @@ import argparse
 from pathlib import Path
 
 from seq2arith import checkpoint, params, plots
-from seq2arith.batches import BATCH_SIZE, ArithmeticDataset
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.kinds import classifier, text2img
 from seq2arith.seeding import rng
+from seq2arith.splits import Split
 from seq2arith.threads import use_threads
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
@@ -31,11 +31,12 @@ def main() -> None:
     values = params.load_params(args.params)
     threshold = params.section(values, "plots", plots.PlotsConfig).threshold
     device = torch_device(params.device(values))
-    reader, _ = checkpoint.load(args.classifier, classifier.KIND, stage="classifier", device=device)
+    reader = classifier.load_classifier(args.classifier, device)
     model, arch = checkpoint.load(args.model, text2img.KIND, stage=checkpoint.training_stage(args.model),
                                   device=device)
-    test = ArithmeticDataset(QuerySet.load(args.data), None, True, arch.model.reverse_answer, fields=("query",))
-    read, pixels = text2img.KIND.answers(model, arch, test, BATCH_SIZE, reader)
+    test = Split(QuerySet.load(args.data), None, True, arch.model.reverse_answer, fields=("query",))
+    read, pixels = text2img.KIND.answers(model, arch, test, reader)
+    assert pixels is not None
     name = f"{args.task}-text2img"  # also keys the random choice of queries shown
     rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, rng(params.seed(values), f"samples-{name}"))
     queries, read, pixels = [test.queries[row] for row in rows], [read[row] for row in rows], pixels[rows]

@@ -2,14 +2,16 @@
 
 import argparse
 import time
+from functools import partial
 from pathlib import Path
 
-from dvclive import Live
+from dvclive.live import Live
 
 from seq2arith import checkpoint, kinds, params
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.files import write_json
+from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.seeding import rng, seed_torch
 from seq2arith.threads import use_threads
 from seq2arith.training import fit
@@ -27,9 +29,9 @@ def main() -> None:
     parser.add_argument("--classifier", type=Path, help="classifier checkpoint (img2text's start)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
-    parser.add_argument("--metrics", type=Path, required=True, help="JSON: epochs, training queries and seconds")
+    parser.add_argument("--metrics", type=Path, required=True, help="JSON: epochs and training queries")
     args = parser.parse_args()
-    kind = kinds.arithmetic(args.kind)
+    kind = arithmetic(args.kind)
     if kind.needs_handwriting and (args.digits is None or args.glyphs is None):
         parser.error(f"--kind {args.kind} trains on handwriting: give --digits and --glyphs")
 
@@ -40,17 +42,18 @@ def main() -> None:
     generator = seed_torch(seed, f"train-{stream}", device)
     plan = plan_training(kind, args.task, values, Inputs(args.data, args.digits, args.glyphs, args.classifier),
                          device)
-    redraw = rng(seed, f"handwriting-{stream}") if getattr(plan.options, "fresh_handwriting", False) else None
+    handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         for phase in plan.phases:
             train, test = plan.datasets(phase)
+            redraw = partial(train.redraw_handwriting, handwriting) if handwriting else None
             fit(phase.trainee, phase.objective, train, test, phase.options, generator, live, redraw, desc=stream,
                 threads=threads)
-    checkpoint.save(args.out, plan.model, plan.arch)
+        live.summary["seconds"] = round(time.perf_counter() - start)  # wall clock: beside the curves, not a metric
+    checkpoint.save(args.out, kind, plan.model, plan.arch)
     write_json(args.metrics, {"epochs": sum(phase.options.epochs for phase in plan.phases),
-                              "train_queries": int((~plan.queries.is_test).sum()),  # mirrors included
-                              "seconds": round(time.perf_counter() - start)})  # wall clock: varies by machine
+                              "train_queries": int((~plan.queries.is_test).sum())})  # mirrors included
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Shared helpers: IDX writer and small in-memory handwriting pools."""
+"""Shared fixtures: an IDX writer, random-pixel handwriting pools, an untrained classifier checkpoint, and the
+tiny pipeline the slow tests share."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline_repo import PipelineRepo, make_pipeline_repo
+from seq2arith import checkpoint
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
+from seq2arith.kinds import classifier
 from seq2arith.mnist import Digits
 from seq2arith.pools import combine
 
@@ -35,41 +39,48 @@ def write_idx():
     return _write_idx
 
 
-def _fake_digits(seed: int = 0) -> Digits:
-    rng = np.random.default_rng(seed)
-    labels, is_test = [], []
-    for test in (False, True):
-        for digit in range(10):
-            labels += [digit] * PER_CLASS
-            is_test += [test] * PER_CLASS
+def _pool(symbols: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random-pixel images: PER_CLASS of each symbol in the train pool, then as many in the test pool."""
+    labels = [(symbol, test) for test in (False, True) for symbol in symbols for _ in range(PER_CLASS)]
     images = rng.integers(1, 256, size=(len(labels), 28, 28), dtype=np.uint8)
-    return Digits(images, np.array(labels, np.uint8), np.array(is_test))
+    return images, np.array([symbol for symbol, _ in labels]), np.array([test for _, test in labels])
 
 
-def _fake_glyphs(seed: int = 1) -> Glyphs:
-    rng = np.random.default_rng(seed)
-    symbols, is_test = [], []
-    for test in (False, True):
-        for symbol in "+-*":
-            symbols += [symbol] * PER_CLASS
-            is_test += [test] * PER_CLASS
-    images = rng.integers(1, 256, size=(len(symbols), 28, 28), dtype=np.uint8)
-    return Glyphs(images, np.array(symbols), np.array(is_test))
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def digits() -> Digits:
-    """Random-pixel digits: PER_CLASS images of every digit in each pool (no blank images)."""
-    return _fake_digits()
+    """Random-pixel digits: PER_CLASS images of every digit in each pool."""
+    images, labels, is_test = _pool("0123456789", np.random.default_rng(0))
+    return Digits(images, labels.astype(np.uint8), is_test)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def glyphs() -> Glyphs:
     """Random-pixel operator glyphs: PER_CLASS images of + - * in each pool."""
-    return _fake_glyphs()
+    return Glyphs(*_pool("+-*", np.random.default_rng(1)))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def handwriting(digits: Digits, glyphs: Glyphs) -> Handwriting:
-    """The fake digits and glyphs combined, plus one blank per pool."""
+    """The fake digits and glyphs combined, plus one blank per pool, as the pipeline's pools are."""
     return combine(digits, glyphs)
+
+
+@pytest.fixture(scope="session")
+def classifier_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained classifier of 4 filters, saved as the classifier stage saves it."""
+    path = tmp_path_factory.mktemp("classifier") / "classifier.pt"
+    options = classifier.ClassifierConfig(conv_layers=1, conv_filters=4)
+    checkpoint.save(path, classifier.KIND, classifier.Classifier(options), options)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    """A tiny copy of this repository whose whole pipeline ran once (``first_run``: what `dvc repro` printed),
+    its results committed like main's. Shared by the slow test modules: a test that changes anything works on a
+    ``copy`` of it."""
+    repo = make_pipeline_repo(tmp_path_factory.mktemp("tiny-pipeline"))
+    repo.first_run = repo.dvc("repro").stdout
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "results")
+    return repo

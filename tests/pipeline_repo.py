@@ -16,22 +16,24 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
     "glyphs": {"train_per_operator": 30, "test_per_operator": 10},
     "tasks": {"addsub": {"highest_integer": 9}, "mul": {"highest_integer": 9}},
     "model": {"hidden": 8},
-    "text2text": {"epochs": 1, "batch_size": 32},
-    "img2text": {"epochs": 1, "batch_size": 32},
-    "text2img": {"epochs": 1, "batch_size": 32, "image_epochs": 1},
+    "text2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32},
+    "img2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32},
+    "text2img": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32, "image_epochs": {"addsub": 1, "mul": 1}},
     "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
 }
+TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
 
 
 def _merge(base: dict, changes: dict) -> dict:
-    """``base`` with ``changes`` laid over it, section by section; a value replaces a whole mapping (a per-task
-    ``epochs: {addsub: 20, mul: 60}`` by ``epochs: 1``)."""
+    """``base`` with ``changes`` laid over it, section by section."""
     return {key: _merge(value, changes[key]) if isinstance(value, dict) and isinstance(changes.get(key), dict)
             else changes.get(key, value) for key, value in base.items()}
 
 
 class PipelineRepo:
     """Run commands inside the copy with the project's virtualenv first on PATH."""
+
+    first_run = ""  # what the first `dvc repro` printed, where the fixture ran it
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -57,6 +59,13 @@ class PipelineRepo:
 
     def write_params(self, params: dict) -> None:
         (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+    def copy(self, path: Path) -> PipelineRepo:
+        """A copy of this repository at ``path``, its git history and DVC cache included (DVC's temporary state
+        left out: it is keyed by this copy's files)."""
+        shutil.copytree(self.path, path, symlinks=True,
+                        ignore=lambda folder, names: ["tmp"] if Path(folder).name == ".dvc" else [])
+        return PipelineRepo(path)
 
 
 def make_pipeline_repo(path: Path) -> PipelineRepo:

@@ -9,8 +9,8 @@ import torch
 
 from seq2arith import checkpoint
 from seq2arith.checkpoint import CheckpointError
-from seq2arith.kinds import build
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
+from seq2arith.kinds.classifier import Classifier, ClassifierConfig
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.architecture import Architecture
@@ -19,10 +19,10 @@ from seq2arith.models.cores import ModelConfig
 
 @pytest.fixture
 def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module]:
-    arch = Architecture("text2text", "0123456789+- ", 5, 3, ModelConfig(hidden=8), Text2TextConfig())
-    model = build(arch)
+    arch = Architecture("0123456789+- ", 5, 3, ModelConfig(hidden=8), Text2TextConfig())
+    model = TEXT2TEXT.network(arch)
     path = tmp_path / "model.pt"
-    checkpoint.save(path, model, arch)
+    checkpoint.save(path, TEXT2TEXT, model, arch)
     return path, model
 
 
@@ -30,7 +30,7 @@ def test_round_trip(saved: tuple[Path, torch.nn.Module]) -> None:
     """A loaded checkpoint rebuilds the same architecture with the same weights, in eval mode."""
     path, model = saved
     loaded, arch = checkpoint.load(path, TEXT2TEXT)
-    assert arch.kind == "text2text" and not loaded.training
+    assert isinstance(arch, Architecture) and not loaded.training
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
 
@@ -89,10 +89,16 @@ def test_architecture_round_trips_typed(saved: tuple[Path, torch.nn.Module]) -> 
     assert arch.model == ModelConfig(hidden=8) and arch.options == Text2TextConfig()
 
 
+def test_classifier_round_trips_its_section(classifier_checkpoint: Path) -> None:
+    """The classifier's checkpoint stores its params section, typed again on loading."""
+    model, options = checkpoint.load(classifier_checkpoint, CLASSIFIER)
+    assert options == ClassifierConfig(conv_layers=1, conv_filters=4) and isinstance(model, Classifier)
+
+
 def test_same_weights_same_bytes(saved: tuple[Path, torch.nn.Module], tmp_path: Path) -> None:
     """Saving the same model to another path gives the same bytes: no temporary name inside the archive."""
     path, model = saved
     _, arch = checkpoint.load(path, TEXT2TEXT)
     other = tmp_path / "elsewhere" / "other.pt"
-    checkpoint.save(other, model, arch)
+    checkpoint.save(other, TEXT2TEXT, model, arch)
     assert other.read_bytes() == path.read_bytes()

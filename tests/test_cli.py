@@ -15,17 +15,16 @@ import torch
 import yaml
 from PIL import Image
 
-from seq2arith import checkpoint, cli, commands, kinds
+from seq2arith import checkpoint, cli, commands
 from seq2arith.commands import load_model
 from seq2arith.dataset import create_data
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
-from seq2arith.kinds import build
+from seq2arith.kinds import ARITHMETIC, classifier
+from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.mnist import Digits
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
-from seq2arith.models.images import ReaderConfig
 from seq2arith.params import section
 from seq2arith.pools import load_handwriting
 from seq2arith.queries import SplitConfig, TaskConfig
@@ -33,7 +32,6 @@ from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import SYMBOLS, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
-PER_SYMBOL = 3  # random images per symbol and pool
 TASKS = {"addsub": {"operators": ["+", "-"], "highest_integer": 99, "num_addends": 2},
          "mul": {"operators": ["*"], "highest_integer": 99, "num_addends": 2}}
 QUERY_WIDTH, ANSWER_WIDTH = {"addsub": 5, "mul": 5}, {"addsub": 3, "mul": 4}  # 99+99, -99 .. 198, 9801
@@ -52,14 +50,8 @@ class Workspace:
                 "--data", str(data or self.data)]
 
 
-def _pool(symbols: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    labels = [(s, test) for test in (False, True) for s in symbols for _ in range(PER_SYMBOL)]
-    images = rng.integers(1, 256, size=(len(labels), 28, 28), dtype=np.uint8)
-    return images, np.array([s for s, _ in labels]), np.array([t for _, t in labels])
-
-
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def ws(tmp_path_factory: pytest.TempPathFactory, digits: Digits, glyphs: Glyphs) -> Workspace:
     """Tiny params (hidden 8), random handwriting and untrained checkpoints of every kind for both tasks,
     built with params.yaml's core."""
     root = tmp_path_factory.mktemp("cli")
@@ -68,25 +60,22 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     params["tasks"] = TASKS
     params["classifier"]["conv_filters"] = 4
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    rng = np.random.default_rng(0)
-    images, labels, is_test = _pool("0123456789", rng)
-    Digits(images, labels.astype(np.uint8), is_test).save(root / "data" / "mnist")
-    Glyphs(*_pool("+-*", rng)).save(root / "data" / "glyphs")
+    digits.save(root / "data" / "mnist")
+    glyphs.save(root / "data" / "glyphs")
     handwriting = load_handwriting(root / "data" / "mnist", root / "data" / "glyphs")
+    rng = np.random.default_rng(0)
 
     torch.manual_seed(0)
     models = root / "models"
     options = section(params, "classifier", ClassifierConfig)
-    arch = Architecture("classifier", SYMBOLS, options=options,
-                        reader=ReaderConfig(options.conv_layers, options.conv_filters, len(SYMBOLS)))
-    checkpoint.save(models / "classifier.pt", build(arch), arch)
+    checkpoint.save(models / "classifier.pt", classifier.KIND, classifier.Classifier(options), options)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
-        for kind in ("text2text", "img2text", "text2img"):
-            kind_options = section(params, kind, kinds.named(kind).options)
-            model, arch = kinds.arithmetic(kind).new_model(queries, section(params, "model", ModelConfig),
-                                                           kind_options, models / "classifier.pt")
-            checkpoint.save(models / f"{task}-{kind}.pt", model, arch)
+        for name in ARITHMETIC:
+            kind = arithmetic(name)
+            model, arch = kind.new_model(queries, section(params, "model", ModelConfig),
+                                         section(params, name, kind.options), models / "classifier.pt")
+            checkpoint.save(models / f"{task}-{name}.pt", kind, model, arch)
     return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
 
 
@@ -180,7 +169,7 @@ def test_strip_round_trip(tmp_path: Path) -> None:
 def test_render_writes_test_pool_strip(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """render draws each padded query character with a test-pool image of it, the same for the same seed."""
     out = tmp_path / "strip.png"
-    code, stdout, err = run(capsys, "render", *ws.args(), "2+13", "-o", str(out), "--seed", "3")
+    code, _, err = run(capsys, "render", *ws.args(), "2+13", "-o", str(out), "--seed", "3")
     assert code == 0 and err == ""
     with Image.open(out) as image:
         assert image.size == (28 * QUERY_WIDTH["addsub"], 28) and image.mode == "L"

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
+
+from seq2arith.kinds.arithmetic import arithmetic
+from seq2arith.params import PerTask
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
 def _imports(path: Path) -> set[str]:
+    """The library modules ``path`` imports: ``from seq2arith.kinds import classifier`` imports the package and
+    its module ``classifier``."""
     modules = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("seq2arith"):
-            modules |= {f"seq2arith.{a.name}" for a in node.names} if node.module == "seq2arith" else {node.module}
+            modules.add(node.module)
+            modules |= {f"{node.module}.{a.name}" for a in node.names if _is_module(f"{node.module}.{a.name}")}
         elif isinstance(node, ast.Import):
             modules |= {a.name for a in node.names if a.name.startswith("seq2arith.")}
-    return modules
+    return modules - {"seq2arith"}
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT / "src" / name.replace(".", "/")
+    return path.is_dir() or path.with_suffix(".py").is_file()
 
 
 def _source(module: str) -> Path:
@@ -30,13 +43,15 @@ def _source(module: str) -> Path:
 
 def library_closure(script: Path, command: str = "") -> set[str]:
     """Every library file a stage script imports, directly or through other library modules (a package's
-    ``__init__.py`` included): also the kind module a ``--kind X`` in its command makes it import
-    (``seq2arith.kinds.named``)."""
+    ``__init__.py`` included): also the kind modules its command makes it import by name
+    (``seq2arith.kinds.named``): ``--kind X`` the kind X, ``--classifier`` the classifier."""
     seen: set[str] = set()
     todo = list(_imports(script))
     words = command.split()
     if "--kind" in words:
         todo.append(f"seq2arith.kinds.{words[words.index('--kind') + 1]}")
+    if "--classifier" in words:
+        todo.append("seq2arith.kinds.classifier")
     while todo:
         module = todo.pop()
         if module not in seen:
@@ -72,6 +87,67 @@ def test_data_deps_are_the_inputs_its_command_names(name: str) -> None:
     """A stage depends on exactly the data, models and plots files its command reads: what a kind does not
     read (text2text: handwriting, the classifier) is no dependency, so changing it re-runs nothing there."""
     stage = STAGES[name].get("do", STAGES[name])
-    outputs = {next(iter(out)) if isinstance(out, dict) else out for out in stage.get("outs", [])}
+    outputs = {next(iter(out)) if isinstance(out, dict) else out
+               for kind in ("outs", "metrics", "plots") for out in stage.get(kind, [])}
     named = {token for token in stage["cmd"].split() if token.startswith(("data/", "models/", "plots/"))}
     assert {dep for dep in stage["deps"] if not dep.startswith(("stages/", "src/"))} == named - outputs
+
+
+def _outputs(stage: dict, kind: str) -> dict[str, dict]:
+    """The ``kind`` outputs (outs, metrics or plots) of a stage: path -> its settings."""
+    return {next(iter(out)) if isinstance(out, dict) else out: next(iter(out.values())) if isinstance(out, dict)
+            else {} for out in stage.get(kind, [])}
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_stage_can_use_the_run_cache(name: str) -> None:
+    """No output is `persist` and every output git keeps (`cache: false`) is a metric or a plot: either would
+    keep the stage out of DVC's run-cache, so a configuration run before would be trained again."""
+    stage = STAGES[name].get("do", STAGES[name])
+    for kind in ("outs", "metrics", "plots"):
+        for path, settings in _outputs(stage, kind).items():
+            assert not settings.get("persist"), path
+            assert kind != "outs" or settings.get("cache", True), path
+
+
+def _params_read(options: type) -> set[str]:
+    """The keys of a kind's section one task's stages read: each shared setting, and its own per-task values."""
+    hints = typing.get_type_hints(options)
+    return {f"{field.name}.${{key}}" if hints[field.name] == PerTask else field.name
+            for field in dataclasses.fields(options)}
+
+
+@pytest.mark.parametrize("kind", ["text2text", "img2text", "text2img"])
+def test_a_training_reads_only_its_tasks_values(kind: str) -> None:
+    """train-<kind>@<task> lists every setting of the kind's section and, of the settings given per task, only
+    its own task's: changing one task's epochs re-runs that task's training alone."""
+    params = STAGES[f"train-{kind}"]["do"]["params"]
+    options = arithmetic(kind).options
+    assert {key.split(".", 1)[1] for key in params if key.startswith(f"{kind}.")} == _params_read(options)
+    assert {key for key in params if not key.startswith(f"{kind}.")} == {"seed", "device", "model", "train"}
+
+
+def test_stages_per_task_run_over_params_tasks() -> None:
+    """The task list lives in params.yaml alone: every stage that runs per task runs over its `tasks`."""
+    per_task = {name for name, stage in STAGES.items() if "foreach" in stage}
+    assert per_task == {"dataset", "samples", *(f"{stage}-{kind}" for stage in ("train", "evaluate")
+                                               for kind in ("text2text", "img2text", "text2img"))}
+    assert {STAGES[name]["foreach"] for name in per_task} == {"${tasks}"}
+
+
+def test_every_checkpoint_is_one_artifact() -> None:
+    """Each `models/*.pt` the pipeline writes (for the tasks of params.yaml) is exactly one model artifact, with
+    a description, labels and the metrics file that scores it."""
+    tasks = yaml.safe_load((ROOT / "params.yaml").read_text())["tasks"]
+    checkpoints = set()
+    for stage in STAGES.values():
+        body = stage.get("do", stage)
+        for path in _outputs(body, "outs"):
+            if path.startswith("models/"):
+                checkpoints |= {path.replace("${key}", task) for task in tasks} if "foreach" in stage else {path}
+    artifacts = yaml.safe_load((ROOT / "dvc.yaml").read_text())["artifacts"]
+    assert sorted(artifact["path"] for artifact in artifacts.values()) == sorted(checkpoints)
+    for name, artifact in artifacts.items():
+        assert artifact["path"] == f"models/{name}.pt" and artifact["type"] == "model"
+        assert artifact["desc"] and artifact["labels"]
+        assert (ROOT / artifact["meta"]["metrics"]).is_file()

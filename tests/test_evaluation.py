@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from seq2arith.evaluation import (
@@ -9,8 +10,11 @@ from seq2arith.evaluation import (
     error_counts,
     parse_answer,
     predictions_table,
+    scores,
+    symbolic_answers,
     text_metrics,
 )
+from seq2arith.queries import unseen_pairs
 
 
 def test_parse_answer() -> None:
@@ -55,3 +59,30 @@ def test_error_counts() -> None:
     table = error_counts(["12 ", "5  ", "7  ", "-3 "], ["13 ", "5  ", "1 2", "-4 "])
     assert table.values.tolist() == [[-1, 1], [0, 1], [1, 1]]
     assert error_counts(["12 "], ["1 2"]).values.tolist() == [[0, 0]]  # nothing parseable: still a histogram
+
+
+def test_unseen_pair_exact_match_known_value() -> None:
+    """A hand-made split: of four test queries, 34*12 and 6*5 are mirrors of trained ones, 7*8 and 9*9 are
+    unseen in both orders; the model gets 34*12 and 7*8 right. Exact match counts both (2/4), the unseen-pair
+    exact match only 7*8 (1/2), and padding makes no query unseen."""
+    trained = ["12*34", "5*6  "]
+    tested = ["34*12", "7*8  ", "6*5  ", "9*9  "]
+    answers = ["408 ", "56  ", "30  ", "81  "]
+    predictions = ["408 ", "56  ", "31  ", "18  "]
+    unseen = unseen_pairs(trained, tested)
+    assert unseen.tolist() == [False, True, False, True]
+    metrics = scores(answers, predictions, unseen)
+    assert metrics["exact_match"] == 0.5 and metrics["unseen_pair_exact_match"] == 0.5
+    predictions[1] = "65  "  # 7*8 wrong too: no unseen query right
+    assert scores(answers, predictions, unseen)["unseen_pair_exact_match"] == 0.0
+    assert scores(answers, predictions, np.zeros(4, bool))["unseen_pair_exact_match"] is None
+
+
+def test_symbolic_answers() -> None:
+    """img2text's symbolic baseline computes what the classifier read, and answers blank for a malformed reading."""
+    assert symbolic_answers(["12*3 ", "1++2 "], 4) == ["36  ", "    "]
+
+
+def test_symbolic_answer_too_wide_matches_nothing() -> None:
+    """A misread query whose value does not fit the answer width is filled with '?' instead of truncated."""
+    assert symbolic_answers(["99*99"], 3) == ["???"]

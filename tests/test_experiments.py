@@ -1,39 +1,30 @@
-"""Experiments with the real DVC on tiny params: each key re-runs exactly what reads it; faults lose nothing."""
+"""Experiments with the real DVC on tiny params: each key is read by exactly the stages that list it, a run
+re-runs them and what follows and nothing of another task, a configuration run before is restored from the
+run-cache, and a failed or killed stage is undone by one command."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import numpy as np
 import pytest
-from pipeline_repo import PipelineRepo, make_pipeline_repo
+
+from pipeline_repo import KINDS, TASKS, PipelineRepo
+from seq2arith.report.dotted import nested
 
 pytestmark = pytest.mark.slow
-TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
-
-def _models(*kinds: str) -> set[str]:
-    """The training and evaluation stages of ``kinds`` for both tasks."""
-    return {f"{stage}-{kind}@{task}" for stage in ("train", "evaluate") for kind in kinds for task in TASKS}
-
-
-SAMPLES = {f"samples@{task}" for task in TASKS}
-TRAINED = _models(*KINDS) | {"plots"} | SAMPLES
-IMAGES = _models("img2text") | {f"evaluate-text2img@{task}" for task in TASKS} | {"plots"} | SAMPLES  # the
-# classifier's readers
+TRAININGS = {f"train-{kind}@{task}" for kind in KINDS for task in TASKS}
+RESTORE = "git checkout -- params.yaml dvc.lock metrics plots && dvc checkout --force"  # README's one command
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    """A tiny copy whose pipeline has run once and whose results are committed, like main."""
-    repo = make_pipeline_repo(tmp_path_factory.mktemp("experiments"))
-    repo.dvc("repro")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "results")
-    return repo
+def repo(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    return tiny_pipeline.copy(tmp_path_factory.mktemp("experiments") / "repo")
 
 
 @pytest.fixture
@@ -44,82 +35,87 @@ def clean(repo: PipelineRepo):
     repo.dvc("checkout", "--force", "-q")
 
 
-def _write_idx(path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, ">u4").tobytes()
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
+def _changed_stages(repo: PipelineRepo) -> set[str]:
+    """The stages `dvc status` says changed: those whose own code, data or params changed."""
+    return set(json.loads(repo.dvc("status", "--json").stdout))
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (["text2img.epochs=2"], _models("text2img") | {"plots"} | SAMPLES),
-    (["classifier.epochs=2"], {"classifier"} | IMAGES),  # text2text and text2img's training read no classifier
-    # new glyph images, same glyph choices: data/<task> comes out the same, so text2text stays
-    (["glyphs.jitter=1"], {"glyphs", "classifier", "dataset@addsub", "dataset@mul"} | _models("img2text", "text2img")
-     | {"plots"} | SAMPLES),
-    (["plots.threshold=0.4"], SAMPLES),
-    (["model.hidden=16"], TRAINED),
-    (["train.mirror=false"], TRAINED),
-    (["split.test_ratio=0.5"], TRAINED | {"dataset@addsub", "dataset@mul"}),
+@pytest.mark.parametrize(("key", "value", "readers"), [
+    ("text2text.epochs.mul", 2, {"train-text2text@mul"}),
+    ("text2img.image_epochs.addsub", 2, {"train-text2img@addsub"}),
+    ("img2text.batch_size", 16, {"train-img2text@addsub", "train-img2text@mul"}),
+    ("model.hidden", 16, TRAININGS),
+    ("train.mirror", False, TRAININGS),
+    ("classifier.epochs", 2, {"classifier"}),
+    ("glyphs.jitter", 1, {"glyphs"}),
+    ("plots.threshold", 0.4, {"samples@addsub", "samples@mul"}),
+    ("split.test_ratio", 0.5, {"dataset@addsub", "dataset@mul"}),
+    ("tasks.mul.highest_integer", 8, {"dataset@mul"}),
+    ("data.source", "idx", {"download"}),
+    ("device", "cpu", {"classifier", *TRAININGS, *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
+                       "samples@addsub", "samples@mul"}),
 ])
-def test_a_key_reruns_exactly_its_readers(clean: PipelineRepo, change: list[str], expected: set[str]) -> None:
-    """`dvc exp run -S key=value` re-runs exactly the stages that read the key, and the diffs show it."""
-    output = clean.dvc("exp", "run", *(arg for item in change for arg in ("-S", item))).stdout
-    assert clean.ran_stages(output) == expected
-    key = change[0].split("=")[0]
-    assert key.split(".")[-1] in clean.dvc("params", "diff").stdout
-    assert "metrics/" in clean.dvc("metrics", "diff", "--all").stdout
+def test_a_key_is_read_by_exactly_its_stages(clean: PipelineRepo, key: str, value, readers: set[str]) -> None:
+    """A changed params key makes exactly the stages that read it out of date: one task's epochs only that
+    task's training, the core every training and no dataset or classifier, plots.threshold only the samples."""
+    clean.write_params(nested({key: value}, clean.params()))
+    assert _changed_stages(clean) == readers
 
 
-def test_data_source_reruns_everything_that_reads_digits(clean: PipelineRepo) -> None:
-    """Switching data.source to a local IDX folder re-runs every stage but glyphs, which reads no digits."""
-    rng = np.random.default_rng(0)
-    folder = clean.path / "idx"
-    folder.mkdir()
-    for prefix, count in (("train", 60), ("t10k", 20)):
-        _write_idx(folder / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)))
-        _write_idx(folder / f"{prefix}-labels-idx1-ubyte", np.arange(count) % 10)
-    output = clean.dvc("exp", "run", "-S", "data.source=idx", "-S", "data.idx_dir=idx").stdout
-    assert clean.ran_stages(output) == TRAINED | {"download", "dataset@addsub", "dataset@mul", "classifier"}
-    assert json.loads((clean.path / "metrics/dataset-addsub.json").read_text())["test_glyph_images"] == 20 + 10 * 3 + 1
+def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(clean: PipelineRepo) -> None:
+    """`-S text2text.epochs.mul=2` trains the mul model again and what reads it, nothing of addsub, and the diffs
+    show it; going back to the committed epochs restores every output from the run-cache, training nothing."""
+    output = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=2").stdout
+    assert clean.ran_stages(output) == {"train-text2text@mul", "evaluate-text2text@mul", "plots"}
+    assert "text2text.epochs.mul" in clean.dvc("params", "diff").stdout
+    assert "metrics/train-mul-text2text.json" in clean.dvc("metrics", "diff", "--all").stdout
+    back = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
+    assert clean.ran_stages(back) == set()
+    assert "Stage 'train-text2text@mul' is cached" in back
+    assert clean.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
 
 
-def test_failed_stage_loses_nothing(clean: PipelineRepo) -> None:
-    """A stage that fails on a bad value leaves the committed metrics and plots as they were, says why in one
-    line, and `dvc checkout` restores its previous outputs."""
-    kept = ["metrics/addsub-img2text.json", "plots/curves/addsub-img2text/metrics.json",
-            "plots/errors/mul-text2img.png"]
-    before = {path: (clean.path / path).read_bytes() for path in kept}
+def _committed(repo: PipelineRepo, paths: list[str]) -> dict[str, bytes]:
+    return {path: (repo.path / path).read_bytes() for path in paths}
+
+
+KEPT = ["metrics/addsub-img2text.json", "metrics/train-addsub-text2text.json", "models/addsub-text2text.pt",
+        "plots/curves/addsub-text2text/plots/metrics/train/loss.tsv", "plots/errors/mul-text2img.png"]
+
+
+def test_a_failed_stage_says_why_and_one_command_restores_it(clean: PipelineRepo) -> None:
+    """A stage that fails on a bad value says why in one line; README's one command brings back exactly the
+    committed results, and `dvc status` is clean."""
+    before = _committed(clean, KEPT)
     failed = clean.dvc("exp", "run", "-S", "img2text.conv_layers=9", check=False)
     assert failed.returncode != 0
-    message = "error: params.yaml: img2text.conv_layers = 9: must be an integer from 1 to 3"
-    assert message in failed.stdout + failed.stderr
-    for path, content in before.items():
-        assert (clean.path / path).read_bytes() == content, path
-    clean.run("git", "checkout", "--", "params.yaml")
-    clean.dvc("checkout", "--force")
+    assert "error: params.yaml: img2text.conv_layers = 9: must be an integer from 1 to 3" in failed.stderr
+    clean.run("bash", "-c", RESTORE)
+    assert _committed(clean, KEPT) == before
     assert "up to date" in clean.dvc("status").stdout
 
 
-def test_killed_training_leaves_nothing_trusted(clean: PipelineRepo) -> None:
-    """Training killed mid-run writes no checkpoint (not even a partial one), and `dvc status` then reports
-    the stage changed, so the next `dvc repro` runs it again."""
-    params = clean.params()
-    params["text2text"]["epochs"] = 10_000
-    clean.write_params(params)
-    model = clean.path / "models/addsub-text2text.pt"
-    model.unlink()
-    process = subprocess.Popen(
-        [sys.executable, "stages/train.py", "--kind", "text2text", "--task", "addsub", "--data", "data/addsub",
-         "--out", str(model),
-         "--live", "plots/curves/addsub-text2text", "--metrics", "metrics/train-addsub-text2text.json"],
-        cwd=clean.path, env=clean.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def test_a_killed_training_is_undone_by_one_command(clean: PipelineRepo) -> None:
+    """`dvc repro` killed in the middle of a training leaves no checkpoint (DVC cleared the stage's outputs,
+    and nothing half-written is kept); README's one command brings back exactly the committed results."""
+    before = _committed(clean, KEPT)
+    clean.write_params(nested({"text2text.epochs.addsub": 10_000}, clean.params()))
+    process = subprocess.Popen([sys.executable, "-m", "dvc", "repro", "train-text2text@addsub"], cwd=clean.path,
+                               env=clean.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     curve = clean.path / "plots/curves/addsub-text2text/plots/metrics/train/loss.tsv"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not (curve.exists() and len(curve.read_text().splitlines()) > 2) and time.monotonic() < deadline:
         time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)  # dvc and the training it started
     process.wait()
-    assert not model.exists()
-    assert not list(model.parent.glob(".addsub-text2text*"))
-    clean.run("git", "checkout", "--", "params.yaml")
-    assert "train-text2text@addsub" in clean.dvc("status").stdout
+    model = clean.path / "models/addsub-text2text.pt"
+    assert not model.exists() and not list(model.parent.glob(".addsub-text2text*"))
+    clean.run("bash", "-c", RESTORE)
+    assert _committed(clean, KEPT) == before
+    assert "up to date" in clean.dvc("status").stdout
+
+
+def test_restore_command_is_the_readmes() -> None:
+    """The command these tests run is the one README gives."""
+    assert RESTORE in (Path(__file__).parents[1] / "README.md").read_text()

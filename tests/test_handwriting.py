@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-
 TEXTS = ["12+3 ", "-45  ", "6*7-8", "90   "]
 
 

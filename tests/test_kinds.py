@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
+from torch import nn
 
-from seq2arith.kinds import build
+from seq2arith import kinds
+from seq2arith.kinds.arithmetic import arithmetic
+from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.models.architecture import Architecture, count_parameters
+from seq2arith.models.architecture import count_parameters
 from seq2arith.models.cores import ModelConfig
-from seq2arith.models.images import ReaderConfig
 from seq2arith.text import SYMBOLS, encode_labels, vocabulary
 
 ADDSUB, MUL = vocabulary(["+", "-"]), vocabulary(["*"])
 LSTM_EXTRA_BIAS = 4 * 256  # PyTorch LSTMs keep b_ih and b_hh; Keras one bias: 4 * hidden more per layer
-READER = ReaderConfig(conv_layers=2, conv_filters=8, out_features=16)
+READER = ClassifierConfig(conv_layers=2, conv_filters=8)  # img2text's reader when it starts from the classifier
+OPTIONS = {"text2text": Text2TextConfig(), "img2text": Img2TextConfig(), "text2img": Text2ImgConfig()}
 
 
-def arch(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None, **model) -> Architecture:
-    options = options or {"text2text": Text2TextConfig(), "img2text": Img2TextConfig(),
-                          "text2img": Text2ImgConfig()}[kind]
-    return Architecture(kind, vocab, 5, answer_width, ModelConfig(**model), options,
-                        READER if kind == "img2text" else None)
+def network(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None, **model) -> nn.Module:
+    """A fresh ``kind`` network for queries of 5 characters, built as train-<kind>@<task> builds it."""
+    chosen = arithmetic(kind)
+    return chosen.network(chosen.architecture(vocab, 5, answer_width, ModelConfig(**model), options or OPTIONS[kind],
+                                              READER))
 
 
 MODEL_OPTIONS = [
@@ -37,7 +38,7 @@ MODEL_OPTIONS = [
 @pytest.mark.parametrize("model", MODEL_OPTIONS)
 def test_text2text_shape(model: dict) -> None:
     """text2text maps a one-hot query (B, 5, V) to logits (B, T_out, V) under every core option."""
-    net = build(arch("text2text", answer_width=4, **{"hidden": 16, **model}))
+    net = network("text2text", answer_width=4, **{"hidden": 16, **model})
     assert net(torch.rand(3, 5, len(ADDSUB))).shape == (3, 4, len(ADDSUB))
 
 
@@ -46,7 +47,7 @@ def test_text2text_shape(model: dict) -> None:
 @pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
 def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
     """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with the CNN and the ConvLSTM encoder."""
-    net = build(arch("img2text", MUL, 4, options, **{"hidden": 16, **model}))
+    net = network("img2text", MUL, 4, options, **{"hidden": 16, **model})
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
 
 
@@ -54,14 +55,14 @@ def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
 @pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
 def test_text2img_shape(decoder: str, model: dict) -> None:
     """text2img maps a one-hot query to pixel logits (B, T_out, 28, 28) with both image decoders."""
-    net = build(arch("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16),
-                     **{"hidden": 16, **model}))
+    net = network("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16),
+                  **{"hidden": 16, **model})
     assert net(torch.rand(2, 5, len(ADDSUB))).shape == (2, 3, 28, 28)
 
 
 def test_classifier_shape() -> None:
     """The classifier maps (N, 28, 28) glyphs to one logit per symbol (digits, + - x, blank)."""
-    net = build(Architecture("classifier", SYMBOLS, reader=dataclasses.replace(READER, out_features=len(SYMBOLS))))
+    net = kinds.named("classifier").network(READER)
     assert net(torch.rand(7, 28, 28)).shape == (7, len(SYMBOLS))
 
 
@@ -74,7 +75,7 @@ def test_classifier_shape() -> None:
 def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_count: int) -> None:
     """The report-faithful text2text (hidden 256, RepeatVector decoder) has the report's parameter count
     plus one extra LSTM bias vector per layer."""
-    net = build(arch("text2text", vocab, extra_lstm=extra_lstm, hidden=256, decoder="repeat", dropout=0.0))
+    net = network("text2text", vocab, extra_lstm=extra_lstm, hidden=256, decoder="repeat", dropout=0.0)
     lstm_layers = 1 + extra_lstm + 1  # encoder stack + decoder
     assert count_parameters(net) == keras_count + lstm_layers * LSTM_EXTRA_BIAS
 
@@ -82,8 +83,8 @@ def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_co
 def test_text2img_parameters_match_report() -> None:
     """The report's Figure 10 text2img (LSTM 256 -> repeat -> LSTM 256 -> Dense 128 -> Dense 784) has
     276,480 + 525,312 + 32,896 + 101,136 Keras parameters, plus two extra LSTM bias vectors."""
-    net = build(arch("text2img", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
-                     options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0)))
+    net = network("text2img", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
+                  options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0))
     assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS
 
 
@@ -96,7 +97,7 @@ CORES = [{"core": "mlp", "features": "digit_pairs"}, {"core": "mlp", "features":
 def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
     """The MLP core and digit-pair features give the same output shapes as the report's LSTM."""
     options = Text2ImgConfig(dense_units=16) if kind == "text2img" else None
-    net = build(arch(kind, MUL, 4, options, hidden=16, **core))
+    net = network(kind, MUL, 4, options, hidden=16, **core)
     query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
     assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))
 
@@ -104,6 +105,5 @@ def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
 @pytest.mark.parametrize("core", CORES)
 def test_every_core_plugs_into_img2text(core: dict) -> None:
     """img2text pairs digits from its reader's symbol probabilities."""
-    net = build(Architecture("img2text", MUL, 5, 4, ModelConfig(hidden=16, **core), Img2TextConfig(),
-                             dataclasses.replace(READER, out_features=len(SYMBOLS))))
+    net = network("img2text", MUL, 4, hidden=16, **core)
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))

@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 import pytest
-from assertions import one_line_error
 
+from assertions import one_line_error
 from seq2arith.mnist import (
     DataSourceError,
     Digits,
@@ -209,7 +209,7 @@ def test_read_idx_folder_corrupt_gzip(tmp_path, write_idx, corrupt):
 # --- download_torchvision ------------------------------------------------------------------------------------------
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - silence request logging
+    def log_message(self, format, *args):
         pass
 
 

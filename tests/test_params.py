@@ -8,8 +8,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from assertions import one_line_error
 
+from assertions import one_line_error
 from seq2arith import kinds
 from seq2arith.glyphs import GlyphsConfig
 from seq2arith.kinds.classifier import ClassifierConfig

@@ -1,48 +1,66 @@
-"""The real `dvc repro` on tiny params, in a temporary git repository."""
+"""The real `dvc repro` on tiny params, in a temporary git repository: every stage runs once, writes what it
+declares, and leaves one run-cache entry; nothing runs twice; `dvc plots show` works without the offline page."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from pipeline_repo import PipelineRepo, make_pipeline_repo
+import yaml
+
+from pipeline_repo import KINDS, TASKS, PipelineRepo
 
 pytestmark = pytest.mark.slow
-TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
+STAGES = ({"download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
+                                                          for t in TASKS}
+          | {f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS})
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    repo = make_pipeline_repo(tmp_path_factory.mktemp("pipeline"))
-    repo.first_run = repo.dvc("repro").stdout
-    return repo
+def test_first_repro_runs_every_stage(tiny_pipeline: PipelineRepo) -> None:
+    """A fresh copy runs all stages, one per task of params.yaml where a stage runs per task: download, glyphs,
+    datasets, classifier, six trains and evaluations, text2img's samples and plots."""
+    assert tiny_pipeline.ran_stages(tiny_pipeline.first_run) == STAGES
 
 
-def test_first_repro_runs_every_stage(repo: PipelineRepo) -> None:
-    """A fresh copy runs all stages: download, glyphs, datasets, classifier, six trains and evaluations, plots and
-    text2img's samples."""
-    expected = {"download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
-                                                                for t in TASKS} | {
-        f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS}
-    assert repo.ran_stages(repo.first_run) == expected
-
-
-def test_outputs_exist(repo: PipelineRepo) -> None:
+def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
     """Every declared output is written: data, checkpoints, metrics, predictions, figures and curves."""
-    for path in ["data/mnist/images.npy", "data/glyphs/images.npy", "plots/glyphs.png", "models/classifier.pt",
-                 "plots/samples/addsub-text2img-raw.png", "plots/samples/mul-text2img-thresholded.png"]:
-        assert (repo.path / path).is_file(), path
+    path = tiny_pipeline.path
+    for name in ["data/mnist/images.npy", "data/glyphs/images.npy", "plots/glyphs.png", "models/classifier.pt",
+                 "plots/samples/addsub-text2img-raw.png", "plots/samples/mul-text2img-thresholded.png",
+                 "plots/exact-match.png"]:
+        assert (path / name).is_file(), name
     for task in TASKS:
-        stats = json.loads((repo.path / f"metrics/dataset-{task}.json").read_text())
+        stats = json.loads((path / f"metrics/dataset-{task}.json").read_text())
         assert stats["queries"] == (200 if task == "addsub" else 100)
         for kind in KINDS:
-            metrics = json.loads((repo.path / f"metrics/{task}-{kind}.json").read_text())
+            metrics = json.loads((path / f"metrics/{task}-{kind}.json").read_text())
             assert set(metrics) == {"train", "test"}
-            assert (repo.path / f"plots/errors/{task}-{kind}.png").is_file()
-            assert (repo.path / f"plots/curves/{task}-{kind}/plots/metrics/test/accuracy.tsv").is_file()
+            assert set(json.loads((path / f"metrics/train-{task}-{kind}.json").read_text())) == {
+                "epochs", "train_queries"}  # no wall clock among the metrics: it would differ in every diff
+            assert json.loads((path / f"plots/curves/{task}-{kind}/metrics.json").read_text())["seconds"] >= 0
+            assert (path / f"plots/errors/{task}-{kind}.png").is_file()
+            assert (path / f"plots/predictions/{task}-{kind}.csv").is_file()
+            assert (path / f"plots/curves/{task}-{kind}/plots/metrics/test/accuracy.tsv").is_file()
 
 
-def test_second_repro_runs_nothing(repo: PipelineRepo) -> None:
+def test_second_repro_runs_nothing(tiny_pipeline: PipelineRepo) -> None:
     """Nothing changed, so a second `dvc repro` runs no stage and `dvc status` is clean."""
-    assert repo.ran_stages(repo.dvc("repro").stdout) == set()
-    assert "up to date" in repo.dvc("status").stdout
+    assert tiny_pipeline.ran_stages(tiny_pipeline.dvc("repro").stdout) == set()
+    assert "up to date" in tiny_pipeline.dvc("status").stdout
+
+
+def test_one_run_cache_entry_per_stage(tiny_pipeline: PipelineRepo) -> None:
+    """Every stage saved its run in DVC's run-cache (no output keeps it out: none is `persist`, and every output
+    git keeps is a metric or a plot), so a configuration run once is restored, not run again."""
+    entries = [path for path in (tiny_pipeline.path / ".dvc/cache/runs").rglob("*") if path.is_file()]
+    commands = {yaml.safe_load(entry.read_text())["cmd"] for entry in entries}
+    assert len(entries) == len(commands) == len(STAGES)
+
+
+def test_plots_show_without_the_offline_page(tiny_pipeline: PipelineRepo, tmp_path) -> None:
+    """A copy where `make setup` never wrote the offline page (so no `.dvc/config.local` names it) draws
+    `dvc plots show` with DVC's own page."""
+    assert not (tiny_pipeline.path / ".dvc/config.local").exists()
+    tiny_pipeline.dvc("plots", "show", "-o", str(tmp_path / "page"))
+    html = (tmp_path / "page" / "index.html").read_text()
+    assert "{plot_divs}" not in html and "mul-text2text-accuracy" in html

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from browser import chromium, render
-from pipeline_repo import ROOT, make_pipeline_repo
 
+from browser import chromium, render
+from pipeline_repo import ROOT, PipelineRepo
 from seq2arith.errors import Seq2ArithError
 from seq2arith.plots_page import SCRIPTS, page
 
@@ -70,13 +68,21 @@ def _assert_drawn_offline(index: Path, profile: Path) -> list[dict]:
     return report["plots"]
 
 
-def test_plots_show_draws_every_plot_offline(tmp_path):
-    """The page of the committed results: every curve, histogram, confusion matrix and figure drawn, small."""
+@pytest.fixture(scope="module")
+def with_page(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    """A copy of the tiny pipeline's results with the offline page `make setup` writes, named in its config."""
+    repo = tiny_pipeline.copy(tmp_path_factory.mktemp("plots-page") / "repo")
+    shutil.copy(TEMPLATE, repo.path / ".dvc" / TEMPLATE.name)
+    repo.dvc("config", "--local", "plots.html_template", TEMPLATE.name)
+    return repo
+
+
+@pytest.mark.slow
+def test_plots_show_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
+    """The page of a pipeline's results: every curve, histogram, confusion matrix and figure drawn, small."""
     _browser()
-    out = tmp_path / "page"
-    subprocess.run([sys.executable, "-m", "dvc", "plots", "show", "-o", str(out)], cwd=ROOT, check=True,
-                   capture_output=True)
-    index = out / "index.html"
+    with_page.dvc("plots", "show", "-o", str(tmp_path / "page"))
+    index = tmp_path / "page" / "index.html"
     assert index.stat().st_size <= MAX_PAGE_BYTES
     plots = _assert_drawn_offline(index, tmp_path / "profile")
     assert sum(plot["vega"] for plot in plots) == 7 * 2 + 6 + 6  # curves (loss, accuracy), histograms, confusions
@@ -84,14 +90,9 @@ def test_plots_show_draws_every_plot_offline(tmp_path):
 
 
 @pytest.mark.slow
-def test_plots_diff_of_two_experiments_draws_every_plot_offline(tmp_path):
+def test_plots_diff_of_two_experiments_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
     """`dvc plots diff` of the committed results and an experiment: each plot drawn with both revisions."""
     _browser()
-    repo = make_pipeline_repo(tmp_path / "repo")
-    shutil.copy(TEMPLATE, repo.path / ".dvc" / TEMPLATE.name)
-    repo.dvc("repro")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "results")
-    repo.dvc("exp", "run", "-n", "longer", "-S", "text2text.epochs=2", "-S", "text2img.epochs=2")
-    repo.dvc("plots", "diff", "HEAD", "longer", "-o", str(tmp_path / "diff"))
+    with_page.dvc("exp", "run", "-n", "longer", "-S", "text2text.epochs.addsub=2")
+    with_page.dvc("plots", "diff", "HEAD", "longer", "-o", str(tmp_path / "diff"))
     _assert_drawn_offline(tmp_path / "diff" / "index.html", tmp_path / "profile")

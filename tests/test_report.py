@@ -15,6 +15,7 @@ from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import load_params, section
 from seq2arith.queries import SplitConfig
+from seq2arith.report.dotted import get
 from seq2arith.report.experiments import experiments, sweep_curves
 from seq2arith.report.markdown import experiment_table, replace_between, results_table
 from seq2arith.report.numbers import report_numbers, report_rows, report_runs
@@ -76,16 +77,21 @@ def test_experiment_table_without_results() -> None:
 
 
 def test_results_table(tmp_path: Path) -> None:
-    """The README table reads exact match, char accuracy and MAE from metrics/, beside the report's number."""
+    """The README table reads exact match, char accuracy and MAE from metrics/, the epochs from the training
+    stage's metrics and its seconds from beside its curves, beside the report's number."""
+    metrics, curves = tmp_path / "metrics", tmp_path / "curves"
+    (curves / "mul-text2text").mkdir(parents=True)
+    metrics.mkdir()
     scores = {"exact_match": 0.99, "char_accuracy": 0.995, "value_mae": 0.5, "unparseable_rate": 0.0}
-    (tmp_path / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": scores}))
-    (tmp_path / "classifier.json").write_text(json.dumps({"test_accuracy": 0.99, "train_accuracy": 1.0}))
-    table = results_table(tmp_path)
-    (tmp_path / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": {
+    (metrics / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": scores}))
+    (metrics / "classifier.json").write_text(json.dumps({"test_accuracy": 0.99, "train_accuracy": 1.0}))
+    table = results_table(metrics, curves)
+    (metrics / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": {
         **scores, "unseen_pair_exact_match": 0.95}}))
-    (tmp_path / "train-mul-text2text.json").write_text(json.dumps({"epochs": 400, "seconds": 99}))
+    (metrics / "train-mul-text2text.json").write_text(json.dumps({"epochs": 400, "train_queries": 9000}))
+    (curves / "mul-text2text" / "metrics.json").write_text(json.dumps({"seconds": 99, "step": 399}))
     assert "| mul-text2text | 0.9900 | 0.9500 | 0.9950 | 0.9900 | 0.5000 | 400 epochs, 99 s |" in results_table(
-        tmp_path)
+        metrics, curves)
     assert "| mul-text2text | 0.9900 | - | 0.9950 | 0.9900 | 0.5000 | - epochs, - s | 0.833 (Table 4) |" in table
     assert "classifier" in table and "addsub" not in table
 
@@ -202,9 +208,9 @@ def test_report_numbers_name_real_params_and_tables() -> None:
     for spec in TABLES.values():
         for row in report_rows(spec.report):
             for key in row.params:
-                section, _, name = key.rpartition(".")
-                assert name in params[section], key
-                assert key in spec.params or any(key.startswith(prefix) for prefix in spec.recipe), key
+                assert get(params, key) is not None, key
+                assert any(key == shown or key.startswith(f"{shown}.") for shown in spec.params) or any(
+                    key.startswith(prefix) for prefix in spec.recipe), key
     assert {table for spec in TABLES.values() for table in spec.report} == set(numbers["tables"])
     assert set(numbers["best"]) == {f"{task}-{kind}" for task in ("addsub", "mul")
                                     for kind in ("text2text", "img2text", "text2img")}
@@ -228,7 +234,8 @@ def test_report_runs_queue_each_row_on_its_tables_recipe() -> None:
     assert first[:5] == ["exp", "run", "--queue", "--name", "table-2-row-1"]
     assert set(first[5:-1:2]) == {"-S"} and first[-1] == "evaluate-img2text@addsub"
     assert "img2text.encoder=convlstm" in first and "train.mirror=false" in first
-    assert "img2text.epochs=25" in first and "img2text.epochs=100" in last and "img2text.learning_rate=0.001" in last
+    assert "img2text.epochs.addsub=25" in first and "img2text.epochs.addsub=100" in last
+    assert "img2text.learning_rate=0.001" in last
     assert len(report_runs("Table 3")) == 10
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seq2arith.kinds import build
+from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.models.architecture import count_parameters
 from seq2arith.params import ParamsError, load_params
 from seq2arith.report.architectures import architecture, architecture_summaries, layers
@@ -30,7 +30,7 @@ def test_every_figure_builds_on_params_yaml_beside_the_reports_count() -> None:
 
 def test_layers_list_each_innermost_module_once_with_its_output_and_parameters() -> None:
     """In the order they run, identities left out; the parameters add up to the model's."""
-    net = build(architecture("text2text", "mul", PARAMS))
+    net = arithmetic("text2text").network(architecture("text2text", "mul", PARAMS))
     rows = layers(net, torch.zeros(1, 5, 12))
     assert [name for name, *_ in rows][-1] == "head" and len({name for name, *_ in rows}) == len(rows)
     assert all(kind != "Identity" for _, kind, _, _ in rows)
@@ -39,21 +39,25 @@ def test_layers_list_each_innermost_module_once_with_its_output_and_parameters()
 
 
 @pytest.mark.parametrize(("from_classifier", "filters"), [(True, 32), (False, 64)])
-def test_img2text_reader_is_the_classifiers_shape_or_its_own(from_classifier: bool, filters: int) -> None:
+def test_img2text_reader_is_the_classifier_or_its_own(from_classifier: bool, filters: int) -> None:
+    """img2text reads glyphs with the classifier's network when it starts from it, else with its own CNN."""
     settings = nested({"img2text.init_from_classifier": from_classifier, "img2text.freeze_reader": from_classifier,
                        "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.features": "characters"},
                       PARAMS)
     arch = architecture("img2text", "addsub", settings)
-    assert arch.reader is not None and arch.reader.conv_filters == filters
-    assert layers(build(arch), torch.zeros(1, arch.query_width, 28, 28))[-1][2] == (1, 3, 13)
+    net = arithmetic("img2text").network(arch)
+    rows = layers(net, torch.zeros(1, arch.query_width, 28, 28))
+    first_conv = next(row for row in rows if row[1] == "Conv2d")
+    assert first_conv[0].startswith("reader.module.net." if from_classifier else "reader.module.features.")
+    assert first_conv[2][1] == filters and rows[-1][2] == (1, 3, 13)
 
 
 def test_a_wrong_kind_or_param_is_one_params_error() -> None:
     with pytest.raises(ParamsError, match="no model kind 'classifier'"):
         architecture("classifier", "addsub", PARAMS)
-    with pytest.raises(ParamsError, match="model.hidden"):
+    with pytest.raises(ParamsError, match=r"model\.hidden"):
         architecture("text2text", "addsub", nested({"model.hidden": 0}, PARAMS))
-    with pytest.raises(ParamsError, match="tasks.div"):
+    with pytest.raises(ParamsError, match=r"tasks\.div"):
         architecture("text2text", "div", PARAMS)
 
 

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from seq2arith import checkpoint, kinds
 from seq2arith.batches import batches
 from seq2arith.dataset import create_data
 from seq2arith.devices import torch_device
-from seq2arith.handwriting import Handwriting
-from seq2arith.kinds import build
+from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
-from seq2arith.models.images import ReaderConfig
 from seq2arith.params import ParamsError
 from seq2arith.queries import SplitConfig, TaskConfig
 from seq2arith.seeding import seed_torch
-from seq2arith.text import SYMBOLS
 from seq2arith.threads import Threads
 from seq2arith.training import fit, score
 from seq2arith.training_plan import datasets
@@ -40,14 +36,10 @@ OPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def queries():
-    """All 200 one-digit additions and subtractions, with random 'handwriting' of 3 images per symbol and pool."""
-    rng = np.random.default_rng(0)
-    symbols = np.repeat(list(SYMBOLS), 6)
-    handwriting = Handwriting(rng.integers(0, 256, (len(symbols), 28, 28), dtype=np.uint8), symbols,
-                              np.tile([False, False, False, True, True, True], len(SYMBOLS)))
+def queries(handwriting):
+    """All 200 one-digit additions and subtractions, in the random-pixel handwriting of conftest."""
     task = TaskConfig(operators=["+", "-"], highest_integer=9)
-    return create_data(task, SplitConfig(0.25), handwriting, rng), handwriting
+    return create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0)), handwriting
 
 
 def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
@@ -55,12 +47,12 @@ def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16, core=core)
     generator = seed_torch(0, "test")
-    model, _ = kinds.arithmetic(kind).new_model(query_set, model_config, OPTIONS[kind])
-    (phase,) = kinds.arithmetic(kind).phases(model, OPTIONS[kind], handwriting)
+    model, _ = arithmetic(kind).new_model(query_set, model_config, OPTIONS[kind])
+    (phase,) = arithmetic(kind).phases(model, OPTIONS[kind], handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, model_config.reverse_answer)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
-                redraw=np.random.default_rng(1), threads=threads)
+                before_epoch=partial(train_set.redraw_handwriting, np.random.default_rng(1)), threads=threads)
     return before, after, model
 
 
@@ -108,8 +100,8 @@ def test_curves_logged(queries, tmp_path) -> None:
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
-    model, _ = kinds.arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
-    (phase,) = kinds.arithmetic("text2text").phases(model, options, handwriting)
+    model, _ = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
+    (phase,) = arithmetic("text2text").phases(model, options, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, True)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         fit(model, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
@@ -119,18 +111,15 @@ def test_curves_logged(queries, tmp_path) -> None:
             assert rows[0].split("\t") == ["step", name] and len(rows) == 3
 
 
-def test_frozen_reader_from_classifier(queries, tmp_path) -> None:
+def test_frozen_reader_from_classifier(queries, classifier_checkpoint) -> None:
     """img2text started from a classifier with a frozen reader learns through its lookup table and leaves
     the reader's weights exactly as the classifier's."""
     query_set, handwriting = queries
-    reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
-    classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
-    checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
     options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
-    model, _ = kinds.arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
-                                                      tmp_path / "classifier.pt")
+    model, _ = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
+                                                      classifier_checkpoint)
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-    (phase,) = kinds.arithmetic("img2text").phases(model, options, handwriting)
+    (phase,) = arithmetic("img2text").phases(model, options, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, True)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
@@ -145,8 +134,8 @@ def test_text2img_learns_characters_then_drawing(queries) -> None:
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                   image_weight_decay=0.5)
-    model, _ = kinds.arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    characters, drawing = kinds.arithmetic("text2img").phases(model, options, handwriting)
+    model, _ = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    characters, drawing = arithmetic("text2img").phases(model, options, handwriting)
     assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
     fit(characters.trainee, characters.objective, *datasets(characters, query_set, handwriting, True),
         characters.options, seed_torch(0, "t"))
@@ -164,8 +153,8 @@ def test_drawing_epochs_score_the_drawings(queries) -> None:
     head's loss and exact match, which would repeat the character epochs' last numbers as a flat line."""
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=1, image_epochs=1)
-    model, _ = kinds.arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    _, drawing = kinds.arithmetic("text2img").phases(model, options, handwriting)
+    model, _ = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    _, drawing = arithmetic("text2img").phases(model, options, handwriting)
     batch = datasets(drawing, query_set, handwriting, True)[0][np.arange(8)]
     pixels = drawing.trainee(batch["query"])
     assert pixels.shape == batch["answer_images"].shape
@@ -206,20 +195,17 @@ def test_cuda_index_beyond_the_devices_there_are(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("core", ["lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
-def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, tmp_path) -> None:
+def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, classifier_checkpoint) -> None:
     """A model moved to a device has every weight there; a frozen reader reads its table there; batches move
     there; and every training phase runs there, digit pairs included."""
     query_set, handwriting = queries
-    reader = ReaderConfig(conv_layers=1, conv_filters=4, out_features=len(SYMBOLS))
-    classifier_arch = Architecture("classifier", SYMBOLS, reader=reader)
-    checkpoint.save(tmp_path / "classifier.pt", build(classifier_arch), classifier_arch)
     options = dataclasses.replace(OPTIONS[kind], **({"init_from_classifier": True, "freeze_reader": True}
                                                    if kind == "img2text" else {}))
-    model, _ = kinds.arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
-                                                options, tmp_path / "classifier.pt")
+    model, _ = arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
+                                                options, classifier_checkpoint)
     model = model.to(META)
     assert {p.device for p in model.parameters()} == {META}
-    for phase in kinds.arithmetic(kind).phases(model, options, handwriting):
+    for phase in arithmetic(kind).phases(model, options, handwriting):
         assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
         train_set, _ = datasets(phase, query_set, handwriting, True)
         batch = next(batches(train_set, 4, device=META))

@@ -1,18 +1,19 @@
-"""Checkpoints: the ``state_dict`` plus the Architecture it was built with; nothing pickled."""
+"""Checkpoints: the ``state_dict`` plus the schema the model was built from (its kind's); nothing pickled."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 from seq2arith.errors import Seq2ArithError
 from seq2arith.files import write_with
-from seq2arith.kinds.kind import Kind
-from seq2arith.models.architecture import Architecture
+from seq2arith.kinds.kind import A, Kind
 from seq2arith.params import ParamsError
 
 
@@ -20,14 +21,14 @@ class CheckpointError(Seq2ArithError):
     """A model file is missing, truncated or not one of ours."""
 
 
-def save(path: Path, model: nn.Module, arch: Architecture) -> None:
+def save(path: Path, kind: Kind[A], model: nn.Module, arch: A) -> None:
     """Write atomically, through a file object: torch then names the archive inside "archive" instead of after
     the temporary file, so the same weights always give the same bytes. Weights are stored as CPU tensors,
-    wherever the model ran, so the file loads on any machine."""
+    wherever the model ran, so the file loads on any machine. ``arch`` is a dataclass: stored as plain data."""
     state = model.state_dict()
     for name, value in state.items():  # in place: the state dict's type and metadata, so its bytes, stay
         state[name] = value.cpu()
-    stored = {"architecture": arch.to_dict(), "state_dict": state}
+    stored = {"kind": kind.name, "architecture": dataclasses.asdict(arch), "state_dict": state}
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as file:
@@ -42,19 +43,19 @@ def training_stage(path: Path) -> str:
     return f"train-{kind}@{task}"
 
 
-def load(path: Path, kind: Kind, stage: str | None = None,
-         device: torch.device = torch.device("cpu")) -> tuple[nn.Module, Architecture]:
-    """The ``kind`` model stored at ``path`` in evaluation mode, on ``device``. ``stage``: the ``dvc repro``
-    target that makes it."""
+def load(path: Path, kind: Kind[A], stage: str | None = None,
+         device: torch.device = torch.device("cpu")) -> tuple[nn.Module, A]:
+    """The ``kind`` model stored at ``path`` in evaluation mode, on ``device``, and its schema. ``stage``: the
+    ``dvc repro`` target that makes it."""
     path = Path(path)
     if not path.exists():
         hint = f": run `dvc repro {stage}` to make it" if stage else ""
         raise CheckpointError(f"no model at {path}{hint}")
     try:
-        stored = torch.load(path, map_location="cpu", weights_only=True)
-        if stored["architecture"]["kind"] != kind.name:
-            raise CheckpointError(f"{path} holds a {stored['architecture']['kind']} model, expected {kind.name}")
-        arch = Architecture.from_dict(stored["architecture"], kind.options)
+        stored: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+        if stored["kind"] != kind.name:
+            raise CheckpointError(f"{path} holds a {stored['kind']} model, expected {kind.name}")
+        arch = kind.architecture_from_dict(stored["architecture"])
         model = kind.network(arch)
         model.load_state_dict(stored["state_dict"])
     except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, ParamsError, pickle.UnpicklingError,

@@ -123,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
 
     queue = commands.add_parser("queue", help="queue the rows of the report's tables as DVC experiments",
                                 description="Queue one `dvc exp run` per row of the report's tables, with the "
-                                            "params that run that row here (src/seq2arith/report.yaml).")
+                                            "params that run that row here (src/seq2arith/report/report.yaml).")
     queue.add_argument("tables", nargs="+", metavar="TABLE", help='such as "Table 3"')
     queue.add_argument("--rows", type=_rows, help="only these rows, counted from 1 (such as 1,2,5)")
     queue.add_argument("--print", action="store_true", help="print the commands, queue nothing")
@@ -132,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
     summaries = commands.add_parser("architectures", help="the report's architecture figures, built here",
                                     description="Each of the report's architecture figures (Figures 1, 7, 10) as "
                                                 "params.yaml with its params builds it: layers, output shapes, "
-                                                "parameters, beside the report's count (src/seq2arith/report.yaml).")
+                                                "parameters, beside the report's count "
+                                                "(src/seq2arith/report/report.yaml).")
     summaries.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
     summaries.add_argument("--into", type=Path, metavar="MARKDOWN",
                            help=f"rewrite the lines between the {TABLES_START} and {TABLES_END} lines of this file")
@@ -140,6 +141,8 @@ def parser() -> argparse.ArgumentParser:
 
     results = commands.add_parser("results", help="the README's results table, from the metrics files")
     results.add_argument("--metrics", type=Path, default=Path("metrics"), help="default: %(default)s")
+    results.add_argument("--curves", type=Path, default=Path("plots/curves"),
+                         help="the training curves, beside which the training seconds are (default: %(default)s)")
     results.add_argument("--readme", type=Path, help="rewrite the table between the results markers of this file")
     results.set_defaults(run=results_command)
     return main_parser

@@ -11,23 +11,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith import checkpoint, kinds
-from seq2arith.batches import BATCH_SIZE
+from seq2arith import checkpoint
+from seq2arith.batches import Batch
 from seq2arith.devices import torch_device
 from seq2arith.errors import Seq2ArithError
-from seq2arith.kinds import classifier, text2img
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds import text2img
+from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
+from seq2arith.kinds.classifier import load_classifier
 from seq2arith.models.architecture import Architecture
 from seq2arith.pools import load_pools
-from seq2arith.queries import (
-    Query,
-    QueryError,
-    TaskConfig,
-    load_tasks,
-    padded_width,
-    resolve,
-    task_named,
-)
+from seq2arith.queries import TaskConfig, padded_width
+from seq2arith.questions import Query, QueryError, load_tasks, resolve, task_named
 from seq2arith.strips import StripError, read_strip, write_strip
 from seq2arith.text import PAD, encode_labels
 from seq2arith.threads import use_threads
@@ -48,7 +42,7 @@ class Inputs:
     def __len__(self) -> int:
         return len(self.values)
 
-    def __getitem__(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
+    def __getitem__(self, rows: np.ndarray) -> Batch:
         return {self.field: self.values[torch.as_tensor(rows)]}
 
 
@@ -72,13 +66,13 @@ def load_model(models: Path, task: str, kind: ArithmeticKind,
 def text_answers(resolved: Sequence[tuple[Query, str]], models: Path,
                  device: torch.device = torch.device("cpu")) -> list[str]:
     """text2text's answers, stripped, in the order asked; each task's model is loaded once, on ``device``."""
-    text2text = kinds.arithmetic("text2text")
+    text2text = arithmetic("text2text")
     texts: list[str] = [""] * len(resolved)
     for task in dict.fromkeys(name for _, name in resolved):
         rows = [i for i, (_, name) in enumerate(resolved) if name == task]
         model, arch = load_model(models, task, text2text, device)
         inputs = encode_queries([resolved[i][0] for i in rows], arch, task)
-        predicted, _ = text2text.answers(model, arch, Inputs("query", inputs), BATCH_SIZE)
+        predicted, _ = text2text.answers(model, arch, Inputs("query", inputs))
         for i, text in zip(rows, predicted):
             texts[i] = text.strip()
     return texts
@@ -88,7 +82,7 @@ def image_answers(paths: Sequence[Path], models: Path, task: str,
                   device: torch.device = torch.device("cpu")) -> list[str | StripError]:
     """img2text's answer to each strip, stripped, in the order given, the model loaded once: a strip that cannot
     be read is its StripError, and the others are still answered."""
-    img2text = kinds.arithmetic("img2text")
+    img2text = arithmetic("img2text")
     model, arch = load_model(models, task, img2text, device)
     strips: list[torch.Tensor | StripError] = []
     for path in paths:
@@ -97,7 +91,7 @@ def image_answers(paths: Sequence[Path], models: Path, task: str,
         except StripError as error:
             strips.append(error)
     readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
-    texts = iter(img2text.answers(model, arch, Inputs("query_images", torch.stack(readable)), BATCH_SIZE)[0]
+    texts = iter(img2text.answers(model, arch, Inputs("query_images", torch.stack(readable)))[0]
                  if readable else [])
     return [strip if isinstance(strip, StripError) else next(texts).strip() for strip in strips]
 
@@ -176,9 +170,9 @@ def predict(args: argparse.Namespace) -> None:
             raise UsageError("--draw writes one image: give exactly one query")
         query, task = resolve(args.queries[0], tasks, args.task)
         model, arch = load_model(args.models, task, text2img.KIND, device)
-        reader, _ = checkpoint.load(args.models / "classifier.pt", classifier.KIND, stage="classifier", device=device)
-        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), 1,
-                                             reader)
+        reader = load_classifier(args.models / "classifier.pt", device)
+        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), reader)
+        assert pixels is not None
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
         return

@@ -1,5 +1,5 @@
 """The metrics of DESIGN.md, computed the same way for every model, the tables behind the plots, and the
-evaluation of a trained model that the evaluate stages write."""
+evaluation of a trained model that the evaluate stages write (with img2text's symbolic baseline)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from seq2arith.batches import BATCH_SIZE, ArithmeticDataset
 from seq2arith.dataset import QuerySet
+from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import Handwriting
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
-from seq2arith.queries import unseen_pairs
+from seq2arith.queries import evaluate, unseen_pairs
+from seq2arith.splits import Split
 from seq2arith.text import PAD
 
 NUMBER = re.compile(r"-?\d+")
+UNREADABLE = "?"  # fills a symbolic answer too wide for the task: it can match nothing
 
 
 def parse_answer(text: str) -> int | None:
@@ -86,6 +88,24 @@ def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.Da
     return table.value_counts().rename("count").reset_index().sort_values(["actual", "predicted"], ignore_index=True)
 
 
+def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
+    """img2text's symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
+    results = []
+    for query in read_queries:
+        try:
+            answer = str(evaluate(query))
+        except Seq2ArithError:
+            answer = ""
+        results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
+    return results
+
+
+def read_queries(reader: GlyphReader, handwriting: Handwriting, glyphs: np.ndarray) -> list[str]:
+    """What ``reader`` reads in the strips drawn with ``glyphs`` (N, T) indices: each pool image read once."""
+    symbols = np.array(list(reader.read_strips(handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
+    return ["".join(row) for row in symbols[glyphs]]
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """What evaluate-<kind>@<task> writes."""
@@ -97,19 +117,22 @@ class Evaluation:
 
 
 def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, queries: QuerySet,
-                   handwriting: Handwriting | None, classifier: nn.Module | None) -> Evaluation:
+                   handwriting: Handwriting | None, reader: GlyphReader | None) -> Evaluation:
     """Every metric of ``model`` on the train and the test split of ``queries`` (test: unseen queries in
-    unseen handwriting); ``classifier`` reads drawn answers and gives img2text's symbolic baseline."""
+    unseen handwriting); ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
     runner, inputs = kind.runner(model, handwriting)
-    splits = {split: ArithmeticDataset(queries, handwriting, split == "test", arch.model.reverse_answer,
-                                       fields=(inputs,)) for split in ("train", "test")}
+    splits = {split: Split(queries, handwriting, split == "test", arch.model.reverse_answer, fields=(inputs,))
+              for split in ("train", "test")}
     unseen = unseen_pairs(splits["train"].queries, splits["test"].queries)
     metrics, tables, predicted = {}, [], {}
     for split, data in splits.items():
-        predicted[split], _ = kind.answers(runner, arch, data, BATCH_SIZE, classifier, inputs)
-        metrics[split] = {**scores(data.answers, predicted[split], unseen if split == "test" else None,
-                                   prefix="read_" if kind.draws else ""),
-                          **kind.baselines(classifier, handwriting, data)}
+        predicted[split], _ = kind.answers(runner, arch, data, reader, inputs)
+        metrics[split] = scores(data.answers, predicted[split], unseen if split == "test" else None,
+                                prefix="read_" if kind.draws else "")
+        if kind.reads_images:
+            assert reader is not None and handwriting is not None
+            symbolic = symbolic_answers(read_queries(reader, handwriting, data.query_glyphs), arch.answer_width)
+            metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
     test = splits["test"].answers
     return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),

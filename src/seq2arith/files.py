@@ -26,7 +26,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.remove(tmp)
 
 
-def write_with(path: Path, writer: Callable[[Path], None]) -> None:
+def write_with(path: Path, writer: Callable[[Path], object]) -> None:
     """Call ``writer(tmp)`` and move the result to ``path`` atomically."""
     with atomic_path(path) as tmp:
         writer(tmp)

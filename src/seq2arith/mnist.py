@@ -122,7 +122,8 @@ def read_idx_folder(folder: Path) -> Digits:
     pools = {}
     for pool, (image_stem, label_stem) in IDX_FILES.items():
         images, labels = _read_idx_file(folder, image_stem), _read_idx_file(folder, label_stem)
-        if images.ndim != 3 or images.shape[1:] != (glyph.SIDE, glyph.SIDE) or labels.ndim != 1 or len(images) != len(labels):
+        side = (glyph.SIDE, glyph.SIDE)
+        if images.ndim != 3 or images.shape[1:] != side or labels.ndim != 1 or len(images) != len(labels):
             raise DataSourceError(f"{folder}: {pool} images {images.shape} and labels {labels.shape} do not "
                                   "match (expected (N, 28, 28) and (N,))")
         if labels.max(initial=0) > 9:
@@ -138,7 +139,7 @@ def download_torchvision(mirrors: list[str] | None = None, resources: list[tuple
     """
     from torchvision.datasets import MNIST
 
-    class Source(MNIST):
+    class Source(MNIST):  # type: ignore[misc]  # torchvision ships no type information
         pass
 
     if mirrors is not None:
@@ -160,4 +161,5 @@ def load_digits(data: DataConfig, rng: np.random.Generator) -> Digits:
         return load_bundled(data.bundled_test_ratio, rng)
     if data.source == "torchvision":
         return download_torchvision(data.mirrors)
+    assert data.idx_dir is not None  # validate() requires it for source: idx
     return read_idx_folder(Path(data.idx_dir))

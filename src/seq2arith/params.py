@@ -13,7 +13,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import yaml
 
@@ -51,7 +51,16 @@ def for_task(value: PerTask, task: str, key: str) -> int:
 
 
 
-C = TypeVar("C")
+class Section(Protocol):
+    """A params.yaml section's dataclass: it checks its own values."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def validate(self, key: str) -> None:
+        """Raise a ParamsError naming ``key.<field>`` for a value out of range."""
+
+
+C = TypeVar("C", bound=Section)
 
 
 def _check_type(key: str, value: Any, hint: Any) -> None:
@@ -140,8 +149,8 @@ def seed(params: dict[str, Any]) -> int:
     """The one seed every stage starts from."""
     value = params.get("seed")
     require("seed", value, isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-             "must be an integer >= 0")
-    return value
+            "must be an integer >= 0")
+    return cast(int, value)
 
 
 def device(params: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seq2arith.figures import plt, save_png
+from seq2arith.figures import COLORS, plt, save_png
 from seq2arith.params import require
 
 
@@ -94,6 +94,13 @@ def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], wrong: 
     save_png(figure, path)
 
 
+def answer_curves(folder: Path) -> dict[str, Path]:
+    """Model name -> DVCLive folder, for each model under ``folder`` whose curves score whole answers (those of the
+    train-<kind>@<task> stages: the classifier's do not)."""
+    return {curves.name: curves for curves in sorted(folder.iterdir())
+            if (curves / "plots" / "metrics" / "test" / "exact_match.tsv").is_file()}
+
+
 def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
     """Exact match per epoch, train (dashed) and test (solid), of every model, one panel per task.
 
@@ -103,7 +110,7 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
     tasks = sorted({model_task(name) for name in curves})
     figure, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        for color, (name, folder) in zip(plt.cm.tab10.colors, sorted(curves.items())):
+        for color, (name, folder) in zip(COLORS, sorted(curves.items())):
             if model_task(name) != task:
                 continue
             for split, style in (("train", "--"), ("test", "-")):

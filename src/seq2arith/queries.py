@@ -7,13 +7,12 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from seq2arith.errors import Seq2ArithError
-from seq2arith.params import ParamsError, load_params, require, section
-from seq2arith.text import OPERATORS, PAD, SYMBOLS
+from seq2arith.params import require
+from seq2arith.text import OPERATORS, PAD
 
 TOKEN = re.compile(r"\d+|[+\-*]")
 MAX_QUERIES = 2_000_000  # queries a task may store: all it has (max_queries: null) or a sample of them
@@ -65,21 +64,6 @@ class SplitConfig:
         require(f"{key}.group", self.group, self.group in ("ordered", "unordered"), "allowed: ordered, unordered")
 
 
-def load_tasks(params_path: Path) -> dict[str, TaskConfig]:
-    """Every task of params.yaml, validated, in file order."""
-    params = load_params(params_path)
-    tasks = params.get("tasks")
-    if not isinstance(tasks, dict) or not tasks:
-        raise ParamsError(f"{params_path}: tasks must be a non-empty mapping of task names to settings")
-    return {str(name): section(params, f"tasks.{name}", TaskConfig) for name in tasks}
-
-
-def task_named(tasks: dict[str, TaskConfig], name: str) -> TaskConfig:
-    if name not in tasks:
-        raise ParamsError(f"no task {name!r} in params.yaml tasks (have: {', '.join(tasks)})")
-    return tasks[name]
-
-
 def evaluate(query: str) -> int:
     """The integer value of ``query`` with the usual precedence (``*`` before ``+`` and ``-``)."""
     tokens = TOKEN.findall(query.replace(PAD, ""))
@@ -96,8 +80,8 @@ def evaluate(query: str) -> int:
     return sum(sign * term for sign, term in zip(signs, terms))
 
 
-def _text(numbers: Sequence[int], operators: Sequence[str]) -> str:
-    """``(12, 34), ('*',)`` -> ``'12*34'``."""
+def query_text(numbers: Sequence[int], operators: Sequence[str]) -> str:
+    """The canonical text of a query: ``(12, 34), ('*',)`` -> ``'12*34'``."""
     return "".join(f"{n}{op}" for n, op in zip(numbers, operators)) + str(numbers[-1])
 
 
@@ -112,7 +96,7 @@ def task_queries(task: TaskConfig, rng: np.random.Generator) -> tuple[list[str],
 def all_queries(task: TaskConfig) -> tuple[list[str], list[str]]:
     """Every distinct query and its answer, padded with spaces to the task's widest: ``'5+7  '`` -> ``'12 '``."""
     return _with_answers(task, [
-        _text(numbers, ops)
+        query_text(numbers, ops)
         for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
         for numbers in itertools.product(range(task.highest_integer + 1), repeat=task.num_addends)
     ])
@@ -127,7 +111,7 @@ def sample_queries(task: TaskConfig, count: int, rng: np.random.Generator) -> tu
     numbers = [which_numbers // base ** (task.num_addends - 1 - k) % base for k in range(task.num_addends)]
     choices, places = np.array(task.operators), task.num_addends - 1
     operators = [choices[which_operators // len(choices) ** (places - 1 - k) % len(choices)] for k in range(places)]
-    return _with_answers(task, [_text(n, ops) for n, ops in zip(zip(*numbers), zip(*operators))])
+    return _with_answers(task, [query_text(n, ops) for n, ops in zip(zip(*numbers), zip(*operators))])
 
 
 def _distinct_integers(total: int, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -209,73 +193,6 @@ def unseen_pairs(trained: Sequence[str], tested: Sequence[str]) -> np.ndarray:
     return np.array([pair_key(query) not in seen for query in tested], bool)
 
 
-class QueryError(Seq2ArithError):
-    """A query that no model can answer: malformed, or outside every task of params.yaml."""
-
-
-@dataclass(frozen=True)
-class Query:
-    """A validated query: ``text`` is canonical (no spaces, no leading zeros), e.g. ``'22+13'``."""
-
-    text: str
-    numbers: tuple[int, ...]
-    operators: tuple[str, ...]
-
-
-def parse_query(raw: str) -> Query:
-    """Digits and operators with optional spaces around operators; anything else is a QueryError."""
-    body = raw.strip()
-    if not body:
-        raise QueryError("empty query: write numbers joined by operators, such as 22+13")
-    allowed = SYMBOLS.replace(PAD, "")
-    bad = next((char for char in body if char not in allowed and not char.isspace()), None)
-    if bad is not None:
-        hint = " (write multiplication as *)" if bad in "xX×·" else ""
-        raise QueryError(f"query {body!r}: character {bad!r} is not in the vocabulary "
-                         f"(digits and {' '.join(OPERATORS)}){hint}")
-    if re.search(r"\d\s+\d", body):
-        raise QueryError(f"query {body!r}: a space inside a number")
-    compact = re.sub(r"\s+", "", body)
-    evaluate(compact)  # checks the form number (operator number)...
-    numbers, operators = terms(compact)
-    return Query(_text(numbers, operators), numbers, operators)
-
-
-def _describe(tasks: dict[str, TaskConfig]) -> str:
-    return "; ".join(f"{name}: {' '.join(task.operators)}" for name, task in tasks.items())
-
-
-def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = None) -> str:
-    """The task that answers ``query`` (``name`` if given), checked against its operators, operand count
-    and highest integer."""
-    used = sorted(set(query.operators), key=OPERATORS.index)
-    if name is not None:
-        task = task_named(tasks, name)
-        missing = [op for op in used if op not in task.operators]
-        if missing:
-            raise QueryError(f"query {query.text!r}: task {name} has no operator {missing[0]!r} "
-                             f"(tasks.{name}.operators: {' '.join(task.operators)})")
-    else:
-        fits = [key for key, task in tasks.items() if set(used) <= set(task.operators)]
-        if not fits:
-            orphan = next((op for op in used if not any(op in task.operators for task in tasks.values())), None)
-            if orphan is not None:
-                raise QueryError(f"query {query.text!r}: no task has operator {orphan!r} "
-                                 f"(tasks: {_describe(tasks)})")
-            raise QueryError(f"query {query.text!r}: no single task has all of {' '.join(used)} "
-                             f"(tasks: {_describe(tasks)})")
-        name, task = fits[0], tasks[fits[0]]
-    count = len(query.numbers)
-    if count != task.num_addends:
-        raise QueryError(f"query {query.text!r} has {count} number{'s' * (count != 1)}; task {name} takes "
-                         f"{task.num_addends} (tasks.{name}.num_addends)")
-    too_big = [n for n in query.numbers if n > task.highest_integer]
-    if too_big:
-        raise QueryError(f"query {query.text!r}: {too_big[0]} is above task {name}'s highest integer "
-                         f"{task.highest_integer} (tasks.{name}.highest_integer)")
-    return name
-
-
 def padded_width(task: TaskConfig) -> int:
     """Characters in the task's widest query, the width every query is padded to (as all_queries)."""
     return task.num_addends * len(str(task.highest_integer)) + task.num_addends - 1
@@ -285,13 +202,7 @@ def answer_width(task: TaskConfig) -> int:
     """Characters in the task's widest answer, the width every answer is padded to. Each number raises the value
     or lowers it (it sits in one product term, added or subtracted), so the largest and the smallest value are
     those of queries whose numbers are all 0 or highest_integer: only those are evaluated."""
-    corners = [_text(numbers, ops)
+    corners = [query_text(numbers, ops)
                for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
                for numbers in itertools.product((0, task.highest_integer), repeat=task.num_addends)]
     return max(len(str(evaluate(query))) for query in corners)
-
-
-def resolve(text: str, tasks: dict[str, TaskConfig], task: str | None) -> tuple[Query, str]:
-    """``text`` parsed, and the task that answers it (``task`` if given)."""
-    query = parse_query(text)
-    return query, choose_task(query, tasks, task)

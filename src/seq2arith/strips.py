@@ -48,7 +48,8 @@ def read_strip(path: Path, width: int) -> torch.Tensor:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise StripError(f"cannot read image {path}: {reason}") from None
     if gray.shape != (glyph.SIDE, glyph.SIDE * width):
-        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {glyph.SIDE * width}x{glyph.SIDE} "
-                         f"({width} glyphs of {glyph.SIDE}x{glyph.SIDE} side by side, white on black)")
+        side = glyph.SIDE
+        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {side * width}x{side} "
+                         f"({width} glyphs of {side}x{side} side by side, white on black)")
     glyphs = gray.reshape(glyph.SIDE, width, glyph.SIDE).transpose(1, 0, 2)
     return torch.from_numpy(np.ascontiguousarray(glyphs)).float().div_(255)

@@ -53,7 +53,7 @@ def _busy_seconds(cpus: set[int]) -> float:
     for line in lines:
         name, *fields = line.split()
         if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
-            user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields[:8])
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
             ticks += user + nice + system + irq + softirq + steal
     return ticks / os.sysconf("SC_CLK_TCK")
 

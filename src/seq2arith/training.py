@@ -5,22 +5,24 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import trange
 
-from seq2arith.batches import Batch, batches
+from seq2arith.batches import Batch, Rows, batches
 from seq2arith.devices import device_of
 from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.threads import Threads
 
+if TYPE_CHECKING:
+    from dvclive.live import Live  # the stage scripts' curves; importing it here would slow every command
+
 GRADIENT_CLIP = 1.0  # LSTMs on carries occasionally spike; clipping keeps one bad batch harmless
 
-
-Output = torch.Tensor | tuple[torch.Tensor, ...]
+Out = TypeVar("Out")  # what a trainee returns: logits, or (pixel logits, character logits)
 
 
 @dataclass(frozen=True)
@@ -50,19 +52,19 @@ class KindConfig(FitConfig):
 
     epochs: PerTask = 20  # type: ignore[assignment]
 
-    def for_task(self, task: str, key: str) -> KindConfig:
+    def for_task(self, task: str, key: str) -> Self:
         """These options with every per-task value resolved for ``task`` (``key``: where they are in params)."""
         return dataclasses.replace(self, epochs=for_task(self.epochs, task, f"{key}.epochs"))
 
 
 @dataclass(frozen=True)
-class Objective:
+class Objective(Generic[Out]):
     """What a model reads, and how its output is scored against the batch it came from."""
 
     inputs: str  # batch field the model reads
     fields: tuple[str, ...]  # batch fields the scores read
-    loss: Callable[[Output, Batch], torch.Tensor]
-    scores: Callable[[Output, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
+    loss: Callable[[Out, Batch], torch.Tensor]
+    scores: Callable[[Out, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
     # Keras reports) and, for answers, "exact_match" (whole answers right)
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
 
@@ -72,7 +74,7 @@ class Phase:
     """One call of ``fit``: what it trains, on which objective, for how long."""
 
     trainee: nn.Module
-    objective: Objective
+    objective: Objective[Any]
     options: FitConfig
 
 
@@ -87,7 +89,7 @@ def answer_scores(logits: torch.Tensor, one_hot: torch.Tensor) -> dict[str, torc
     return {"accuracy": right.float().mean(), "exact_match": right.all(-1).float().mean()}
 
 
-def text_objective(inputs: str) -> Objective:
+def text_objective(inputs: str) -> Objective[torch.Tensor]:
     """text2text (``inputs="query"``) and img2text (``"query_images"``): a character per answer position."""
     return Objective(inputs, ("answer",), lambda out, batch: cross_entropy(out, batch["answer"]),
                      lambda out, batch: answer_scores(out, batch["answer"]))
@@ -105,7 +107,7 @@ def pixel_accuracy(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
     return ((logits > 0) == (pixels > 0.5)).float().mean()
 
 
-def image_objective(loss: str, text_loss: float) -> Objective:
+def image_objective(loss: str, text_loss: float) -> Objective[Any]:
     """text2img: pixel logits against the answer's handwriting, plus ``text_loss`` times the cross entropy
     of the answer characters read from the same decoder states. Accuracy: of those characters when they
     are trained, else of pixels on the right side of 0.5."""
@@ -118,7 +120,7 @@ def image_objective(loss: str, text_loss: float) -> Objective:
     return drawing_objective(loss, score_name="accuracy")
 
 
-def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objective:
+def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objective[torch.Tensor]:
     """Pixel logits against the answer's handwriting, and nothing else: what text2img's drawing epochs learn
     (their characters are frozen, so scoring them again would log the character epochs' last numbers)."""
     pixels = pixel_loss(loss)
@@ -127,15 +129,15 @@ def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objectiv
 
 
 @torch.no_grad()
-def score(model: nn.Module, objective: Objective, dataset, batch_size: int) -> dict[str, float]:
-    """Mean loss and scores over ``dataset`` in evaluation mode."""
+def score(model: nn.Module, objective: Objective[Any], rows: Rows, batch_size: int) -> dict[str, float]:
+    """Mean loss and scores over ``rows`` in evaluation mode."""
     model.eval()
     totals: dict[str, float] = {}
-    for batch in batches(dataset, batch_size, device=device_of(model)):
+    for batch in batches(rows, batch_size, device=device_of(model)):
         inputs = batch[objective.inputs]
         output = model(inputs)
         _add(totals, len(inputs), {"loss": objective.loss(output, batch), **objective.scores(output, batch)})
-    return {name: total / len(dataset) for name, total in totals.items()}
+    return {name: total / len(rows) for name, total in totals.items()}
 
 
 def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor]) -> None:
@@ -144,13 +146,13 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
         totals[name] = totals.get(name, 0.0) + weight * value.item()
 
 
-def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, generator: torch.Generator,
-        live=None, redraw: np.random.Generator | None = None, desc: str = "train",
-        threads: Threads | None = None) -> dict[str, dict[str, float]]:
+def fit(model: nn.Module, objective: Objective[Any], train: Rows, test: Rows, config: FitConfig,
+        generator: torch.Generator, live: Live | None = None, before_epoch: Callable[[], object] | None = None,
+        desc: str = "train", threads: Threads | None = None) -> dict[str, dict[str, float]]:
     """Train ``model`` for ``config.epochs`` where its weights are; log train/test loss and accuracy per epoch
     to ``live``.
 
-    ``redraw``: a generator to draw fresh handwriting for the train split before every epoch.
+    ``before_epoch``: called before every epoch (train-<kind> draws fresh handwriting for the train split).
     ``threads``: rebalanced before every epoch (the cores other processes leave free may change).
     Returns the last epoch's scores.
     """
@@ -163,8 +165,8 @@ def fit(model: nn.Module, objective: Objective, train, test, config: FitConfig, 
     for _ in (progress := trange(config.epochs, desc=desc, unit="epoch", disable=None)):
         if threads is not None:
             threads.rebalance()
-        if redraw is not None:
-            train.redraw_handwriting(redraw)
+        if before_epoch is not None:
+            before_epoch()
         model.train()
         totals: dict[str, float] = {}
         for batch in batches(train, config.batch_size, generator, device):

@@ -9,14 +9,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from seq2arith.batches import ArithmeticDataset
 from seq2arith.dataset import QuerySet, with_mirrors
 from seq2arith.handwriting import Handwriting
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section
 from seq2arith.queries import terms
+from seq2arith.splits import Split
 from seq2arith.training import KindConfig, Phase
 
 
@@ -52,17 +52,17 @@ class TrainingPlan:
     options: KindConfig  # the kind's section, resolved for the task
     phases: list[Phase]
 
-    def datasets(self, phase: Phase) -> tuple[ArithmeticDataset, ArithmeticDataset]:
+    def datasets(self, phase: Phase) -> tuple[Split, Split]:
         """Train and test splits serving only the fields ``phase`` reads and scores."""
         return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
 
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
-             reverse_answer: bool) -> tuple[ArithmeticDataset, ArithmeticDataset]:
+             reverse_answer: bool) -> tuple[Split, Split]:
     """Train and test splits of ``queries`` serving only the fields ``phase`` reads and scores."""
     fields = (phase.objective.inputs, *phase.objective.fields)
-    return (ArithmeticDataset(queries, handwriting, False, reverse_answer, fields),
-            ArithmeticDataset(queries, handwriting, True, reverse_answer, fields))
+    return (Split(queries, handwriting, False, reverse_answer, fields),
+            Split(queries, handwriting, True, reverse_answer, fields))
 
 
 def check_digit_pairs(queries: QuerySet, model: ModelConfig) -> None:

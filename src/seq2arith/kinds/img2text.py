@@ -1,49 +1,43 @@
-"""img2text: a strip of handwritten glyphs -> per-glyph CNN (or ConvLSTM) -> Core -> per-step softmax over the
-task's characters (the report's 3.2, 4.2); its symbolic baseline reads each glyph with the classifier and
-computes."""
+"""img2text: a strip of handwritten glyphs -> per-glyph reader (the classifier, a CNN of its own, or a ConvLSTM)
+-> Core -> per-step softmax over the task's characters (the report's 3.2, 4.2)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from seq2arith import checkpoint
-from seq2arith.batches import ArithmeticDataset
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import device_of
-from seq2arith.errors import Seq2ArithError
-from seq2arith.evaluation import text_metrics
 from seq2arith.handwriting import Handwriting
+from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
-from seq2arith.kinds.classifier import read_queries
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds.classifier import Classifier, ClassifierConfig
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig
-from seq2arith.models.images import ConvLSTM, GlyphCNN, ReaderConfig, TimeDistributed
-from seq2arith.params import ParamsError, require
+from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
+from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
-from seq2arith.queries import evaluate
-from seq2arith.text import PAD, SYMBOLS
-from seq2arith.training import FitConfig, KindConfig, Phase, text_objective
+from seq2arith.text import SYMBOLS
+from seq2arith.training import KindConfig, Phase, text_objective
 
 READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader from scratch
-UNREADABLE = "?"  # fills a symbolic answer too wide for the task: it can match nothing
 
 
 @dataclass(frozen=True)
 class Img2TextConfig(KindConfig):
     encoder: str = "cnn"  # cnn: time-distributed CNN per glyph (report Table 3); convlstm (report Table 2)
-    conv_layers: int = 2  # conv blocks per glyph (ignored when init_from_classifier: the classifier's shape)
+    conv_layers: int = 2  # conv blocks per glyph of a reader trained from scratch
     conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
-    init_from_classifier: bool = True  # start the glyph CNN from the trained reference classifier
-    freeze_reader: bool = True  # keep that CNN fixed: each image is read once, training costs what text2text does
+    init_from_classifier: bool = True  # the glyph reader starts as the trained reference classifier
+    freeze_reader: bool = True  # keep it fixed: each image is read once, training costs what text2text does
 
     def validate(self, key: str) -> None:
         super().validate(key)
@@ -58,16 +52,35 @@ class Img2TextConfig(KindConfig):
                  "needs init_from_classifier: true (a reader trained from scratch cannot stay frozen)")
 
 
+@dataclass(frozen=True)
+class Img2TextArchitecture(Architecture):
+    reader: ClassifierConfig | None = None  # the classifier's section, when the reader starts as the classifier
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any], options: type[KindConfig], key: str) -> Img2TextArchitecture:
+        reader = stored["reader"]
+        arch = super().from_dict({**stored, "reader": None}, options, key)
+        return dataclasses.replace(arch, reader=None if reader is None else
+                                   parse_section(ClassifierConfig, reader, "classifier"))
+
+
+def _reader(arch: Img2TextArchitecture) -> tuple[nn.Module, int]:
+    """The glyph reader of ``arch`` and the width of what it reads from each glyph."""
+    options = arch.options
+    assert isinstance(options, Img2TextConfig)
+    if arch.reader is not None:
+        return TimeDistributed(Classifier(arch.reader)), len(SYMBOLS)
+    if options.encoder == "convlstm":
+        return ConvLSTM(options.conv_filters, READER_FEATURES), READER_FEATURES
+    return TimeDistributed(GlyphCNN(options.conv_layers, options.conv_filters, READER_FEATURES)), READER_FEATURES
+
+
 class Img2Text(nn.Module):
-    def __init__(self, arch: Architecture) -> None:
+    def __init__(self, arch: Img2TextArchitecture) -> None:
         super().__init__()
-        reader = arch.reader
-        if arch.options.encoder == "convlstm":
-            self.reader: nn.Module = ConvLSTM(reader.conv_filters, reader.out_features)
-        else:
-            self.reader = TimeDistributed(GlyphCNN(**dataclasses.asdict(reader)))
-        self.reads_symbols = arch.options.init_from_classifier  # the classifier's logits become symbol probabilities
-        self.core = Core(reader.out_features, arch.query_width, arch.answer_width, arch.model,
+        self.reader, features = _reader(arch)
+        self.reads_symbols = arch.reader is not None  # the classifier's logits become symbol probabilities
+        self.core = Core(features, arch.query_width, arch.answer_width, arch.model,
                          SYMBOLS if self.reads_symbols else None)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
@@ -88,6 +101,8 @@ class ReadOnce(nn.Module):
     as the model on pixels, at the cost of text2text. Training uses it when the reader is frozen,
     evaluation whenever the reader is a per-glyph CNN. Shares its weights with ``model``.
     """
+
+    table: torch.Tensor  # (M, F): what the reader read in each pool image
 
     def __init__(self, model: Img2Text, images: torch.Tensor, batch_size: int = 1024) -> None:
         super().__init__()
@@ -115,47 +130,28 @@ def read_once(model: Img2Text, handwriting: Handwriting) -> ReadOnce:
     return ReadOnce(model, handwriting.pixels(np.arange(len(handwriting.images))))
 
 
-def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
-    """The symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
-    results = []
-    for query in read_queries:
-        try:
-            answer = str(evaluate(query))
-        except Seq2ArithError:
-            answer = ""
-        results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
-    return results
-
-
-def symbolic_exact_match(classifier: nn.Module, handwriting: Handwriting, glyphs: np.ndarray,
-                         answers: Sequence[str]) -> float:
-    """The exact match of the symbolic baseline on the strips drawn with ``glyphs`` (N, T_in)."""
-    read = read_queries(classifier, handwriting, glyphs)
-    return text_metrics(answers, symbolic_answers(read, len(answers[0])))["exact_match"]
-
-
 class Img2TextKind(ArithmeticKind):
     name = "img2text"
     options = Img2TextConfig
     inputs = "query_images"
 
+    def architecture_from_dict(self, stored: dict[str, Any]) -> Architecture:
+        return Img2TextArchitecture.from_dict(stored, self.options, self.name)
+
     def network(self, arch: Architecture) -> nn.Module:
+        assert isinstance(arch, Img2TextArchitecture)
         return Img2Text(arch)
 
-    def starts_from_classifier(self, options: FitConfig) -> bool:
+    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model: ModelConfig,
+                     options: KindConfig, classifier: Any = None) -> Architecture:
+        """Its reader is the classifier (``classifier``: its section) when it starts from it."""
         assert isinstance(options, Img2TextConfig)
-        return options.init_from_classifier
+        if options.init_from_classifier and not isinstance(classifier, ClassifierConfig):
+            raise ValueError("img2text.init_from_classifier needs the classifier's section")
+        return Img2TextArchitecture(vocabulary, query_width, answer_width, model, options,
+                                    classifier if options.init_from_classifier else None)
 
-    def reader(self, options: FitConfig, classifier: ReaderConfig | None) -> ReaderConfig:
-        """The classifier's glyph CNN when it starts from the classifier, else its own."""
-        assert isinstance(options, Img2TextConfig)
-        if not options.init_from_classifier:
-            return ReaderConfig(options.conv_layers, options.conv_filters, READER_FEATURES)
-        if classifier is None:
-            raise ValueError("img2text.init_from_classifier needs the classifier's reader")
-        return classifier
-
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: FitConfig,
+    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig,
                   classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Img2Text whose glyph reader starts as the classifier when ``init_from_classifier``."""
         assert isinstance(options, Img2TextConfig)
@@ -166,18 +162,23 @@ class Img2TextKind(ArithmeticKind):
             return super().new_model(queries, model, options, classifier)
         if classifier is None:
             raise ParamsError("params.yaml: img2text.init_from_classifier = true needs the classifier checkpoint")
-        reference, reference_arch = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
+        reference, reference_options = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options,
-                                 reference_arch.reader)
-        network = Img2Text(arch)
-        network.reader.module.load_state_dict(reference.net.state_dict())
+                                 reference_options)
+        network = self.network(arch)
+        assert isinstance(network, Img2Text) and isinstance(network.reader, TimeDistributed)
+        network.reader.module.load_state_dict(reference.state_dict())
         return network, arch
 
     def handwriting(self, digits: Path | None, glyphs: Path | None) -> Handwriting:
         assert digits is not None and glyphs is not None
         return load_handwriting(digits, glyphs)
 
-    def phases(self, model: nn.Module, options: FitConfig, handwriting: Handwriting | None) -> list[Phase]:
+    def fresh_handwriting(self, options: KindConfig) -> bool:
+        assert isinstance(options, Img2TextConfig)
+        return options.fresh_handwriting
+
+    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
         """A frozen reader reads every image once, and the core trains over those features at text2text's cost."""
         assert isinstance(options, Img2TextConfig) and isinstance(model, Img2Text) and handwriting is not None
         if options.freeze_reader:
@@ -185,17 +186,11 @@ class Img2TextKind(ArithmeticKind):
         return super().phases(model, options, handwriting)
 
     def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
-        """A per-glyph CNN reads each image once instead of once per use: the same numbers, far faster."""
+        """A per-glyph reader reads each image once instead of once per use: the same numbers, far faster."""
         assert isinstance(model, Img2Text) and handwriting is not None
         if isinstance(model.reader, TimeDistributed):
             return read_once(model, handwriting), "query_glyphs"
         return model, self.inputs
-
-    def baselines(self, classifier: nn.Module | None, handwriting: Handwriting | None,
-                  data: ArithmeticDataset) -> dict[str, float]:
-        assert classifier is not None and handwriting is not None
-        return {"symbolic_exact_match": symbolic_exact_match(classifier, handwriting, data.query_glyphs,
-                                                             data.answers)}
 
 
 KIND = Img2TextKind()

@@ -14,22 +14,14 @@ import torch
 from torch import nn
 
 from seq2arith.handwriting import Handwriting
-from seq2arith.kinds.classifier import read_strips
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead
 from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.pools import load_handwriting
 from seq2arith.text import target_positions
-from seq2arith.training import (
-    FitConfig,
-    KindConfig,
-    Phase,
-    drawing_objective,
-    image_objective,
-    text_objective,
-)
+from seq2arith.training import KindConfig, Phase, drawing_objective, image_objective, text_objective
 
 
 @dataclass(frozen=True)
@@ -73,6 +65,7 @@ class Text2Img(nn.Module):
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
         options = arch.options
+        assert isinstance(options, Text2ImgConfig)
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
         characters = len(arch.vocabulary) if options.text_loss > 0 else 0
         self.text_head = nn.Linear(self.core.output_size, characters) if characters else None
@@ -153,7 +146,11 @@ class Text2ImgKind(ArithmeticKind):
         assert digits is not None and glyphs is not None
         return load_handwriting(digits, glyphs)
 
-    def phases(self, model: nn.Module, options: FitConfig, handwriting: Handwriting | None) -> list[Phase]:
+    def fresh_handwriting(self, options: KindConfig) -> bool:
+        assert isinstance(options, Text2ImgConfig)
+        return options.fresh_handwriting
+
+    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
         """Through its image and auxiliary character heads together, or first through the characters alone and
         then drawing only (``text2img.image_epochs``)."""
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
@@ -166,12 +163,14 @@ class Text2ImgKind(ArithmeticKind):
         trainee = WithTextHead(model) if options.text_loss > 0 else model
         return [Phase(trainee, image_objective(options.loss, options.text_loss), options)]
 
-    def emitted(self, outputs: torch.Tensor, arch: Architecture, classifier: nn.Module | None
+    def emitted(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None
                 ) -> tuple[list[str], torch.Tensor | None]:
-        """The drawn glyphs as the classifier reads them, and their pixels in reading order (N, T_out, 28, 28)."""
-        assert classifier is not None
+        """The drawn glyphs as ``reader`` (the classifier) reads them, and their pixels in reading order
+        (N, T_out, 28, 28)."""
+        if reader is None:
+            raise ValueError("text2img's drawings need a reader: the classifier")
         pixels = outputs.sigmoid()
-        emitted = read_strips(classifier, pixels)
+        emitted = reader.read_strips(pixels)
         order = torch.tensor(np.array([target_positions(text, arch.model.reverse_answer) for text in emitted]))
         return emitted, torch.take_along_dim(pixels, order[:, :, None, None], dim=1)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core
 from seq2arith.training import KindConfig

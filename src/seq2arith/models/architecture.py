@@ -1,43 +1,34 @@
-"""The checkpoint schema: everything needed to rebuild a model, saved inside every checkpoint as plain data."""
+"""The checkpoint schema of the arithmetic kinds: everything needed to rebuild one of their models, saved inside
+every checkpoint as plain data."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from torch import nn
 
 from seq2arith.models.cores import ModelConfig
-from seq2arith.models.images import ReaderConfig
 from seq2arith.params import parse_section
-from seq2arith.training import FitConfig
+from seq2arith.training import KindConfig
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """Everything needed to rebuild a model: saved inside every checkpoint as plain data."""
+    """What train-<kind>@<task> built: the task's characters and widths, the core and the kind's own section."""
 
-    kind: str  # one of kinds.KINDS
-    vocabulary: str  # the task's characters (classifier: every glyph symbol)
-    query_width: int = 0
-    answer_width: int = 0
-    model: ModelConfig = field(default_factory=ModelConfig)
-    options: FitConfig = field(default_factory=FitConfig)  # the kind's own section: Img2TextConfig, ...
-    reader: ReaderConfig | None = None  # img2text's and the classifier's glyph CNN
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    vocabulary: str  # the task's characters
+    query_width: int  # characters of the task's widest query, every query padded to it
+    answer_width: int  # ... and of its widest answer
+    model: ModelConfig
+    options: KindConfig  # the kind's own section (Text2TextConfig, ...), resolved for the task
 
     @classmethod
-    def from_dict(cls, stored: dict[str, Any], options: type[FitConfig]) -> Architecture:
-        """The inverse of ``to_dict`` for a kind whose section is ``options``, every section validated as
-        params.yaml's are (ParamsError if not)."""
-        reader = stored["reader"]
-        return cls(stored["kind"], stored["vocabulary"], stored["query_width"], stored["answer_width"],
-                   parse_section(ModelConfig, stored["model"], "model"),
-                   parse_section(options, stored["options"], stored["kind"]),
-                   None if reader is None else ReaderConfig(**reader))
+    def from_dict(cls, stored: dict[str, Any], options: type[KindConfig], key: str) -> Self:
+        """The inverse of ``to_dict`` for a kind whose section is ``options`` (at ``key`` in params.yaml): the
+        model and that section validated as params.yaml's are (ParamsError if not)."""
+        return cls(**{**stored, "model": parse_section(ModelConfig, stored["model"], "model"),
+                      "options": parse_section(options, stored["options"], key)})
 
 
 def count_parameters(model: nn.Module) -> int:

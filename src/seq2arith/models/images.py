@@ -3,25 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from seq2arith import glyph
 
 
-@dataclass(frozen=True)
-class ReaderConfig:
-    """The per-glyph CNN of img2text and of the classifier."""
-
-    conv_layers: int
-    conv_filters: int
-    out_features: int  # classifier: one logit per symbol; img2text from scratch: a feature vector
-
-
 class GlyphCNN(nn.Module):
-    """(N, 1, 28, 28) -> (N, out_features): conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool)."""
+    """(N, 28, 28) -> (N, out_features): conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool), then a hidden
+    dense layer."""
 
     def __init__(self, conv_layers: int, conv_filters: int, out_features: int) -> None:
         super().__init__()
@@ -36,11 +26,11 @@ class GlyphCNN(nn.Module):
                                   nn.Linear(128, out_features))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(images))
+        return self.head(self.features(images.unsqueeze(1)))
 
 
 class TimeDistributed(nn.Module):
-    """Apply an image module to every glyph of a strip: (B, T, 28, 28) -> (B, T, F)."""
+    """Apply a module on glyphs ((N, 28, 28) -> (N, F)) to every glyph of a strip: (B, T, 28, 28) -> (B, T, F)."""
 
     def __init__(self, module: nn.Module) -> None:
         super().__init__()
@@ -48,7 +38,7 @@ class TimeDistributed(nn.Module):
 
     def forward(self, strip: torch.Tensor) -> torch.Tensor:
         batch, steps = strip.shape[:2]
-        return self.module(strip.reshape(batch * steps, 1, glyph.SIDE, glyph.SIDE)).reshape(batch, steps, -1)
+        return self.module(strip.reshape(batch * steps, glyph.SIDE, glyph.SIDE)).reshape(batch, steps, -1)
 
 
 class ConvLSTM(nn.Module):

@@ -3,15 +3,16 @@ figure's params (report.yaml's ``architectures``) builds it, layer by layer, bes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from seq2arith import glyph, kinds
-from seq2arith.kinds import classifier
-from seq2arith.kinds.kind import ArithmeticKind
+from seq2arith import glyph
+from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
+from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.models.architecture import Architecture, count_parameters
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section
@@ -23,12 +24,12 @@ from seq2arith.text import vocabulary
 
 def architecture(name: str, task: str, params: dict[str, Any]) -> Architecture:
     """What `train-<name>@<task>` builds from ``params`` (validated as the stage validates them)."""
-    kind = kinds.arithmetic(name)
+    kind = arithmetic(name)
     task_config = section(params, f"tasks.{task}", TaskConfig)
     options = section(params, kind.name, kind.options)
-    reader = classifier.reader_config(section(params, "classifier", classifier.ClassifierConfig))
     return kind.architecture(vocabulary(task_config.operators), padded_width(task_config), answer_width(task_config),
-                             section(params, "model", ModelConfig), options, reader)
+                             section(params, "model", ModelConfig), options,
+                             section(params, "classifier", ClassifierConfig))
 
 
 def _example(kind: ArithmeticKind, arch: Architecture) -> torch.Tensor:
@@ -50,7 +51,7 @@ def layers(network: nn.Module, example: torch.Tensor) -> list[tuple[str, str, tu
              if (next(module.children(), None) is None and not isinstance(module, nn.Identity))
              or _own_parameters(module)}
 
-    def hook(name: str):
+    def hook(name: str) -> Callable[[nn.Module, Any, Any], None]:
         def record(module: nn.Module, inputs: Any, output: Any) -> None:
             shapes.setdefault(name, tuple((output[0] if isinstance(output, tuple) else output).shape))
         return record
@@ -67,7 +68,7 @@ def figure_summary(figure: str, entry: dict[str, Any], params: dict[str, Any]) -
     """Markdown: the model ``entry`` (a report.yaml ``architectures`` entry) builds on ``params``, layer by
     layer, and its parameter count beside the report's."""
     settings = nested(entry["params"], params)
-    kind = kinds.arithmetic(entry["kind"])
+    kind = arithmetic(entry["kind"])
     arch = architecture(kind.name, entry["task"], settings)
     try:
         network = kind.network(arch)

@@ -77,7 +77,7 @@ def queue_command(args: argparse.Namespace) -> None:
 
 
 def results_command(args: argparse.Namespace) -> None:
-    _print_or_write(results_table(args.metrics), args.readme, RESULTS_START, RESULTS_END)
+    _print_or_write(results_table(args.metrics, args.curves), args.readme, RESULTS_START, RESULTS_END)
 
 
 def architectures_command(args: argparse.Namespace) -> None:

@@ -22,7 +22,7 @@ class Run:
     rev: str  # its git commit: experiments are commits too (refs/exps)
     params: dict
     metrics: dict[str, dict]  # metrics file -> its contents
-    hashes: dict[str, str]  # output -> content hash (dvc exp show gives none for metrics files)
+    hashes: dict[str, str | None]  # output -> content hash (dvc exp show gives none for metrics files)
     base: Run | None = None  # the commit an experiment is based on; None for a commit
 
     def made(self, path: str) -> bool:

@@ -1,17 +1,18 @@
 """The figures `seq2arith tables --figures` draws: each sweep against its parameter, and each experiment's own
-figures out of its git commit."""
+figures out of its commit."""
 
 from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+import dvc.api
 import pandas as pd
+from dvc.exceptions import DvcException
 
-from seq2arith.figures import plt, save_png
+from seq2arith.figures import COLORS, plt, save_png
 from seq2arith.plots import predictions_error_figure
 from seq2arith.report.experiments import experiment_files
 from seq2arith.report.specs import TableSpec
@@ -27,7 +28,7 @@ def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tu
         for key, points in sorted(scores.items()):
             split, score = key.split(".", 1)
             x, y = zip(*points)
-            ax.plot(x, y, "--o" if split == "train" else "-o", color=plt.cm.tab10.colors[names.index(score)],
+            ax.plot(x, y, "--o" if split == "train" else "-o", color=COLORS[names.index(score)],
                     label=f"{split} {score}")
         values = [value for points in scores.values() for value in points]
         low = min(y for _, y in values)
@@ -41,23 +42,23 @@ def sweep_figure(title: str, parameter: str, curves: dict[str, dict[str, list[tu
 
 def experiment_figures(spec: TableSpec, exp_show: list[dict], folder: Path, links_from: Path
                         ) -> dict[str, list[str]]:
-    """Each experiment's own figures, out of its git commit, into ``folder`` as ``<experiment>-<figure>``: its
+    """Each experiment's own figures, out of its commit, into ``folder`` as ``<experiment>-<figure>``: its
     sample grids copied, its predictions drawn as the report's error figure (``<experiment>-<model>-errors.png``).
     Returns experiment name -> the figures' paths relative to ``links_from``. A file missing from a commit (an
     experiment that did not re-run the stage that writes it) is named on stderr."""
     drawn: dict[str, list[str]] = {}
     for run, path in experiment_files(spec, exp_show):
-        shown = subprocess.run(["git", "show", f"{run.rev}:{path}"], capture_output=True)
-        if shown.returncode != 0:
+        try:  # from git or, for outputs DVC keeps, from its cache
+            content = dvc.api.read(path, rev=run.rev, mode="rb")
+        except (FileNotFoundError, DvcException):
             print(f"note: experiment {run.name} has no {path} (run it with the stage that writes it)", file=sys.stderr)
             continue
         folder.mkdir(parents=True, exist_ok=True)
         if path in spec.errors:
             figure = folder / f"{run.name}-{Path(path).stem}-errors.png"
-            predictions_error_figure(pd.read_csv(io.BytesIO(shown.stdout)), f"{run.name} {Path(path).stem}",
-                                           figure)
+            predictions_error_figure(pd.read_csv(io.BytesIO(content)), f"{run.name} {Path(path).stem}", figure)
         else:
             figure = folder / f"{run.name}-{Path(path).name}"
-            figure.write_bytes(shown.stdout)
+            figure.write_bytes(content)
         drawn.setdefault(run.name, []).append(os.path.relpath(figure, links_from))
     return drawn

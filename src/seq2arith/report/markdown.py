@@ -89,8 +89,9 @@ def _best(entry: dict) -> str:
     return f"{entry['test']} ({entry['where']})" if "test" in entry else entry["where"]
 
 
-def results_table(metrics_dir: Path, report: Path = REPORT_NUMBERS) -> str:
-    """The README's results table, straight from the committed metrics files, beside the report's best."""
+def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUMBERS) -> str:
+    """The README's results table, straight from the metrics files (and the training seconds that the training
+    stages write beside their curves), beside the report's best."""
     lines = ["| model | test exact match | unseen-pair exact match | test char accuracy | train exact match | "
              "value MAE (test) | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
     for name, best in report_numbers(report)["best"].items():
@@ -103,8 +104,7 @@ def results_table(metrics_dir: Path, report: Path = REPORT_NUMBERS) -> str:
         exact = _cell(test[f"{prefix}exact_match"])
         if "symbolic_exact_match" in test:
             exact += f" (symbolic baseline {_cell(test['symbolic_exact_match'])})"
-        training = metrics_dir / f"train-{name}.json"
-        fit = json.loads(training.read_text()) if training.exists() else {}
+        fit = _json_or_empty(metrics_dir / f"train-{name}.json") | _json_or_empty(curves_dir / name / "metrics.json")
         lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
                      f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
                      f"{_cell(test[f'{prefix}value_mae'])} | "
@@ -114,6 +114,10 @@ def results_table(metrics_dir: Path, report: Path = REPORT_NUMBERS) -> str:
         accuracy = json.loads(classifier.read_text())["test_accuracy"]
         lines.append(f"| classifier (glyph reader) | {_cell(accuracy)} (per glyph) | - | - | - | - | - | - |")
     return "\n".join(lines) + "\n"
+
+
+def _json_or_empty(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def replace_between(text: str, start: str, end: str, block: str) -> str:

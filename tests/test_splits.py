@@ -1,4 +1,4 @@
-"""Tests of seq2arith.batches: one split of a query set served as tensors, one example or a whole batch."""
+"""Tests of seq2arith.splits: one split of a query set served as tensors, one example or a whole batch."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.batches import ArithmeticDataset
 from seq2arith.dataset import QuerySet, create_data
 from seq2arith.queries import SplitConfig, TaskConfig
+from seq2arith.splits import Split
 from seq2arith.text import decode
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
@@ -37,7 +37,7 @@ def _text(one_hot: torch.Tensor, vocab: str) -> list[str]:
 @pytest.mark.parametrize("test", [False, True])
 def test_dataset_item_shapes(query_set, handwriting, test):
     """One item holds query (T_in, V), query_images (T_in, 28, 28) in [0, 1], answer (T_out, V), answer_images."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+    dataset = Split(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
     assert len(dataset) == (query_set.is_test == test).sum()
     item = dataset[0]
     assert set(item) == {"query", "query_images", "answer", "answer_images"}
@@ -51,7 +51,7 @@ def test_dataset_item_shapes(query_set, handwriting, test):
 
 def test_dataset_batch_indexing(query_set, handwriting):
     """Indexing with a numpy array returns every field with a leading batch dimension."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=FIELDS)
+    dataset = Split(query_set, handwriting, test=False, reverse_answer=True, fields=FIELDS)
     batch = dataset[np.array([0, 3, 7])]
     assert batch["query"].shape == (3, 5, 13) and batch["answer"].shape == (3, 3, 13)
     assert batch["query_images"].shape == (3, 5, 28, 28) and batch["answer_images"].shape == (3, 3, 28, 28)
@@ -60,7 +60,7 @@ def test_dataset_batch_indexing(query_set, handwriting):
 
 def test_dataset_query_matches_text(query_set, handwriting):
     """The query one-hot decodes to the split's query and its images are the stored glyphs."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=True, reverse_answer=True, fields=FIELDS)
+    dataset = Split(query_set, handwriting, test=True, reverse_answer=True, fields=FIELDS)
     row = np.flatnonzero(query_set.is_test)[4]
     assert _text(dataset[4]["query"][None], query_set.vocabulary) == [query_set.queries[row]]
     torch.testing.assert_close(dataset[4]["query_images"], handwriting.pixels(query_set.query_glyphs[row]))
@@ -70,7 +70,7 @@ def test_dataset_query_matches_text(query_set, handwriting):
                          [("-11", "11-", [2, 1, 0]), ("-1 ", "1- ", [1, 0, 2]), ("12 ", "21 ", [1, 0, 2])])
 def test_dataset_reverse_answer(query_set, handwriting, answer, target, order):
     """reverse_answer=True emits the units digit first and the answer images follow that order, in both splits."""
-    datasets = {test: ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+    datasets = {test: Split(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
                 for test in (False, True)}
     found = dataset_rows(query_set, answer)
     assert found
@@ -84,7 +84,7 @@ def test_dataset_reverse_answer(query_set, handwriting, answer, target, order):
 
 def test_dataset_forward_answer(query_set, handwriting):
     """reverse_answer=False emits the answer and its images as stored."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=False, fields=FIELDS)
+    dataset = Split(query_set, handwriting, test=False, reverse_answer=False, fields=FIELDS)
     position, row = next((position, row) for test, position, row in dataset_rows(query_set, "-11") if not test)
     assert _text(dataset[position]["answer"][None], query_set.vocabulary) == ["-11"]
     torch.testing.assert_close(dataset[position]["answer_images"], handwriting.pixels(query_set.answer_glyphs[row]))
@@ -92,7 +92,7 @@ def test_dataset_forward_answer(query_set, handwriting):
 
 def test_dataset_fields(query_set, handwriting):
     """fields restricts what an item holds; the dataset holds the whole split, in order."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=False, reverse_answer=True, fields=("query",))
+    dataset = Split(query_set, handwriting, test=False, reverse_answer=True, fields=("query",))
     assert set(dataset[0]) == {"query"}
     assert dataset.queries == [query_set.queries[i] for i in np.flatnonzero(~query_set.is_test)]
 
@@ -100,7 +100,7 @@ def test_dataset_fields(query_set, handwriting):
 @pytest.mark.parametrize("test", [False, True])
 def test_redraw_handwriting(query_set, handwriting, test):
     """redraw_handwriting picks new glyph indices from the same pool showing the same characters."""
-    dataset = ArithmeticDataset(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
+    dataset = Split(query_set, handwriting, test=test, reverse_answer=True, fields=FIELDS)
     before_query, before_answer = dataset.query_glyphs.copy(), dataset.answer_glyphs.copy()
     dataset.redraw_handwriting(np.random.default_rng(1))
     assert not np.array_equal(dataset.query_glyphs, before_query)

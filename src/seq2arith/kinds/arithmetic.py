@@ -1,0 +1,97 @@
+"""The kinds that answer queries (text2text, img2text, text2img): one dispatch table per kind, filled in by its
+module; the defaults here are text2text's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, cast
+
+import torch
+from torch import nn
+
+from seq2arith.batches import Rows, predict
+from seq2arith.dataset import QuerySet
+from seq2arith.handwriting import Handwriting
+from seq2arith.kinds import ARITHMETIC, named
+from seq2arith.kinds.kind import Kind
+from seq2arith.models.architecture import Architecture
+from seq2arith.models.cores import ModelConfig
+from seq2arith.text import decode, from_target
+from seq2arith.training import KindConfig, Phase, text_objective
+
+
+class GlyphReader(Protocol):
+    """What reads drawn or handwritten glyphs back: the trained classifier."""
+
+    def read_strips(self, strips: torch.Tensor) -> list[str]:
+        """(N, T, 28, 28) pixels -> N strings of T characters."""
+        ...
+
+
+class ArithmeticKind(Kind[Architecture]):
+    """A kind that answers queries: how it is built, trained and run, and how its outputs are read."""
+
+    options: ClassVar[type[KindConfig]]  # its params.yaml section
+    inputs: ClassVar[str] = "query"  # the batch field its network reads: one-hot text, or "query_images" (strips)
+    draws: ClassVar[bool] = False  # its answers are drawn glyphs: the classifier reads them back
+
+    @property
+    def reads_images(self) -> bool:
+        """Its queries are handwriting strips: evaluating it needs the pools and the classifier."""
+        return self.inputs == "query_images"
+
+    @property
+    def needs_handwriting(self) -> bool:
+        """Handwriting goes in or comes out: training it needs the pools."""
+        return self.reads_images or self.draws
+
+    def architecture_from_dict(self, stored: dict[str, Any]) -> Architecture:
+        return Architecture.from_dict(stored, self.options, self.name)
+
+    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model: ModelConfig,
+                     options: KindConfig, classifier: Any = None) -> Architecture:
+        """What train-<kind>@<task> builds for a task of these widths (``classifier``: the classifier's section,
+        for a kind that starts from it)."""
+        return Architecture(vocabulary, query_width, answer_width, model, options)
+
+    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig,
+                  classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
+        """A fresh model for ``queries``' task (``classifier``: the classifier checkpoint, for a kind that starts
+        from it)."""
+        arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
+        return self.network(arch), arch
+
+    def handwriting(self, digits: Path | None, glyphs: Path | None) -> Handwriting | None:
+        """The pools its training and evaluation read (from the download and glyphs stages' folders), if any."""
+        return None
+
+    def fresh_handwriting(self, options: KindConfig) -> bool:
+        """Training draws new handwriting for the train queries every epoch."""
+        return False
+
+    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
+        """How train-<kind>@<task> trains ``model``: one or more calls of ``training.fit``."""
+        return [Phase(model, text_objective(self.inputs), options)]
+
+    def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
+        """The fastest exact way to run a trained ``model`` on stored queries, and the batch field it reads."""
+        return model, self.inputs
+
+    def answers(self, model: nn.Module, arch: Architecture, rows: Rows, reader: GlyphReader | None = None,
+                inputs: str | None = None) -> tuple[list[str], torch.Tensor | None]:
+        """The answers of ``model`` (of this kind) to every query of ``rows`` as padded strings (drawn answers: as
+        ``reader`` reads the generated glyphs), and for drawn answers the pixels in reading order
+        (N, T_out, 28, 28). ``inputs``: the batch field ``model`` reads (default: the kind's own; see ``runner``)."""
+        outputs = predict(model, rows, inputs or self.inputs)
+        emitted, pixels = self.emitted(outputs, arch, reader)
+        return [from_target(text, arch.model.reverse_answer) for text in emitted], pixels
+
+    def emitted(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None
+                ) -> tuple[list[str], torch.Tensor | None]:
+        """Raw outputs -> the strings emitted (in the model's order) and, for drawn answers, their pixels."""
+        return decode(outputs.argmax(-1).numpy(), arch.vocabulary), None
+
+
+def arithmetic(name: str) -> ArithmeticKind:
+    """The kind ``name``, one of ARITHMETIC, its module imported now."""
+    return cast(ArithmeticKind, named(name, ARITHMETIC))

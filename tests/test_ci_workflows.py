@@ -1,0 +1,154 @@
+"""The GitHub and GitLab CI files: valid by the published schemas (checked offline), running what our CI runs
+(`bash .ci/run`) and reporting the metrics and params diff on a pull request; .ci/run installs tools via sudo."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+GITHUB = ROOT / ".github" / "workflows" / "ci.yml"
+GITLAB = ROOT / ".gitlab-ci.yml"
+WORKFLOW = yaml.safe_load(GITHUB.read_text())
+JOB = WORKFLOW["jobs"]["ci"]
+GITLAB_JOB = yaml.safe_load(GITLAB.read_text())["ci"]
+
+# check-jsonschema's command line, run in a Python where opening any connection or resolving any host name fails:
+# the schemas must come from the copies vendored in the package, never from the network.
+OFFLINE_CHECK_JSONSCHEMA = """
+import sys
+
+def deny_network(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "urllib.Request"):
+        raise RuntimeError(f"network access during the schema check: {event} {args}")
+
+sys.addaudithook(deny_network)
+from check_jsonschema import main
+main(prog_name="check-jsonschema")
+"""
+
+
+def check_jsonschema(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", OFFLINE_CHECK_JSONSCHEMA, *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def _ci_step(steps: list[dict]) -> int:
+    """The index of the step that runs `bash .ci/run`."""
+    return next(i for i, step in enumerate(steps) if step.get("run") == "bash .ci/run")
+
+
+@pytest.mark.parametrize(("path", "schema", "options"), [
+    (GITHUB, "vendor.github-workflows", []),
+    (GITHUB, "custom.github-workflows-require-timeout", []),
+    (GITLAB, "vendor.gitlab-ci", ["--data-transform", "gitlab-ci"]),
+], ids=["github", "github-timeout", "gitlab"])
+def test_matches_published_schema(path: Path, schema: str, options: list[str]) -> None:
+    """The CI file passes check-jsonschema's vendored schema for it, without touching the network."""
+    result = check_jsonschema("--builtin-schema", schema, *options, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_catches_a_mistake(tmp_path: Path) -> None:
+    """The same offline check rejects the workflow with a misspelt key, so a pass above means something."""
+    broken = tmp_path / "ci.yml"
+    broken.write_text(GITHUB.read_text().replace("runs-on:", "run-on:"))
+    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", broken)
+    assert result.returncode == 1 and "'runs-on' is a required property" in result.stdout, result.stdout + result.stderr
+
+
+def test_github_runs_the_ci_script() -> None:
+    """On a push to main and on pull requests, one job checks out the whole history, sets up Python 3.11 and Node
+    and runs exactly `bash .ci/run`, within 90 minutes."""
+    triggers = WORKFLOW[True]  # PyYAML (YAML 1.1) reads the key `on` as the boolean true
+    assert triggers["push"] == {"branches": ["main"]} and "pull_request" in triggers
+    assert list(WORKFLOW["jobs"]) == ["ci"] and JOB["timeout-minutes"] == 90
+    actions = {step["uses"].split("@")[0]: step.get("with", {}) for step in JOB["steps"] if "uses" in step}
+    assert actions["actions/checkout"]["fetch-depth"] == 0
+    assert str(actions["actions/setup-python"]["python-version"]) == "3.11" and "actions/setup-node" in actions
+    assert next(step["run"] for step in JOB["steps"] if "run" in step) == "bash .ci/run"
+    assert not any("if" in step for step in JOB["steps"][:_ci_step(JOB["steps"]) + 1])  # they run on every event
+
+
+def test_github_comments_the_diff_on_pull_requests() -> None:
+    """After `bash .ci/run`, on pull requests only, the metrics and params diff against the base branch is posted as
+    a PR comment with CML, which the job's `pull-requests: write` permission allows."""
+    after = JOB["steps"][_ci_step(JOB["steps"]) + 1:]
+    assert after and all(step["if"] == "github.event_name == 'pull_request'" for step in after)
+    assert "iterative/setup-cml" in {step.get("uses", "").split("@")[0] for step in after}
+    script = "\n".join(step.get("run", "") for step in after).replace('"', "")
+    assert ".venv/bin/dvc metrics diff --md origin/${{ github.base_ref }}" in script
+    assert ".venv/bin/dvc params diff --md origin/${{ github.base_ref }}" in script
+    assert re.search(r"^\s*cml comment create --publish .*report\.md$", script, re.M)
+    assert JOB["permissions"]["pull-requests"] == "write"
+
+
+def test_gitlab_runs_the_ci_script() -> None:
+    """On GitLab the job runs `bash .ci/run` first, in python:3.11 with the whole history, within 90 minutes, for
+    merge requests and the default branch."""
+    assert GITLAB_JOB["image"] == "python:3.11" and GITLAB_JOB["timeout"] == "90 minutes"
+    assert GITLAB_JOB["script"][0] == "bash .ci/run" and str(GITLAB_JOB["variables"]["GIT_DEPTH"]) == "0"
+    assert [rule["if"] for rule in GITLAB_JOB["rules"]] == [
+        '$CI_PIPELINE_SOURCE == "merge_request_event"', "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"]
+
+
+def test_gitlab_reports_the_diff_on_merge_requests() -> None:
+    """On a merge request the job then writes the metrics and params diff against the target branch to report.md,
+    kept as an artifact and posted as an MR note with CML."""
+    script = "\n".join(GITLAB_JOB["script"][1:]).replace('"', "")
+    assert script.lstrip().startswith("if [ $CI_PIPELINE_SOURCE = merge_request_event ]; then")
+    assert ".venv/bin/dvc metrics diff --md origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
+    assert ".venv/bin/dvc params diff --md origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
+    assert re.search(r"^\s*cml comment create --publish .*report\.md$", script, re.M)
+    assert GITLAB_JOB["artifacts"]["paths"] == ["report.md"]
+
+
+def _install_tools(tmp_path: Path, uid: int, sudo: bool = True, present: tuple[str, ...] = ()
+                   ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run .ci/run's install_tools with only fakes on PATH: `id -u` says ``uid``, ``present`` are the tools already
+    there, and apt-get records each call, and whether it came through the fake sudo, in the returned log."""
+    function = re.search(r"^install_tools\(\) \{.*?^\}$", (ROOT / ".ci" / "run").read_text(), re.M | re.S)
+    assert function, ".ci/run defines no install_tools function"
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    fakes = {"id": f"echo {uid}",
+             "apt-get": f'echo "apt-get $* (sudo: ${{UNDER_SUDO:-no}}, ${{DEBIAN_FRONTEND:-}})" >> "{log}"',
+             **{tool: "exit 0" for tool in present}}
+    if sudo:
+        fakes["sudo"] = 'export UNDER_SUDO=yes; exec "$@"'
+    for name, body in fakes.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "env").symlink_to(shutil.which("env") or "/usr/bin/env")
+    result = subprocess.run(["/bin/bash", "-c", f"set -euo pipefail\n{function[0]}\ninstall_tools"],
+                            env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30)
+    return result, log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize(("uid", "through"), [(0, "no"), (1001, "yes")], ids=["root", "user"])
+def test_install_tools_uses_sudo_unless_root(tmp_path: Path, uid: int, through: str) -> None:
+    """With npm and chromium missing, root runs apt-get itself and any other user runs it through sudo."""
+    result, calls = _install_tools(tmp_path, uid)
+    assert result.returncode == 0, result.stderr
+    assert calls == [f"apt-get update -qq (sudo: {through}, )",
+                     f"apt-get install -y -qq npm chromium (sudo: {through}, noninteractive)"]
+
+
+def test_install_tools_installs_nothing_present(tmp_path: Path) -> None:
+    """With npm and chromium on PATH, install_tools calls neither apt-get nor sudo."""
+    result, calls = _install_tools(tmp_path, 1001, present=("npm", "chromium"))
+    assert result.returncode == 0 and calls == [] and result.stderr == ""
+
+
+def test_install_tools_without_root_or_sudo_fails_in_one_line(tmp_path: Path) -> None:
+    """A user who is not root and has no sudo gets one line that says so, and apt-get is not tried."""
+    result, calls = _install_tools(tmp_path, 1001, sudo=False)
+    assert result.returncode != 0 and calls == []
+    assert result.stderr.splitlines() == [
+        ".ci/run: cannot install npm chromium: apt-get needs root or sudo, and this user has neither"]

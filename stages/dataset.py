@@ -1,4 +1,5 @@
-"""dataset: every query of a task, its answer, the train/test split and the handwriting of each."""
+"""dataset: every query of a task, its answer, the train/test split and the handwriting of each; and test queries
+past the task's range."""
 
 import argparse
 from pathlib import Path
@@ -25,9 +26,13 @@ def main() -> None:
     task = params.section(values, f"tasks.{args.task}", TaskConfig)
     split = params.section(values, "split", SplitConfig)
     handwriting = load_handwriting(args.digits, args.glyphs)
-    queries = dataset.create_data(task, split, handwriting, rng(params.seed(values), f"dataset-{args.task}"))
+    generator = rng(params.seed(values), f"dataset-{args.task}")
+    queries = dataset.create_data(task, split, handwriting, generator)
+    beyond = dataset.beyond_range_sets(task, split.beyond_range, handwriting, generator)
     queries.save(args.out)
-    write_json(args.metrics, dataset.statistics(queries, handwriting))
+    for shape, shaped in beyond.items():
+        shaped.save(args.out / dataset.BEYOND_RANGE / shape)
+    write_json(args.metrics, dataset.statistics(queries, beyond, handwriting))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import cast
 
 from seq2arith import checkpoint, kinds, params
-from seq2arith.dataset import QuerySet
+from seq2arith.dataset import BEYOND_RANGE, QuerySet
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.evaluation import evaluate_model
@@ -44,7 +44,9 @@ def main() -> None:
     if args.classifier is not None:
         reader = cast(GlyphReader, checkpoint.load(args.classifier, kinds.named("classifier"), "classifier", device)[0])
     handwriting = kind.handwriting(args.digits, args.glyphs) if kind.reads_images else None
-    result = evaluate_model(kind, model, arch, QuerySet.load(args.data), handwriting, reader)
+    beyond = {folder.name: QuerySet.load(folder)  # test queries past the training range, a set per shape
+              for folder in sorted((args.data / BEYOND_RANGE).glob("*")) if folder.is_dir()}
+    result = evaluate_model(kind, model, arch, QuerySet.load(args.data), handwriting, reader, beyond)
     write_json(args.metrics, result.metrics)
     write_with(args.predictions, lambda tmp: result.predictions.to_csv(tmp, index=False))
     write_with(args.errors, lambda tmp: result.errors.to_csv(tmp, index=False))

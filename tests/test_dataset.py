@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.dataset import QuerySet, create_data, statistics, with_mirrors
-from seq2arith.queries import SplitConfig, TaskConfig, mirror, unseen_pairs
+from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, statistics, with_mirrors
+from seq2arith.queries import SplitConfig, TaskConfig, mirror, shape, terms, unseen_pairs
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
 SPLIT = SplitConfig(test_ratio=0.25)
@@ -64,9 +64,10 @@ def test_query_set_save_load_round_trip(tmp_path, query_set):
 
 def test_statistics(query_set, handwriting):
     """statistics reports counts, widths, vocabulary size, answer range and glyph pool sizes."""
-    stats = statistics(query_set, handwriting)
+    stats = statistics(query_set, {}, handwriting)
     sides = [[q for q, test in zip(query_set.queries, query_set.is_test) if test == side] for side in (False, True)]
     assert stats.pop("unseen_pair_test_queries") == unseen_pairs(*sides).sum()
+    assert stats.pop("beyond_range_test_queries") == 0
     assert stats == {
         "queries": 338,
         "train_queries": 338 - round(338 * 0.25),
@@ -114,3 +115,32 @@ def test_with_mirrors_of_an_unordered_split_adds_nothing(handwriting):
     task = TaskConfig(operators=["*"], highest_integer=12)
     queries = create_data(task, SplitConfig(0.25, "unordered"), handwriting, np.random.default_rng(0))
     assert with_mirrors(queries).queries == queries.queries
+
+
+# --- beyond_range_sets ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("operators", "widths"), [(["+", "-"], {"3+3": 4, "3-3": 4}),
+                                                   (["*"], {"3x1": 4, "3x2": 5, "3x3": 6})])
+def test_beyond_range_sets_are_wider_than_anything_trained(operators, widths, handwriting):
+    """Queries past the range of a 0..99 task, a set per shape: its count of distinct queries, every number of
+    them with more digits than the task's (so none is a training query, nor a mirror of one), all test queries
+    in test-pool handwriting, queries padded on the right to 7 characters, answers right and padded to the widest
+    answer of their shape."""
+    task = TaskConfig(operators=operators, highest_integer=99)
+    beyond = beyond_range_sets(task, 40, handwriting, np.random.default_rng(0))
+    trained = {query.rstrip() for query in create_data(task, SPLIT, handwriting, np.random.default_rng(0)).queries}
+    assert {name: shaped.answer_width for name, shaped in beyond.items()} == widths
+    for name, shaped in beyond.items():
+        assert len(set(shaped.queries)) == len(shaped.queries) == 40
+        assert {shape(query) for query in shaped.queries} == {name}
+        assert all(max(terms(query)[0]) > 99 for query in shaped.queries)
+        assert not {query.rstrip() for query in shaped.queries} & trained
+        assert shaped.is_test.all() and handwriting.is_test[shaped.query_glyphs].all()
+        assert all(query == query.rstrip().ljust(7) for query in shaped.queries)
+        assert all(int(answer) == eval(query) for query, answer in zip(shaped.queries, shaped.answers))
+
+
+def test_no_beyond_range_sets_for_three_numbers(handwriting):
+    """A task of three numbers has no queries past its range (the cores that reach past it read two numbers)."""
+    task = TaskConfig(operators=["+"], highest_integer=9, num_addends=3)
+    assert beyond_range_sets(task, 10, handwriting, np.random.default_rng(0)) == {}

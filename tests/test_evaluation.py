@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from seq2arith.evaluation import (
+    beyond_range_scores,
     confusion_table,
     error_counts,
     parse_answer,
@@ -86,3 +87,12 @@ def test_symbolic_answers() -> None:
 def test_symbolic_answer_too_wide_matches_nothing() -> None:
     """A misread query whose value does not fit the answer width is filled with '?' instead of truncated."""
     assert symbolic_answers(["99*99"], 3) == ["???"]
+
+
+def test_beyond_range_known_values() -> None:
+    """A hand-made set past the range: per shape the share answered right, and over all the queries (so a shape of
+    more queries weighs more)."""
+    answers = {"3x1": ["492 ", "3390"], "3x2": ["5535 ", "4140 ", "1000 "]}
+    predictions = {"3x1": ["492 ", "3391"], "3x2": ["5535 ", "4140 ", "1001 "]}
+    assert beyond_range_scores(answers, predictions) == {"exact_match": 3 / 5, "3x1_exact_match": 0.5,
+                                                         "3x2_exact_match": 2 / 3}

@@ -29,34 +29,36 @@ def network(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None,
                                               READER))
 
 
-MODEL_OPTIONS = [
-    {}, {"decoder": "repeat"}, {"bidirectional": True}, {"batchnorm": True, "dropout": 0.2},
-    {"extra_lstm": 0}, {"extra_lstm": 3, "hidden": 16},
+LSTM = {"core": "lstm", "hidden": 16}
+MODEL_OPTIONS = [  # the columns core, then the report's LSTM with each of its options
+    {"core": "columns", "hidden": 16, "value_loss": 1.0}, LSTM, {**LSTM, "decoder": "repeat"},
+    {**LSTM, "bidirectional": True}, {**LSTM, "batchnorm": True, "dropout": 0.2}, {**LSTM, "extra_lstm": 3},
 ]
 
 
 @pytest.mark.parametrize("model", MODEL_OPTIONS)
 def test_text2text_shape(model: dict) -> None:
     """text2text maps a one-hot query (B, 5, V) to logits (B, T_out, V) under every core option."""
-    net = network("text2text", answer_width=4, **{"hidden": 16, **model})
+    net = network("text2text", answer_width=4, **model)
     assert net(torch.rand(3, 5, len(ADDSUB))).shape == (3, 4, len(ADDSUB))
 
 
-@pytest.mark.parametrize("options", [Img2TextConfig(encoder="cnn"), Img2TextConfig(encoder="convlstm",
-                                                                                   init_from_classifier=False)])
-@pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
+@pytest.mark.parametrize(("options", "model"), [
+    *((Img2TextConfig(encoder="cnn"), model) for model in MODEL_OPTIONS[:5]),  # the classifier reads symbols
+    *((Img2TextConfig(encoder="convlstm", init_from_classifier=False, freeze_reader=False), model)
+      for model in MODEL_OPTIONS[1:5]),  # a ConvLSTM reads features: the columns core needs symbols
+])
 def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
     """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with the CNN and the ConvLSTM encoder."""
-    net = network("img2text", MUL, 4, options, **{"hidden": 16, **model})
+    net = network("img2text", MUL, 4, options, **model)
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
 
 
 @pytest.mark.parametrize("decoder", ["dense", "conv_transpose"])
-@pytest.mark.parametrize("model", MODEL_OPTIONS[:4])
+@pytest.mark.parametrize("model", MODEL_OPTIONS[:5])
 def test_text2img_shape(decoder: str, model: dict) -> None:
     """text2img maps a one-hot query to pixel logits (B, T_out, 28, 28) with both image decoders."""
-    net = network("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16),
-                  **{"hidden": 16, **model})
+    net = network("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16), **model)
     assert net(torch.rand(2, 5, len(ADDSUB))).shape == (2, 3, 28, 28)
 
 
@@ -75,7 +77,7 @@ def test_classifier_shape() -> None:
 def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_count: int) -> None:
     """The report-faithful text2text (hidden 256, RepeatVector decoder) has the report's parameter count
     plus one extra LSTM bias vector per layer."""
-    net = network("text2text", vocab, extra_lstm=extra_lstm, hidden=256, decoder="repeat", dropout=0.0)
+    net = network("text2text", vocab, core="lstm", extra_lstm=extra_lstm, hidden=256, decoder="repeat")
     lstm_layers = 1 + extra_lstm + 1  # encoder stack + decoder
     assert count_parameters(net) == keras_count + lstm_layers * LSTM_EXTRA_BIAS
 
@@ -83,19 +85,19 @@ def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_co
 def test_text2img_parameters_match_report() -> None:
     """The report's Figure 10 text2img (LSTM 256 -> repeat -> LSTM 256 -> Dense 128 -> Dense 784) has
     276,480 + 525,312 + 32,896 + 101,136 Keras parameters, plus two extra LSTM bias vectors."""
-    net = network("text2img", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
+    net = network("text2img", core="lstm", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
                   options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0))
     assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS
 
 
-CORES = [{"core": "mlp", "features": "digit_pairs"}, {"core": "mlp", "features": "characters"},
-         {"core": "lstm", "features": "digit_pairs"}]
+CORES = [{"core": "columns", "value_loss": 1.0}, {"core": "mlp", "features": "digit_pairs"},
+         {"core": "mlp", "features": "characters"}, {"core": "lstm", "features": "digit_pairs"}]
 
 
 @pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("kind", ["text2text", "text2img"])
 def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
-    """The MLP core and digit-pair features give the same output shapes as the report's LSTM."""
+    """The columns core, the MLP core and digit-pair features give the same output shapes as the report's LSTM."""
     options = Text2ImgConfig(dense_units=16) if kind == "text2img" else None
     net = network(kind, MUL, 4, options, hidden=16, **core)
     query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
@@ -104,6 +106,6 @@ def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
 
 @pytest.mark.parametrize("core", CORES)
 def test_every_core_plugs_into_img2text(core: dict) -> None:
-    """img2text pairs digits from its reader's symbol probabilities."""
+    """img2text reads digits from its reader's symbol probabilities."""
     net = network("img2text", MUL, 4, hidden=16, **core)
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))

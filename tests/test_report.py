@@ -180,9 +180,9 @@ def test_report_numbers_stand_beside_the_rows_that_run_them() -> None:
     assert [row[0] for row in rows] == ["| none", "| main", "| not run", "| three"]
     main, not_run = rows[1], rows[2]
     assert main[-6:] == ["0.9925", "0.9963", "1330445", "0.8330", "0.9309", "1330445 |"]
-    assert not_run[1:3] == ["2", "-"] and not_run[-6:] == ["0.9947", "0.9745", "1855757", "0.8065", "0.9066",
-                                                           "1855757 |"]
-    assert set(not_run[3:-6]) == {"-"}
+    assert not_run[1:4] == ["2", "256", "addsub: 20, mul: 60"]  # the row's own params, then its table's recipe
+    assert not_run[-6:] == ["0.9947", "0.9745", "1855757", "0.8065", "0.9066", "1855757 |"]
+    assert set(not_run[4:-6]) == {"-"}
 
 
 def test_where_keeps_the_experiments_of_one_encoder() -> None:

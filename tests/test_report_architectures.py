@@ -42,7 +42,8 @@ def test_layers_list_each_innermost_module_once_with_its_output_and_parameters()
 def test_img2text_reader_is_the_classifier_or_its_own(from_classifier: bool, filters: int) -> None:
     """img2text reads glyphs with the classifier's network when it starts from it, else with its own CNN."""
     settings = nested({"img2text.init_from_classifier": from_classifier, "img2text.freeze_reader": from_classifier,
-                       "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.features": "characters"},
+                       "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.core": "lstm",
+                       "model.value_loss": 0, "model.features": "characters"},
                       PARAMS)
     arch = architecture("img2text", "addsub", settings)
     net = arithmetic("img2text").network(arch)
@@ -62,9 +63,9 @@ def test_a_wrong_kind_or_param_is_one_params_error() -> None:
 
 
 def test_settings_that_cannot_build_together_are_one_params_error(tmp_path: Path) -> None:
-    """img2text reading digit pairs needs a reader that reads symbols: not one trained from scratch."""
+    """img2text's columns core needs a reader that reads symbols: not one trained from scratch."""
     report = tmp_path / "report.yaml"
     report.write_text("architectures:\n  Figure 0: {title: t, kind: img2text, task: addsub, params: "
                       "{img2text.init_from_classifier: false, img2text.freeze_reader: false}}\n")
-    with pytest.raises(ParamsError, match="Figure 0: cannot build its model: digit_pairs needs"):
-        architecture_summaries(nested({"model.features": "digit_pairs"}, PARAMS), report)
+    with pytest.raises(ParamsError, match=r"Figure 0: cannot build its model: model\.core = 'columns' needs"):
+        architecture_summaries(PARAMS, report)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,13 +43,18 @@ def queries(handwriting):
     return create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0)), handwriting
 
 
-def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
+def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None, classifier: Path | None = None
           ) -> tuple[dict, dict, torch.nn.Module]:
+    """``kind`` with ``core`` trained a few epochs (the columns core with its value loss; img2text then reads with
+    the ``classifier``, unfrozen: the columns core reads symbols)."""
     query_set, handwriting = queries
-    model_config = ModelConfig(hidden=16, core=core)
+    model_config = ModelConfig(hidden=16, core=core, value_loss=1.0 if core == "columns" else 0.0)
+    options = OPTIONS[kind]
+    if kind == "img2text" and core == "columns":
+        options = dataclasses.replace(options, init_from_classifier=True)
     generator = seed_torch(0, "test")
-    model, _ = arithmetic(kind).new_model(query_set, model_config, OPTIONS[kind])
-    (phase,) = arithmetic(kind).phases(model, OPTIONS[kind], handwriting)
+    model, arch = arithmetic(kind).new_model(query_set, model_config, options, classifier)
+    (phase,) = arithmetic(kind).phases(model, arch, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, model_config.reverse_answer)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
@@ -56,11 +62,11 @@ def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
     return before, after, model
 
 
-@pytest.mark.parametrize("core", ["lstm", "mlp"])
+@pytest.mark.parametrize("core", ["columns", "lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
-def test_loss_falls(kind: str, core: str, queries) -> None:
-    """A few epochs on tiny data lower the training loss of every model kind, with either core."""
-    before, after, _ = train(kind, queries, core)
+def test_loss_falls(kind: str, core: str, queries, classifier_checkpoint) -> None:
+    """A few epochs on tiny data lower the training loss of every model kind, with every core."""
+    before, after, _ = train(kind, queries, core, classifier=classifier_checkpoint)
     assert after["train"]["loss"] < before["loss"]
 
 
@@ -100,11 +106,11 @@ def test_curves_logged(queries, tmp_path) -> None:
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
-    model, _ = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
-    (phase,) = arithmetic("text2text").phases(model, options, handwriting)
+    model, arch = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
+    (phase,) = arithmetic("text2text").phases(model, arch, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, True)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(model, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
+        fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
     for split in ("train", "test"):
         for name in ("loss", "accuracy", "exact_match"):
             rows = (tmp_path / f"live/plots/metrics/{split}/{name}.tsv").read_text().splitlines()
@@ -116,10 +122,10 @@ def test_frozen_reader_from_classifier(queries, classifier_checkpoint) -> None:
     the reader's weights exactly as the classifier's."""
     query_set, handwriting = queries
     options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
-    model, _ = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
-                                                      classifier_checkpoint)
+    model, arch = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
+                                                   classifier_checkpoint)
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-    (phase,) = arithmetic("img2text").phases(model, options, handwriting)
+    (phase,) = arithmetic("img2text").phases(model, arch, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, True)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
@@ -134,8 +140,8 @@ def test_text2img_learns_characters_then_drawing(queries) -> None:
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                   image_weight_decay=0.5)
-    model, _ = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    characters, drawing = arithmetic("text2img").phases(model, options, handwriting)
+    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    characters, drawing = arithmetic("text2img").phases(model, arch, handwriting)
     assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
     fit(characters.trainee, characters.objective, *datasets(characters, query_set, handwriting, True),
         characters.options, seed_torch(0, "t"))
@@ -153,8 +159,8 @@ def test_drawing_epochs_score_the_drawings(queries) -> None:
     head's loss and exact match, which would repeat the character epochs' last numbers as a flat line."""
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=1, image_epochs=1)
-    model, _ = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    _, drawing = arithmetic("text2img").phases(model, options, handwriting)
+    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    _, drawing = arithmetic("text2img").phases(model, arch, handwriting)
     batch = datasets(drawing, query_set, handwriting, True)[0][np.arange(8)]
     pixels = drawing.trainee(batch["query"])
     assert pixels.shape == batch["answer_images"].shape
@@ -193,7 +199,7 @@ def test_cuda_index_beyond_the_devices_there_are(monkeypatch: pytest.MonkeyPatch
         torch_device("cuda:2")
 
 
-@pytest.mark.parametrize("core", ["lstm", "mlp"])
+@pytest.mark.parametrize("core", ["columns", "lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
 def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, classifier_checkpoint) -> None:
     """A model moved to a device has every weight there; a frozen reader reads its table there; batches move
@@ -201,17 +207,18 @@ def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, clas
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS[kind], **({"init_from_classifier": True, "freeze_reader": True}
                                                    if kind == "img2text" else {}))
-    model, _ = arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
-                                                options, classifier_checkpoint)
+    model, arch = arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
+                                             options, classifier_checkpoint)
     model = model.to(META)
     assert {p.device for p in model.parameters()} == {META}
-    for phase in arithmetic(kind).phases(model, options, handwriting):
+    for phase in arithmetic(kind).phases(model, arch, handwriting):
         assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
         train_set, _ = datasets(phase, query_set, handwriting, True)
         batch = next(batches(train_set, 4, device=META))
         assert {value.device for value in batch.values()} == {META}
         output = phase.trainee(batch[phase.objective.inputs])
-        assert {tensor.device for tensor in (output if isinstance(output, tuple) else (output,))} == {META}
+        outputs = output if isinstance(output, tuple) else (output,)
+        assert {tensor.device for tensor in outputs if tensor is not None} == {META}
 
 
 def test_seed_torch_on_cuda(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,8 +35,10 @@ def batches(rows: Rows, batch_size: int, generator: torch.Generator | None = Non
 
 
 @torch.no_grad()
-def predict(model: nn.Module, rows: Rows, inputs: str, batch_size: int = BATCH_SIZE) -> torch.Tensor:
-    """The model's raw outputs for the field ``inputs`` of every row, in order, on the CPU."""
+def predict(model: nn.Module, rows: Rows, inputs: str, answer_width: int | None = None,
+            batch_size: int = BATCH_SIZE) -> torch.Tensor:
+    """An arithmetic model's raw outputs for the field ``inputs`` of every row, in order, on the CPU, for answers
+    ``answer_width`` wide (default: its task's)."""
     model.eval()
     device = device_of(model)
-    return torch.cat([model(batch[inputs]).cpu() for batch in batches(rows, batch_size, device=device)])
+    return torch.cat([model(batch[inputs], answer_width).cpu() for batch in batches(rows, batch_size, device=device)])

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -20,7 +21,7 @@ from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.models.architecture import Architecture
 from seq2arith.pools import load_pools
-from seq2arith.queries import TaskConfig, padded_width
+from seq2arith.queries import TaskConfig, padded_width, shape_answer_width, widths
 from seq2arith.questions import Query, QueryError, load_tasks, resolve, task_named
 from seq2arith.strips import StripError, read_strip, write_strip
 from seq2arith.text import PAD, encode_labels
@@ -46,14 +47,28 @@ class Inputs:
         return {self.field: self.values[torch.as_tensor(rows)]}
 
 
-def encode_queries(queries: Sequence[Query], arch: Architecture, task: str) -> torch.Tensor:
-    """Queries padded to the checkpoint's width, one-hot over its vocabulary: (N, T_in, V)."""
-    for query in queries:
+def query_widths(query: Query, arch: Architecture, task: str, config: TaskConfig) -> tuple[int, int]:
+    """The query and answer widths a ``task`` model of ``arch`` is asked ``query`` with: its own, or for numbers
+    wider than the task's, as wide as the query and its widest answer (``shape_answer_width``) where its core reads
+    any width (a QueryError names the task and the core where it does not)."""
+    too_big = [number for number in query.numbers if number > config.highest_integer]
+    if not too_big:
         if len(query.text) > arch.query_width:
-            raise QueryError(f"query {query.text!r} is wider than the {arch.query_width} characters the "
-                             f"{task} models read: params.yaml changed since training; run `dvc repro`")
-    padded = [query.text.ljust(arch.query_width, PAD) for query in queries]
-    return torch.from_numpy(encode_labels(padded, arch.vocabulary))
+            raise QueryError(f"query {query.text!r} is wider than the {arch.query_width} characters the {task} "
+                             "models read: params.yaml changed since training; run `dvc repro`")
+        return arch.query_width, arch.answer_width
+    if not arch.model.any_width:
+        raise QueryError(f"query {query.text!r}: {too_big[0]} is above task {task}'s highest integer "
+                         f"{config.highest_integer} (tasks.{task}.highest_integer), and its models' core "
+                         f"(model.core: {arch.model.core}) reads numbers only as wide as those it was trained on "
+                         "(model.core: columns reads wider ones)")
+    digits = [len(str(number)) for number in query.numbers]
+    return widths(config.operators, max(digits))[0], shape_answer_width(digits, query.operators[0])
+
+
+def encode_queries(queries: Sequence[Query], width: int, vocabulary: str) -> torch.Tensor:
+    """Queries padded to ``width``, one-hot over ``vocabulary``: (N, width, V)."""
+    return torch.from_numpy(encode_labels([query.text.ljust(width, PAD) for query in queries], vocabulary))
 
 
 def load_model(models: Path, task: str, kind: ArithmeticKind,
@@ -63,37 +78,46 @@ def load_model(models: Path, task: str, kind: ArithmeticKind,
     return checkpoint.load(path, kind, stage=f"train-{kind.name}@{task}", device=device)
 
 
-def text_answers(resolved: Sequence[tuple[Query, str]], models: Path,
+def text_answers(resolved: Sequence[tuple[Query, str]], tasks: dict[str, TaskConfig], models: Path,
                  device: torch.device = torch.device("cpu")) -> list[str]:
     """text2text's answers, stripped, in the order asked; each task's model is loaded once, on ``device``."""
     text2text = arithmetic("text2text")
     texts: list[str] = [""] * len(resolved)
     for task in dict.fromkeys(name for _, name in resolved):
-        rows = [i for i, (_, name) in enumerate(resolved) if name == task]
         model, arch = load_model(models, task, text2text, device)
-        inputs = encode_queries([resolved[i][0] for i in rows], arch, task)
-        predicted, _ = text2text.answers(model, arch, Inputs("query", inputs))
-        for i, text in zip(rows, predicted):
-            texts[i] = text.strip()
+        rows = [i for i, (_, name) in enumerate(resolved) if name == task]
+        asked = {i: query_widths(resolved[i][0], arch, task, tasks[task]) for i in rows}
+        for (query_width, answer_width) in dict.fromkeys(asked.values()):
+            same = [i for i in rows if asked[i] == (query_width, answer_width)]
+            inputs = encode_queries([resolved[i][0] for i in same], query_width, arch.vocabulary)
+            predicted, _ = text2text.answers(model, arch, Inputs("query", inputs), answer_width=answer_width)
+            for i, text in zip(same, predicted):
+                texts[i] = text.strip()
     return texts
 
 
-def image_answers(paths: Sequence[Path], models: Path, task: str,
+def image_answers(paths: Sequence[Path], models: Path, task: str, config: TaskConfig,
                   device: torch.device = torch.device("cpu")) -> list[str | StripError]:
     """img2text's answer to each strip, stripped, in the order given, the model loaded once: a strip that cannot
-    be read is its StripError, and the others are still answered."""
+    be read is its StripError, and the others are still answered. Strips wider than the task's are read where the
+    model's core reads any width (as ``seq2arith render`` draws a query of wider numbers)."""
     img2text = arithmetic("img2text")
     model, arch = load_model(models, task, img2text, device)
     strips: list[torch.Tensor | StripError] = []
     for path in paths:
         try:
-            strips.append(read_strip(path, arch.query_width))
+            strips.append(read_strip(path, arch.query_width, wider=arch.model.any_width))
         except StripError as error:
             strips.append(error)
-    readable = [strip for strip in strips if isinstance(strip, torch.Tensor)]
-    texts = iter(img2text.answers(model, arch, Inputs("query_images", torch.stack(readable)))[0]
-                 if readable else [])
-    return [strip if isinstance(strip, StripError) else next(texts).strip() for strip in strips]
+    texts: dict[int, str] = {}
+    for glyphs in dict.fromkeys(len(strip) for strip in strips if isinstance(strip, torch.Tensor)):
+        same = [i for i, strip in enumerate(strips) if isinstance(strip, torch.Tensor) and len(strip) == glyphs]
+        answer_width = (arch.answer_width if glyphs <= arch.query_width
+                        else widths(config.operators, (glyphs - 1) // 2)[1])
+        inputs = Inputs("query_images", torch.stack([cast(torch.Tensor, strips[i]) for i in same]))
+        for i, text in zip(same, img2text.answers(model, arch, inputs, answer_width=answer_width)[0]):
+            texts[i] = text.strip()
+    return [strip if isinstance(strip, StripError) else texts[i] for i, strip in enumerate(strips)]
 
 
 def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list[tuple[Query, str]]:
@@ -140,7 +164,7 @@ def predict_images(args: argparse.Namespace, tasks: dict[str, TaskConfig], devic
     task_named(tasks, task)
     paths = image_paths(args.image)
     alone = len(args.image) == 1 and not args.image[0].is_dir()
-    answered = image_answers(paths, args.models, task, device)
+    answered = image_answers(paths, args.models, task, tasks[task], device)
     for path, answer in zip(paths, answered):
         if isinstance(answer, StripError):
             print(f"error: {answer}", file=sys.stderr)
@@ -171,13 +195,16 @@ def predict(args: argparse.Namespace) -> None:
         query, task = resolve(args.queries[0], tasks, args.task)
         model, arch = load_model(args.models, task, text2img.KIND, device)
         reader = load_classifier(args.models / "classifier.pt", device)
-        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], arch, task)), reader)
+        query_width, answer_width = query_widths(query, arch, task, tasks[task])
+        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], query_width,
+                                                                                          arch.vocabulary)),
+                                             reader, answer_width=answer_width)
         assert pixels is not None
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
         return
     resolved = read_queries(args, tasks)
-    answers = text_answers(resolved, args.models, device)
+    answers = text_answers(resolved, tasks, args.models, device)
     if args.batch is None and len(resolved) == 1:
         print(answers[0])
     else:
@@ -188,7 +215,8 @@ def predict(args: argparse.Namespace) -> None:
 def render(args: argparse.Namespace) -> None:
     tasks = load_tasks(args.params)
     query, task = resolve(args.query, tasks, args.task)
-    padded = query.text.ljust(padded_width(tasks[task]), PAD)
+    digits = max(len(str(number)) for number in query.numbers)  # numbers wider than the task's: a wider strip
+    padded = query.text.ljust(max(padded_width(tasks[task]), widths(tasks[task].operators, digits)[0]), PAD)
     handwriting = load_pools(args.data)
     try:
         glyphs = handwriting.sample([padded], True, np.random.default_rng(args.seed))

@@ -18,6 +18,7 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.queries import (
     SplitConfig,
     TaskConfig,
+    beyond_range_queries,
     mirror,
     mirror_order,
     split_test,
@@ -63,15 +64,33 @@ class QuerySet:
         return len(self.answers[0])
 
 
+BEYOND_RANGE = "beyond"  # the folder in a task's data that holds a query set per shape past its range
+
+
 def create_data(task: TaskConfig, split: SplitConfig, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
     """The queries of ``task`` (all, or its ``max_queries`` sample), split by ``split``; test queries get
     test-pool handwriting only."""
     queries, answers = task_queries(task, rng)
-    is_test = split_test(queries, split.test_ratio, split.group, rng)
+    return _drawn(queries, answers, split_test(queries, split.test_ratio, split.group, rng), task, handwriting, rng)
+
+
+def beyond_range_sets(task: TaskConfig, count: int, handwriting: Handwriting, rng: np.random.Generator
+                      ) -> dict[str, QuerySet]:
+    """Per shape (``3x1``, ...), ``count`` test queries one digit past the task's numbers
+    (``beyond_range_queries``), in test-pool handwriting."""
+    return {name: _drawn(queries, answers, np.ones(len(queries), bool), task, handwriting, rng)
+            for name, (queries, answers) in beyond_range_queries(task, count, rng).items()}
+
+
+def _drawn(queries: list[str], answers: list[str], is_test: np.ndarray, task: TaskConfig, handwriting: Handwriting,
+           rng: np.random.Generator) -> QuerySet:
+    """A QuerySet of these queries, each drawn in the handwriting of its split's pool."""
     query_glyphs = np.zeros((len(queries), len(queries[0])), np.int64)
     answer_glyphs = np.zeros((len(answers), len(answers[0])), np.int64)
     for test in (False, True):
         rows = np.flatnonzero(is_test == test)
+        if not len(rows):
+            continue
         query_glyphs[rows] = handwriting.sample([queries[i] for i in rows], test, rng)
         answer_glyphs[rows] = handwriting.sample([answers[i] for i in rows], test, rng)
     return QuerySet(queries, answers, is_test, query_glyphs, answer_glyphs, vocabulary(task.operators))
@@ -98,8 +117,8 @@ def with_mirrors(queries: QuerySet) -> QuerySet:
                     queries.vocabulary)
 
 
-def statistics(queries: QuerySet, handwriting: Handwriting) -> dict[str, int | float]:
-    """What ``metrics/dataset-<task>.json`` reports about a query set."""
+def statistics(queries: QuerySet, beyond: dict[str, QuerySet], handwriting: Handwriting) -> dict[str, int | float]:
+    """What ``metrics/dataset-<task>.json`` reports about a query set (and its sets past the range)."""
     values = [int(answer) for answer in queries.answers]
     train, test = ([q for q, t in zip(queries.queries, queries.is_test) if t == side] for side in (False, True))
     return {
@@ -107,6 +126,7 @@ def statistics(queries: QuerySet, handwriting: Handwriting) -> dict[str, int | f
         "train_queries": int((~queries.is_test).sum()),
         "test_queries": int(queries.is_test.sum()),
         "unseen_pair_test_queries": int(unseen_pairs(train, test).sum()),
+        "beyond_range_test_queries": sum(len(shape.queries) for shape in beyond.values()),
         "query_width": queries.query_width,
         "answer_width": queries.answer_width,
         "vocabulary_size": len(queries.vocabulary),

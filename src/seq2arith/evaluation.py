@@ -4,7 +4,7 @@ evaluation of a trained model that the evaluate stages write (with img2text's sy
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,9 +117,12 @@ class Evaluation:
 
 
 def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, queries: QuerySet,
-                   handwriting: Handwriting | None, reader: GlyphReader | None) -> Evaluation:
+                   handwriting: Handwriting | None, reader: GlyphReader | None,
+                   beyond: dict[str, QuerySet] | None = None) -> Evaluation:
     """Every metric of ``model`` on the train and the test split of ``queries`` (test: unseen queries in
-    unseen handwriting); ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
+    unseen handwriting), and on ``beyond`` (test queries past the training range, per shape) where its core reads
+    any width;
+    ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
     runner, inputs = kind.runner(model, handwriting)
     splits = {split: Split(queries, handwriting, split == "test", arch.model.reverse_answer, fields=(inputs,))
               for split in ("train", "test")}
@@ -134,6 +137,23 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
             symbolic = symbolic_answers(read_queries(reader, handwriting, data.query_glyphs), arch.answer_width)
             metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
+    if beyond and arch.model.any_width:
+        answered = {}
+        for name, shaped in beyond.items():  # each shape's answers as wide as its widest
+            rows = Split(shaped, handwriting, True, arch.model.reverse_answer, fields=(inputs,))
+            answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
+        metrics["beyond_range"] = beyond_range_scores({name: shaped.answers for name, shaped in beyond.items()},
+                                                      answered)
     test = splits["test"].answers
     return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),
                       confusion_table(test, predicted["test"]))
+
+
+def beyond_range_scores(answers: Mapping[str, Sequence[str]], predictions: Mapping[str, Sequence[str]]
+                        ) -> dict[str, float | None]:
+    """Exact match on the queries past the training range: over all of them, and per shape (``3x1_exact_match``,
+    ...); both mappings name the shapes."""
+    right = {name: np.array([answer == guess for answer, guess in zip(answers[name], predictions[name])])
+             for name in answers}
+    return {"exact_match": float(np.concatenate(list(right.values())).mean()),
+            **{f"{name}_exact_match": float(shape_right.mean()) for name, shape_right in sorted(right.items())}}

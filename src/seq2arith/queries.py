@@ -58,10 +58,13 @@ class TaskConfig:
 class SplitConfig:
     test_ratio: float = 0.25  # share of distinct queries held out as the test set
     group: str = "ordered"  # ordered: each query on its own (the report's); unordered: a*b and b*a on one side
+    beyond_range: int = 1000  # test queries of each shape past the training range (``beyond_range_queries``)
 
     def validate(self, key: str) -> None:
         require(f"{key}.test_ratio", self.test_ratio, 0 < self.test_ratio < 1, "must be between 0 and 1 (exclusive)")
         require(f"{key}.group", self.group, self.group in ("ordered", "unordered"), "allowed: ordered, unordered")
+        require(f"{key}.beyond_range", self.beyond_range, 0 <= self.beyond_range <= 100_000,
+                "must be an integer from 0 (none) to 100000")
 
 
 def evaluate(query: str) -> int:
@@ -206,3 +209,58 @@ def answer_width(task: TaskConfig) -> int:
                for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
                for numbers in itertools.product((0, task.highest_integer), repeat=task.num_addends)]
     return max(len(str(evaluate(query))) for query in corners)
+
+
+def widths(operators: Sequence[str], digits: int) -> tuple[int, int]:
+    """The padded query and answer widths of two numbers of up to ``digits`` digits joined by ``operators``."""
+    task = TaskConfig(list(operators), highest_integer=10**digits - 1)
+    return padded_width(task), answer_width(task)
+
+
+def shape_answer_width(digits: Sequence[int], operator: str) -> int:
+    """Characters in the widest answer of two numbers of ``digits`` digits joined by ``operator`` (a 3x1-digit
+    product: 4), from the corners of their ranges as ``answer_width`` does."""
+    ranges = [(10 ** (d - 1) if d > 1 else 0, 10**d - 1) for d in digits]
+    return max(len(str(evaluate(query_text(numbers, operator)))) for numbers in itertools.product(*ranges))
+
+
+def shape(query: str) -> str:
+    """What a query of two numbers looks like: the digits of each (the wider first where the order does not
+    matter) and the operator, ``x`` for ``*``: ``'45*123'`` -> ``'3x2'``, ``'12-345'`` -> ``'2-3'``."""
+    numbers, (operator,) = terms(query)
+    digits = [len(str(number)) for number in numbers]
+    first, second = sorted(digits, reverse=True) if operator in COMMUTATIVE else digits
+    return f"{first}{'x' if operator == '*' else operator}{second}"
+
+
+def beyond_range_shapes(task: TaskConfig) -> list[tuple[int, str, int]]:
+    """(digits of one number, operator, digits of the other) of the queries one digit past the task's numbers:
+    for 0..99, 3+3 and 3-3 digits for sums and differences, 3x1, 3x2 and 3x3 for products."""
+    wider = len(str(task.highest_integer)) + 1
+    return [(wider, operator, other) for operator in task.operators
+            for other in ((1, wider - 1, wider) if operator == "*" else (wider,))]
+
+
+def beyond_range_queries(task: TaskConfig, count: int, rng: np.random.Generator
+                         ) -> dict[str, tuple[list[str], list[str]]]:
+    """Per shape of ``beyond_range_shapes`` (by ``shape``): ``count`` distinct queries drawn at random (fewer where
+    the shape has fewer), a commutative one in either order, and their answers; queries padded to the widest of
+    them, answers to the widest of their shape (a 3x1 product has at most 4 digits). None for a task of more than
+    two numbers."""
+    if task.num_addends != 2:
+        return {}
+    query_width = widths(task.operators, len(str(task.highest_integer)) + 1)[0]
+    drawn = {}
+    for digits, operator, other in beyond_range_shapes(task):
+        first, second = (range(10 ** (d - 1) if d > 1 else 0, 10**d) for d in (digits, other))
+        total = len(first) * len(second)
+        queries = []
+        for index in _distinct_integers(total, min(count, total), rng):
+            numbers = [first[index // len(second)], second[index % len(second)]]
+            if operator in COMMUTATIVE and rng.random() < 0.5:
+                numbers.reverse()
+            queries.append(query_text(numbers, operator))
+        width = shape_answer_width((digits, other), operator)
+        drawn[shape(queries[0])] = ([query.ljust(query_width, PAD) for query in queries],
+                                    [str(evaluate(query)).ljust(width, PAD) for query in queries])
+    return drawn

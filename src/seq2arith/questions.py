@@ -65,8 +65,8 @@ def _describe(tasks: dict[str, TaskConfig]) -> str:
 
 
 def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = None) -> str:
-    """The task that answers ``query`` (``name`` if given), checked against its operators, operand count
-    and highest integer."""
+    """The task that answers ``query`` (``name`` if given), checked against its operators and operand count (numbers
+    above its highest integer are for the model to take or refuse: commands.query_widths)."""
     used = sorted(set(query.operators), key=OPERATORS.index)
     if name is not None:
         task = task_named(tasks, name)
@@ -88,10 +88,6 @@ def choose_task(query: Query, tasks: dict[str, TaskConfig], name: str | None = N
     if count != task.num_addends:
         raise QueryError(f"query {query.text!r} has {count} number{'s' * (count != 1)}; task {name} takes "
                          f"{task.num_addends} (tasks.{name}.num_addends)")
-    too_big = [n for n in query.numbers if n > task.highest_integer]
-    if too_big:
-        raise QueryError(f"query {query.text!r}: {too_big[0]} is above task {name}'s highest integer "
-                         f"{task.highest_integer} (tasks.{name}.highest_integer)")
     return name
 
 

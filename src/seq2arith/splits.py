@@ -10,6 +10,7 @@ import torch
 from seq2arith.batches import Batch
 from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
+from seq2arith.models.columns import value_targets
 from seq2arith.text import encode_labels, target_positions, to_target
 
 
@@ -37,6 +38,7 @@ class Split:
         self.query_glyphs = queries.query_glyphs[rows]
         order = np.array([target_positions(answer, reverse_answer) for answer in self.answers])
         self.answer_glyphs = np.take_along_axis(queries.answer_glyphs[rows], order, axis=1)
+        self.values = value_targets(self.queries, queries.answer_width) if "values" in fields else None
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -48,8 +50,13 @@ class Split:
             "query_glyphs": lambda: torch.from_numpy(np.asarray(self.query_glyphs[rows])),  # (B, T_in) indices
             "answer": lambda: self.answer_one_hot[rows],  # (B, T_out, V)
             "answer_images": lambda: self._pixels(self.answer_glyphs[rows]),  # (B, T_out, 28, 28)
+            "values": lambda: self._values(rows),  # (B, T_out, 2): the written column values (models.columns)
         }
         return {name: fetch[name]() for name in self.fields}
+
+    def _values(self, rows: np.ndarray) -> torch.Tensor:
+        assert self.values is not None
+        return self.values[rows]
 
     def _pixels(self, glyphs: np.ndarray) -> torch.Tensor:
         assert self.handwriting is not None

@@ -35,10 +35,11 @@ def write_strip(path: Path, pixels: torch.Tensor | np.ndarray) -> None:
         raise StripError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def read_strip(path: Path, width: int) -> torch.Tensor:
-    """The ``width`` glyphs of the PNG strip at ``path`` as (width, 28, 28) floats in [0, 1].
+def read_strip(path: Path, width: int, wider: bool = False) -> torch.Tensor:
+    """The glyphs of the PNG strip at ``path`` as (T, 28, 28) floats in [0, 1]: ``width`` glyphs, or with ``wider``
+    at least as many.
 
-    Colour images are converted to grayscale; the strip must be exactly 28 high and 28*width wide.
+    Colour images are converted to grayscale; the strip must be 28 high and 28*T wide.
     """
     try:
         with Image.open(path) as image:
@@ -47,9 +48,10 @@ def read_strip(path: Path, width: int) -> torch.Tensor:
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise StripError(f"cannot read image {path}: {reason}") from None
-    if gray.shape != (glyph.SIDE, glyph.SIDE * width):
-        side = glyph.SIDE
-        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {side * width}x{side} "
-                         f"({width} glyphs of {side}x{side} side by side, white on black)")
-    glyphs = gray.reshape(glyph.SIDE, width, glyph.SIDE).transpose(1, 0, 2)
-    return torch.from_numpy(np.ascontiguousarray(glyphs)).float().div_(255)
+    side = glyph.SIDE
+    glyphs = gray.shape[1] // side
+    if gray.shape[0] != side or gray.shape[1] % side or glyphs < width or (glyphs > width and not wider):
+        least = "at least " if wider else ""
+        raise StripError(f"{path} is {gray.shape[1]}x{gray.shape[0]} pixels; expected {least}{side * width}x{side} "
+                         f"({least}{width} glyphs of {side}x{side} side by side, white on black)")
+    return torch.from_numpy(np.ascontiguousarray(gray.reshape(side, glyphs, side).transpose(1, 0, 2))).float().div_(255)

@@ -89,10 +89,25 @@ def answer_scores(logits: torch.Tensor, one_hot: torch.Tensor) -> dict[str, torc
     return {"accuracy": right.float().mean(), "exact_match": right.all(-1).float().mean()}
 
 
-def text_objective(inputs: str) -> Objective[torch.Tensor]:
-    """text2text (``inputs="query"``) and img2text (``"query_images"``): a character per answer position."""
-    return Objective(inputs, ("answer",), lambda out, batch: cross_entropy(out, batch["answer"]),
-                     lambda out, batch: answer_scores(out, batch["answer"]))
+Answers = tuple[torch.Tensor, torch.Tensor | None]  # character logits; the column core's value logits, or None
+
+
+def value_loss(values: torch.Tensor | None, batch: Batch, weight: float) -> torch.Tensor | float:
+    """``weight`` times the cross entropy of the column core's value logits (B, T, 2, C) against the written
+    column values (the batch field ``values``); 0 for a core without them."""
+    if values is None or not weight:
+        return 0.0
+    return weight * F.cross_entropy(values.flatten(0, 2), batch["values"].flatten())
+
+
+def text_objective(inputs: str, value_weight: float = 0.0) -> Objective[Answers]:
+    """text2text (``inputs="query"``) and img2text (``"query_images"``): a character per answer position, and with
+    ``value_weight`` the column core's value of each column."""
+    def loss(out: Answers, batch: Batch) -> torch.Tensor:
+        return cross_entropy(out[0], batch["answer"]) + value_loss(out[1], batch, value_weight)
+
+    return Objective(inputs, ("answer", "values") if value_weight else ("answer",), loss,
+                     lambda out, batch: answer_scores(out[0], batch["answer"]))
 
 
 def pixel_loss(loss: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -107,15 +122,15 @@ def pixel_accuracy(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
     return ((logits > 0) == (pixels > 0.5)).float().mean()
 
 
-def image_objective(loss: str, text_loss: float) -> Objective[Any]:
+def image_objective(loss: str, text_loss: float, value_weight: float = 0.0) -> Objective[Any]:
     """text2img: pixel logits against the answer's handwriting, plus ``text_loss`` times the cross entropy
-    of the answer characters read from the same decoder states. Accuracy: of those characters when they
-    are trained, else of pixels on the right side of 0.5."""
+    of the answer characters read from the same decoder states (and with ``value_weight`` the column values).
+    Accuracy: of those characters when they are trained, else of pixels on the right side of 0.5."""
     pixels = pixel_loss(loss)
-    if text_loss > 0:  # the model returns (pixel logits, character logits)
-        return Objective("query", ("answer_images", "answer"),
+    if text_loss > 0:  # the model returns (pixel logits, character logits, value logits or None)
+        return Objective("query", ("answer_images", "answer", *(("values",) if value_weight else ())),
                          lambda out, batch: pixels(out[0], batch["answer_images"])
-                         + text_loss * cross_entropy(out[1], batch["answer"]),
+                         + text_loss * cross_entropy(out[1], batch["answer"]) + value_loss(out[2], batch, value_weight),
                          lambda out, batch: answer_scores(out[1], batch["answer"]))
     return drawing_objective(loss, score_name="accuracy")
 

@@ -65,12 +65,12 @@ def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
             Split(queries, handwriting, True, reverse_answer, fields))
 
 
-def check_digit_pairs(queries: QuerySet, model: ModelConfig) -> None:
-    """digit_pairs reads two numbers."""
+def check_two_numbers(queries: QuerySet, model: ModelConfig) -> None:
+    """A core that reads digits (the columns core, digit pairs) reads two numbers."""
     numbers = len(terms(queries.queries[0])[0])
-    if model.features == "digit_pairs" and numbers != 2:
-        raise ParamsError(f"params.yaml: model.features = 'digit_pairs': needs queries of two numbers, this task's "
-                          f"have {numbers} (tasks.<task>.num_addends); use characters")
+    if model.reads_digits and numbers != 2:
+        raise ParamsError(f"params.yaml: {model.reads_digits}: needs queries of two numbers, this task's have "
+                          f"{numbers} (tasks.<task>.num_addends); use model.core: lstm with model.features: characters")
 
 
 def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], inputs: Inputs,
@@ -85,7 +85,7 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     if section(params, "train", TrainConfig).mirror:
         queries = with_mirrors(queries)
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
-    check_digit_pairs(queries, model)
+    check_two_numbers(queries, model)
     network, arch = kind.new_model(queries, model, options, inputs.classifier)
     network = network.to(device)
-    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, options, handwriting))
+    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, arch, handwriting))

@@ -17,7 +17,7 @@ from seq2arith.kinds.kind import Kind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.text import decode, from_target
-from seq2arith.training import KindConfig, Phase, text_objective
+from seq2arith.training import Answers, KindConfig, Phase, text_objective
 
 
 class GlyphReader(Protocol):
@@ -26,6 +26,23 @@ class GlyphReader(Protocol):
     def read_strips(self, strips: torch.Tensor) -> list[str]:
         """(N, T, 28, 28) pixels -> N strings of T characters."""
         ...
+
+
+class Answering(Protocol):
+    """A network that answers in characters, as it trains: the character logits and its core's column values."""
+
+    def with_values(self, inputs: torch.Tensor) -> Answers: ...
+
+
+class WithValues(nn.Module):
+    """Trains an answering network through its characters and its core's column values (``text_objective``)."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, inputs: torch.Tensor) -> Answers:
+        return cast(Answering, self.network).with_values(inputs)
 
 
 class ArithmeticKind(Kind[Architecture]):
@@ -69,20 +86,21 @@ class ArithmeticKind(Kind[Architecture]):
         """Training draws new handwriting for the train queries every epoch."""
         return False
 
-    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
-        """How train-<kind>@<task> trains ``model``: one or more calls of ``training.fit``."""
-        return [Phase(model, text_objective(self.inputs), options)]
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
+        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``."""
+        return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), arch.options)]
 
     def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
         """The fastest exact way to run a trained ``model`` on stored queries, and the batch field it reads."""
         return model, self.inputs
 
     def answers(self, model: nn.Module, arch: Architecture, rows: Rows, reader: GlyphReader | None = None,
-                inputs: str | None = None) -> tuple[list[str], torch.Tensor | None]:
-        """The answers of ``model`` (of this kind) to every query of ``rows`` as padded strings (drawn answers: as
-        ``reader`` reads the generated glyphs), and for drawn answers the pixels in reading order
-        (N, T_out, 28, 28). ``inputs``: the batch field ``model`` reads (default: the kind's own; see ``runner``)."""
-        outputs = predict(model, rows, inputs or self.inputs)
+                inputs: str | None = None, answer_width: int | None = None) -> tuple[list[str], torch.Tensor | None]:
+        """The answers of ``model`` (of this kind) to every query of ``rows`` as padded strings ``answer_width`` wide
+        (default: the task's; queries wider than the task's need ``arch.model.any_width``); drawn answers as
+        ``reader`` reads the generated glyphs, and their pixels in reading order (N, T_out, 28, 28). ``inputs``: the
+        batch field ``model`` reads (default: the kind's own; see ``runner``)."""
+        outputs = predict(model, rows, inputs or self.inputs, answer_width)
         emitted, pixels = self.emitted(outputs, arch, reader)
         return [from_target(text, arch.model.reverse_answer) for text in emitted], pixels
 

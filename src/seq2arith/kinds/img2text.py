@@ -16,7 +16,7 @@ from seq2arith import checkpoint
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import device_of
 from seq2arith.handwriting import Handwriting
-from seq2arith.kinds.arithmetic import ArithmeticKind
+from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import Classifier, ClassifierConfig
 from seq2arith.models.architecture import Architecture
@@ -25,7 +25,7 @@ from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
 from seq2arith.text import SYMBOLS
-from seq2arith.training import KindConfig, Phase, text_objective
+from seq2arith.training import Answers, KindConfig, Phase, text_objective
 
 READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader from scratch
 
@@ -89,9 +89,13 @@ class Img2Text(nn.Module):
         features = self.reader(strip)
         return features.softmax(-1) if self.reads_symbols else features
 
-    def forward(self, strip: torch.Tensor) -> torch.Tensor:
+    def forward(self, strip: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_out, V) logits."""
-        return self.head(self.core(self.read(strip)))
+        return self.head(self.core(self.read(strip), answer_width).states)
+
+    def with_values(self, strip: torch.Tensor) -> Answers:
+        states, values = self.core(self.read(strip))
+        return self.head(states), values
 
 
 class ReadOnce(nn.Module):
@@ -120,9 +124,13 @@ class ReadOnce(nn.Module):
         self.model.reader.eval()  # batch norm statistics stay those the table was read with
         return self
 
-    def forward(self, glyphs: torch.Tensor) -> torch.Tensor:
+    def forward(self, glyphs: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in) indices into the handwriting pools -> (B, T_out, V) logits."""
-        return self.model.head(self.model.core(self.table[glyphs]))
+        return self.model.head(self.model.core(self.table[glyphs], answer_width).states)
+
+    def with_values(self, glyphs: torch.Tensor) -> Answers:
+        states, values = self.model.core(self.table[glyphs])
+        return self.model.head(states), values
 
 
 def read_once(model: Img2Text, handwriting: Handwriting) -> ReadOnce:
@@ -155,9 +163,9 @@ class Img2TextKind(ArithmeticKind):
                   classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Img2Text whose glyph reader starts as the classifier when ``init_from_classifier``."""
         assert isinstance(options, Img2TextConfig)
-        if model.features == "digit_pairs" and not options.init_from_classifier:
-            raise ParamsError("params.yaml: model.features = 'digit_pairs': img2text must read symbols to pair "
-                              "digits (needs img2text.init_from_classifier: true)")
+        if model.reads_digits and not options.init_from_classifier:
+            raise ParamsError(f"params.yaml: {model.reads_digits}: img2text must read symbols to read digits "
+                              "(needs img2text.init_from_classifier: true)")
         if not options.init_from_classifier:
             return super().new_model(queries, model, options, classifier)
         if classifier is None:
@@ -178,12 +186,14 @@ class Img2TextKind(ArithmeticKind):
         assert isinstance(options, Img2TextConfig)
         return options.fresh_handwriting
 
-    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
         """A frozen reader reads every image once, and the core trains over those features at text2text's cost."""
+        options = arch.options
         assert isinstance(options, Img2TextConfig) and isinstance(model, Img2Text) and handwriting is not None
         if options.freeze_reader:
-            return [Phase(read_once(model, handwriting), text_objective("query_glyphs"), options)]
-        return super().phases(model, options, handwriting)
+            return [Phase(WithValues(read_once(model, handwriting)),
+                          text_objective("query_glyphs", arch.model.value_loss), options)]
+        return super().phases(model, arch, handwriting)
 
     def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
         """A per-glyph reader reads each image once instead of once per use: the same numbers, far faster."""

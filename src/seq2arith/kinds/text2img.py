@@ -21,7 +21,7 @@ from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead
 from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.pools import load_handwriting
 from seq2arith.text import target_positions
-from seq2arith.training import KindConfig, Phase, drawing_objective, image_objective, text_objective
+from seq2arith.training import Answers, KindConfig, Phase, drawing_objective, image_objective, text_objective
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,17 @@ class Text2Img(nn.Module):
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
         self.head = head(self.core.output_size + characters, options.dense_units)
 
-    def forward(self, query: torch.Tensor) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
-        return self.forward_with_text(query)[0]
+        states = self.core(query, answer_width).states
+        return self.draw(states, None if self.text_head is None else self.text_head(states))
 
-    def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Pixel logits (B, T_out, 28, 28) and, from the same states, character logits (B, T_out, V) or None."""
-        states = self.core(query)
+    def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Pixel logits (B, T_out, 28, 28) and, from the same states, character logits (B, T_out, V) or None, and the
+        column core's value logits or None."""
+        states, values = self.core(query)
         characters = None if self.text_head is None else self.text_head(states)
-        return self.draw(states, characters), characters
+        return self.draw(states, characters), characters, values
 
     def draw(self, states: torch.Tensor, characters: torch.Tensor | None) -> torch.Tensor:
         """(B, T_out, F) core states and (B, T_out, V) character logits or None -> pixel logits."""
@@ -95,7 +97,7 @@ class WithTextHead(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         return self.model.forward_with_text(query)
 
 
@@ -106,10 +108,11 @@ class TextOnly(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, query: torch.Tensor) -> torch.Tensor:
-        """(B, T_in, V) one-hot -> (B, T_out, V) character logits."""
+    def forward(self, query: torch.Tensor) -> Answers:
+        """(B, T_in, V) one-hot -> (B, T_out, V) character logits, and the column core's value logits or None."""
         assert self.model.text_head is not None
-        return self.model.text_head(self.model.core(query))
+        states, values = self.model.core(query)
+        return self.model.text_head(states), values
 
 
 class DrawingOnly(nn.Module):
@@ -129,7 +132,7 @@ class DrawingOnly(nn.Module):
         """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
         assert self.model.text_head is not None
         with torch.no_grad():
-            states = self.model.core(query)
+            states = self.model.core(query).states
             characters = self.model.text_head(states)
         return self.model.draw(states, characters)
 
@@ -150,18 +153,19 @@ class Text2ImgKind(ArithmeticKind):
         assert isinstance(options, Text2ImgConfig)
         return options.fresh_handwriting
 
-    def phases(self, model: nn.Module, options: KindConfig, handwriting: Handwriting | None) -> list[Phase]:
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
         """Through its image and auxiliary character heads together, or first through the characters alone and
         then drawing only (``text2img.image_epochs``)."""
+        options, values = arch.options, arch.model.value_loss
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
         if options.image_epochs:
             drawing = dataclasses.replace(options, epochs=options.image_epochs,
                                           learning_rate=options.image_learning_rate,
                                           weight_decay=options.image_weight_decay)
-            return [Phase(TextOnly(model), text_objective("query"), options),
+            return [Phase(TextOnly(model), text_objective("query", values), options),
                     Phase(DrawingOnly(model), drawing_objective(options.loss), drawing)]
         trainee = WithTextHead(model) if options.text_loss > 0 else model
-        return [Phase(trainee, image_objective(options.loss, options.text_loss), options)]
+        return [Phase(trainee, image_objective(options.loss, options.text_loss, values), options)]
 
     def emitted(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None
                 ) -> tuple[list[str], torch.Tensor | None]:

@@ -10,7 +10,7 @@ from torch import nn
 from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core
-from seq2arith.training import KindConfig
+from seq2arith.training import Answers, KindConfig
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,13 @@ class Text2Text(nn.Module):
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
-    def forward(self, query: torch.Tensor) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, V) logits."""
-        return self.head(self.core(query))
+        return self.head(self.core(query, answer_width).states)
+
+    def with_values(self, query: torch.Tensor) -> Answers:
+        states, values = self.core(query)
+        return self.head(states), values
 
 
 class Text2TextKind(ArithmeticKind):

@@ -1,50 +1,74 @@
 """The core every arithmetic kind shares: query vectors (B, T_in, F) -> one state per answer position.
 
-It is the report's LSTM encoder-decoder (``model.core: lstm``) or an MLP over the whole query
-(``mlp``), reading the positions as they are (``model.features: characters``) or the pairs
-of digits of the two numbers built from them (``digit_pairs``).
+It is the column core (``model.core: columns``, models/columns.py: the written algorithm's columns), the report's
+LSTM encoder-decoder (``lstm``) or an MLP over the whole query (``mlp``); the last two read the positions as they are
+(``model.features: characters``) or the pairs of digits of the two numbers built from them (``digit_pairs``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
+from seq2arith.models.columns import ColumnCore
+from seq2arith.models.numbers import NumberReader
 from seq2arith.params import require
-from seq2arith.text import DIGITS, PAD
+
+CORES = ("columns", "lstm", "mlp")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """The core shared by text2text, img2text and text2img."""
 
-    core: str = "lstm"  # lstm: the report's encoder-decoder; mlp: a feed-forward network over the whole query
-    features: str = "characters"  # what the core reads: characters (one per position) | digit_pairs (a_i, b_j)
-    hidden: int = 256  # LSTM width (the report's "LSTM size"), or MLP layer width
+    core: str = "columns"  # columns: the written algorithm's columns; lstm: the report's encoder-decoder; mlp
+    features: str = "characters"  # lstm and mlp: what they read: characters (one per position) | digit_pairs
+    hidden: int = 64  # the width of every layer (the report's "LSTM size")
     mlp_layers: int = 2  # hidden ReLU layers of the mlp core
-    extra_lstm: int = 0  # encoder LSTM layers beyond the first (report Tables 1 and 4)
-    bidirectional: bool = False  # bidirectional encoder and decoder LSTMs (report 3.3.3)
-    dropout: float = 0.0  # lstm: between stacked layers and before the output head; mlp: after each layer
-    batchnorm: bool = False  # batch norm on the LSTM decoder outputs (report 3.3.3 "regularisation")
-    decoder: str = "attention"  # repeat: the report's RepeatVector; attention: each step also reads the encoder
+    extra_lstm: int = 0  # lstm: encoder LSTM layers beyond the first (report Tables 1 and 4)
+    bidirectional: bool = False  # lstm: bidirectional encoder and decoder LSTMs (report 3.3.3)
+    dropout: float = 0.0  # before the output head (lstm: also between stacked layers; mlp: after each layer)
+    batchnorm: bool = False  # lstm: batch norm on the decoder outputs (report 3.3.3 "regularisation")
+    decoder: str = "attention"  # lstm: repeat (the report's RepeatVector) | attention (each step reads the encoder)
     reverse_answer: bool = True  # emit the answer units-digit first, as written sums carry
+    value_loss: float = 0.0  # columns: weight of the auxiliary loss on each column's written value
 
     def validate(self, key: str) -> None:
-        require(f"{key}.core", self.core, self.core in ("lstm", "mlp"), "allowed: lstm, mlp")
+        require(f"{key}.core", self.core, self.core in CORES, f"allowed: {', '.join(CORES)}")
         require(f"{key}.features", self.features, self.features in ("characters", "digit_pairs"),
-                 "allowed: characters, digit_pairs")
+                "allowed: characters, digit_pairs")
         require(f"{key}.hidden", self.hidden, 1 <= self.hidden <= 4096, "must be an integer from 1 to 4096")
         require(f"{key}.mlp_layers", self.mlp_layers, 1 <= self.mlp_layers <= 16, "must be an integer from 1 to 16")
         require(f"{key}.extra_lstm", self.extra_lstm, 0 <= self.extra_lstm <= 16, "must be an integer from 0 to 16")
         require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
-        for name in ("extra_lstm", "bidirectional", "batchnorm"):  # LSTM-only settings left on under the MLP
+        require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
+        for name in ("extra_lstm", "bidirectional", "batchnorm"):  # LSTM-only settings left on under another core
             value = getattr(self, name)
             require(f"{key}.{name}", value, self.core == "lstm" or not value,
-                     f"only the lstm core has it (model.core is {self.core!r}); set model.core: lstm too")
+                    f"only the lstm core has it (model.core is {self.core!r}); set model.core: lstm too")
+        require(f"{key}.value_loss", self.value_loss, self.core == "columns" or not self.value_loss,
+                f"only the columns core has column values (model.core is {self.core!r}); set it to 0")
+        require(f"{key}.reverse_answer", self.reverse_answer, self.core != "columns" or self.reverse_answer,
+                "the columns core answers units first: must be true")
+
+    @property
+    def reads_digits(self) -> str | None:
+        """The setting that makes the core read the digits of two numbers out of symbols (one-hot text or a reader's
+        probabilities), as params.yaml writes it; None when it reads the positions as they are."""
+        if self.core == "columns":
+            return "model.core = 'columns'"
+        return "model.features = 'digit_pairs'" if self.features == "digit_pairs" else None
+
+    @property
+    def any_width(self) -> bool:
+        """The core reads numbers of any width and answers as wide as asked (models trained on 0..99 can be asked
+        about 3-digit numbers)."""
+        return self.core == "columns"
 
 
 class Seq2Seq(nn.Module):
@@ -93,38 +117,20 @@ class DigitPairs(nn.Module):
     (B, T_in, len(symbols)) -> (B, D*D, 100 + operators): for each pair (a_i, b_j) of the i-th digit
     of the first number and the j-th of the second (units first, short numbers zero-padded), the outer
     product of their digit distributions, plus the operator's. On one-hot text that is the one-hot of the
-    pair; on a reader's probabilities it is soft. Where the numbers sit is read from the most likely
-    symbol of each position: the likeliest operator position splits them, padding ends the second.
+    pair; on a reader's probabilities it is soft (models.numbers reads the numbers).
     """
 
     def __init__(self, symbols: str, query_width: int) -> None:
         super().__init__()
-        self.digit_places = (query_width - 1) // 2  # D: '99*99' -> 2
-        self.operators = [i for i, char in enumerate(symbols) if char not in DIGITS + PAD]
-        self.pad = symbols.index(PAD)
-        self.steps, self.size = self.digit_places**2, 100 + len(self.operators)
-
-    def _digits(self, digits: torch.Tensor, last: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
-        """(B, D, 10): the digit distributions at positions last, last-1, ...; zero where before ``first``."""
-        places = last[:, None] - torch.arange(self.digit_places, device=last.device)  # (B, D) positions, units first
-        gathered = digits.gather(1, places.clamp(min=0)[..., None].expand(-1, -1, 10))  # (B, D, 10)
-        zero = torch.zeros_like(gathered)
-        zero[..., 0] = 1
-        return torch.where((places >= first[:, None])[..., None], gathered, zero)
+        self.numbers = NumberReader(symbols)
+        self.steps = ((query_width - 1) // 2) ** 2  # D*D: '99*99' -> 4
+        self.size = 100 + len(self.numbers.operators)
 
     def forward(self, symbols: torch.Tensor) -> torch.Tensor:
-        batch, width, _ = symbols.shape
-        positions = torch.arange(width, device=symbols.device)
-        operator = symbols[..., self.operators].sum(-1).argmax(-1)  # (B,)
-        padding = (symbols.argmax(-1) == self.pad) & (positions > operator[:, None])  # (B, T_in)
-        end = torch.where(padding, positions, width).min(-1).values  # (B,) one past the second number
-        digits = symbols[..., :10] / symbols[..., :10].sum(-1, keepdim=True).clamp(min=1e-6)  # (B, T_in, 10)
-        first = self._digits(digits, operator - 1, torch.zeros_like(operator))  # (B, D, 10)
-        second = self._digits(digits, end - 1, operator + 1)
-        pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, self.steps, 100)
-        ops = symbols[torch.arange(batch, device=symbols.device), operator][:, self.operators]  # (B, operators)
-        ops = ops / ops.sum(-1, keepdim=True).clamp(min=1e-6)
-        return torch.cat([pairs, ops[:, None].expand(-1, self.steps, -1)], dim=-1)
+        first, second, operator = self.numbers(symbols)
+        batch, places = first.shape[:2]
+        pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, places * places, 100)
+        return torch.cat([pairs, operator[:, None].expand(-1, places * places, -1)], dim=-1)
 
 
 class MLP(nn.Module):
@@ -146,31 +152,52 @@ class MLP(nn.Module):
         return self.layers(inputs)
 
 
+class CoreOutput(NamedTuple):
+    states: torch.Tensor  # (B, T_out, output_size): one per answer position
+    values: torch.Tensor | None  # (B, T_out, 2, VALUE_CLASSES): the column core's column values; None for others
+
+
 class Core(nn.Module):
     """What every kind shares: query vectors (B, T_in, F) -> one state per answer position (B, T_out, output_size).
 
     ``symbols``: the characters the F entries of a query vector stand for, when they are one-hot text or a
-    reader's symbol probabilities; ``model.features: digit_pairs`` needs them.
+    reader's symbol probabilities; the columns core and ``model.features: digit_pairs`` need them.
     """
 
     def __init__(self, input_size: int, query_width: int, answer_width: int, config: ModelConfig,
                  symbols: str | None = None) -> None:
         super().__init__()
-        steps, size = query_width, input_size
+        if symbols is None and config.reads_digits:
+            raise ValueError(f"{config.reads_digits} needs inputs that are symbols")
+        self.answer_width = answer_width
         self.features: nn.Module = nn.Identity()
-        if config.features == "digit_pairs":
-            if symbols is None:
-                raise ValueError("digit_pairs needs inputs that are symbols")
+        steps, size = query_width, input_size
+        if config.core != "columns" and config.features == "digit_pairs":
+            assert symbols is not None
             self.features = DigitPairs(symbols, query_width)
             steps, size = self.features.steps, self.features.size
-        self.network = Seq2Seq(size, answer_width, config) if config.core == "lstm" else MLP(
-            steps * size, answer_width, config)
-        self.output_size = self.network.output_size
+        self.network: nn.Module
+        if config.core == "columns":
+            assert symbols is not None
+            self.network = ColumnCore(symbols, config.hidden, config.dropout)
+        elif config.core == "lstm":
+            self.network = Seq2Seq(size, answer_width, config)
+        else:
+            self.network = MLP(steps * size, answer_width, config)
+        self.output_size: int = self.network.output_size
 
     @classmethod
     def over_text(cls, vocabulary: str, query_width: int, answer_width: int, config: ModelConfig) -> Core:
         """The core of a kind that reads the query as one-hot text over ``vocabulary``."""
         return cls(len(vocabulary), query_width, answer_width, config, vocabulary)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.network(self.features(inputs))
+    def forward(self, inputs: torch.Tensor, answer_width: int | None = None) -> CoreOutput:
+        """(B, T_in, F) -> the states of ``answer_width`` answer positions (default: the task's; only the columns
+        core answers other widths) and, for the columns core, its column values."""
+        width = answer_width or self.answer_width
+        if isinstance(self.network, ColumnCore):
+            return CoreOutput(*self.network(inputs, width))
+        if width != self.answer_width:
+            raise ValueError(f"this core answers {self.answer_width} positions, not {width}: only model.core: "
+                             "columns answers numbers wider than those it was trained on")
+        return CoreOutput(self.network(self.features(inputs)), None)

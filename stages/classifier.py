@@ -11,9 +11,8 @@ from seq2arith.errors import report_errors
 from seq2arith.files import write_json
 from seq2arith.kinds import classifier
 from seq2arith.pools import load_handwriting
-from seq2arith.seeding import seed_torch
 from seq2arith.threads import use_threads
-from seq2arith.training import fit, score
+from seq2arith.training import score
 
 
 def main() -> None:
@@ -22,7 +21,8 @@ def main() -> None:
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
     parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
-    parser.add_argument("--metrics", type=Path, required=True, help="JSON with train and test accuracy")
+    parser.add_argument("--metrics", type=Path, required=True,
+                        help="JSON: accuracy on every train and test glyph, and on the test digits alone")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
     args = parser.parse_args()
 
@@ -30,16 +30,17 @@ def main() -> None:
     values = params.load_params(args.params)
     options = params.section(values, "classifier", classifier.ClassifierConfig)
     device = torch_device(params.device(values))
-    generator = seed_torch(params.seed(values), "classifier", device)
     handwriting = load_handwriting(args.digits, args.glyphs)
-    train, test = (classifier.GlyphDataset(handwriting, test, options.blanks) for test in (False, True))
-    model = classifier.Classifier(options).to(device)
-    objective = classifier.objective(options.augment)
+    train = classifier.GlyphDataset(handwriting, False, options.blanks, options.operator_share)
+    test = classifier.GlyphDataset(handwriting, True, options.blanks)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(model, objective, train, test, options, generator, live, desc="classifier", threads=threads)
+        model = classifier.train_classifier(options, train, test, params.seed(values), device, live, threads)
     checkpoint.save(args.out, classifier.KIND, model, options)
-    write_json(args.metrics, {f"{split}_accuracy": score(model, objective, data, 1024)["accuracy"]
-                              for split, data in (("train", train), ("test", test))})
+    scores = {split: score(model, classifier.objective(), data, 1024)["accuracy"]
+              for split, data in (("train", classifier.GlyphDataset(handwriting, False, options.blanks)),
+                                  ("test", test))}
+    write_json(args.metrics, {"train_accuracy": scores["train"], "test_accuracy": scores["test"],
+                              "digit_accuracy": classifier.digit_accuracy(model, handwriting)})
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def main() -> None:
             train, test = plan.datasets(phase)
             redraw = partial(train.redraw_handwriting, handwriting) if handwriting else None
             fit(phase.trainee, phase.objective, train, test, phase.options, generator, live, redraw, desc=stream,
-                threads=threads)
+                threads=threads, checks={"unseen": plan.unseen(phase)})
         live.summary["seconds"] = round(time.perf_counter() - start)  # wall clock: beside the curves, not a metric
     checkpoint.save(args.out, kind, plan.model, plan.arch)
     write_json(args.metrics, {"epochs": sum(phase.options.epochs for phase in plan.phases),

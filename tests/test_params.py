@@ -365,3 +365,17 @@ def test_classifier_epochs_are_one_number():
     """The classifier is trained once for every task: its epochs are no mapping."""
     message = params_error(parse_section, ClassifierConfig, {"epochs": {"addsub": 3}}, "classifier")
     assert "classifier.epochs" in message and "must be of type int" in message
+
+
+@pytest.mark.parametrize(("section_", "cls", "values", "fragment"), [
+    ("classifier", ClassifierConfig, {"augment": ["affine", "blur"]},
+     "classifier.augment = ['affine', 'blur']: must be a list of augmentations from ['affine', 'faint']"),
+    ("classifier", ClassifierConfig, {"members": 0}, "classifier.members = 0: must be an integer from 1 to 16"),
+    ("classifier", ClassifierConfig, {"operator_share": 0}, "classifier.operator_share = 0.0: must be in (0, 1]"),
+    ("model", ModelConfig, {"core": "lstm", "value_loss": 1.0}, "model.value_loss = 1.0: only the columns core"),
+    ("model", ModelConfig, {"core": "columns", "reverse_answer": False},
+     "model.reverse_answer = False: the columns core answers units first"),
+])
+def test_new_settings_are_checked(section_: str, cls: type, values: dict, fragment: str) -> None:
+    """The reader's and the core's settings of this round are one line naming the key, the value and what is allowed."""
+    assert fragment in params_error(parse_section, cls, values, section_)

@@ -23,7 +23,7 @@ from seq2arith.report.specs import TABLES, TableSpec
 
 
 def _data(extra_lstm: int, exact: float) -> dict:
-    return {"params": {"params.yaml": {"data": {"model": {"extra_lstm": extra_lstm, "hidden": 128,
+    return {"params": {"params.yaml": {"data": {"model": {"core": "lstm", "extra_lstm": extra_lstm, "hidden": 128,
                                                           "features": "digit_pairs"}}}},
             "metrics": {"metrics/addsub-text2text.json": {"data": {"train": {"exact_match": 1.0, "char_accuracy": 1.0},
                                                                    "test": {"exact_match": exact,
@@ -87,13 +87,14 @@ def test_results_table(tmp_path: Path) -> None:
     (metrics / "classifier.json").write_text(json.dumps({"test_accuracy": 0.99, "train_accuracy": 1.0}))
     table = results_table(metrics, curves)
     (metrics / "mul-text2text.json").write_text(json.dumps({"train": scores, "test": {
-        **scores, "unseen_pair_exact_match": 0.95}}))
+        **scores, "unseen_pair_exact_match": 0.95}, "beyond_range": {"exact_match": 0.75, "3x1_exact_match": 1.0,
+                                                                     "3x2_exact_match": 0.5}}))
     (metrics / "train-mul-text2text.json").write_text(json.dumps({"epochs": 400, "train_queries": 9000}))
     (curves / "mul-text2text" / "metrics.json").write_text(json.dumps({"seconds": 99, "step": 399}))
-    assert "| mul-text2text | 0.9900 | 0.9500 | 0.9950 | 0.9900 | 0.5000 | 400 epochs, 99 s |" in results_table(
-        metrics, curves)
-    assert "| mul-text2text | 0.9900 | - | 0.9950 | 0.9900 | 0.5000 | - epochs, - s | 0.833 (Table 4) |" in table
-    assert "classifier" in table and "addsub" not in table
+    assert ("| mul-text2text | 0.9900 | 0.9500 | 0.7500 (3x1 1.0000, 3x2 0.5000) | 0.9950 | 0.9900 | 400 epochs, 99 s |"
+            in results_table(metrics, curves))
+    assert "| mul-text2text | 0.9900 | - | - | 0.9950 | 0.9900 | - epochs, - s | 0.833 (Table 4) |" in table
+    assert "| classifier (glyph reader) | - of the digits (0.9900 of all glyphs) |" in table and "addsub" not in table
 
 
 def test_replace_between() -> None:

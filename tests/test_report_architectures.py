@@ -49,7 +49,7 @@ def test_img2text_reader_is_the_classifier_or_its_own(from_classifier: bool, fil
     net = arithmetic("img2text").network(arch)
     rows = layers(net, torch.zeros(1, arch.query_width, 28, 28))
     first_conv = next(row for row in rows if row[1] == "Conv2d")
-    assert first_conv[0].startswith("reader.module.net." if from_classifier else "reader.module.features.")
+    assert first_conv[0].startswith("reader.module.members.0." if from_classifier else "reader.module.features.")
     assert first_conv[2][1] == filters and rows[-1][2] == (1, 3, 13)
 
 

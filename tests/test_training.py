@@ -101,7 +101,8 @@ def test_thread_count_changes_no_result(kind: str, core: str, tolerance: float, 
 
 
 def test_curves_logged(queries, tmp_path) -> None:
-    """fit logs train and test loss, accuracy and exact match for every epoch through DVCLive."""
+    """fit logs train and test loss, accuracy and exact match for every epoch through DVCLive, and the same scores
+    of every split it is given to check, under its name."""
     from dvclive import Live
 
     query_set, handwriting = queries
@@ -110,8 +111,9 @@ def test_curves_logged(queries, tmp_path) -> None:
     (phase,) = arithmetic("text2text").phases(model, arch, handwriting)
     train_set, test_set = datasets(phase, query_set, handwriting, True)
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live)
-    for split in ("train", "test"):
+        fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live,
+            checks={"unseen": test_set})
+    for split in ("train", "test", "unseen"):
         for name in ("loss", "accuracy", "exact_match"):
             rows = (tmp_path / f"live/plots/metrics/{split}/{name}.tsv").read_text().splitlines()
             assert rows[0].split("\t") == ["step", name] and len(rows) == 3

@@ -17,11 +17,11 @@ from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
-from seq2arith.queries import SplitConfig, TaskConfig, answer_width, padded_width
+from seq2arith.queries import SplitConfig, TaskConfig, answer_width, padded_width, pair_key
 from seq2arith.seeding import seed_torch
 from seq2arith.splits import Split
 from seq2arith.training import fit
-from seq2arith.training_plan import check_two_numbers, datasets
+from seq2arith.training_plan import TrainingPlan, check_two_numbers, datasets
 
 
 @pytest.fixture
@@ -50,6 +50,19 @@ def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwr
     glyphs = queries.query_glyphs[:20]
     read = classifier.read_strips(handwriting.pixels(glyphs))
     assert evaluation.read_queries(classifier, handwriting, glyphs) == read
+
+
+def test_unseen_pairs_are_the_test_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
+                                                                   ) -> None:
+    """TrainingPlan.unseen serves the test queries whose pair (either order) no training query has."""
+    model, arch = arithmetic("text2text").new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
+    phases = arithmetic("text2text").phases(model, arch, handwriting)
+    plan = TrainingPlan(model, arch, queries, handwriting, Text2TextConfig(), phases)
+    _, test = plan.datasets(phases[0])
+    unseen = plan.unseen(phases[0])
+    trained = {pair_key(query) for query, is_test in zip(queries.queries, queries.is_test) if not is_test}
+    assert unseen.queries == [query for query in test.queries if pair_key(query) not in trained]
+    assert 0 < len(unseen) < len(test) and unseen.fields == test.fields
 
 
 @pytest.mark.parametrize(("model", "key"), [(ModelConfig(core="columns"), r"model\.core = 'columns'"),

@@ -55,6 +55,12 @@ class QuerySet:
                    np.load(folder / "query_glyphs.npy"), np.load(folder / "answer_glyphs.npy"),
                    json.loads((folder / "vocabulary.json").read_text())["vocabulary"])
 
+    def subset(self, rows: np.ndarray) -> QuerySet:
+        """These queries at ``rows`` (indices or a mask), each with its split and handwriting."""
+        chosen = np.flatnonzero(rows) if rows.dtype == bool else rows
+        return QuerySet([self.queries[i] for i in chosen], [self.answers[i] for i in chosen], self.is_test[chosen],
+                        self.query_glyphs[chosen], self.answer_glyphs[chosen], self.vocabulary)
+
     @property
     def query_width(self) -> int:
         return len(self.queries[0])

@@ -102,7 +102,8 @@ def answer_curves(folder: Path) -> dict[str, Path]:
 
 
 def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
-    """Exact match per epoch, train (dashed) and test (solid), of every model, one panel per task.
+    """Exact match per epoch, train (dashed), test (solid) and unseen pairs (dotted), of every model, one panel
+    per task.
 
     ``curves``: model name (``<task>-<kind>``) -> its DVCLive folder. A model that generalises climbs on test
     with train; one that memorises reaches 1.0 on train while test stays behind.
@@ -113,9 +114,11 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
         for color, (name, folder) in zip(COLORS, sorted(curves.items())):
             if model_task(name) != task:
                 continue
-            for split, style in (("train", "--"), ("test", "-")):
-                table = np.loadtxt(folder / "plots" / "metrics" / split / "exact_match.tsv", skiprows=1, ndmin=2)
-                ax.plot(table[:, 0] + 1, table[:, 1], style, color=color, label=f"{name} {split}")
+            for split, style in (("train", "--"), ("test", "-"), ("unseen", ":")):
+                tsv = folder / "plots" / "metrics" / split / "exact_match.tsv"
+                if tsv.exists():  # unseen: absent where every test pair was trained in the other order
+                    table = np.loadtxt(tsv, skiprows=1, ndmin=2)
+                    ax.plot(table[:, 0] + 1, table[:, 1], style, color=color, label=f"{name} {split}")
         ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")

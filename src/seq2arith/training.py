@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -163,11 +163,13 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
 
 def fit(model: nn.Module, objective: Objective[Any], train: Rows, test: Rows, config: FitConfig,
         generator: torch.Generator, live: Live | None = None, before_epoch: Callable[[], object] | None = None,
-        desc: str = "train", threads: Threads | None = None) -> dict[str, dict[str, float]]:
+        desc: str = "train", threads: Threads | None = None, checks: Mapping[str, Rows] | None = None
+        ) -> dict[str, dict[str, float]]:
     """Train ``model`` for ``config.epochs`` where its weights are; log train/test loss and accuracy per epoch
     to ``live``.
 
     ``before_epoch``: called before every epoch (train-<kind> draws fresh handwriting for the train split).
+    ``checks``: more splits scored after every epoch and logged under their names (train-<kind>'s ``unseen``).
     ``threads``: rebalanced before every epoch (the cores other processes leave free may change).
     Returns the last epoch's scores.
     """
@@ -199,7 +201,8 @@ def fit(model: nn.Module, objective: Objective[Any], train: Rows, test: Rows, co
             with torch.no_grad():
                 _add(totals, len(inputs), {"loss": loss, **objective.scores(output, batch)})
         scores = {"train": {name: total / len(train) for name, total in totals.items()},
-                  "test": score(model, objective, test, config.batch_size * 4)}
+                  **{name: score(model, objective, rows, config.batch_size * 4)
+                     for name, rows in {"test": test, **(checks or {})}.items() if len(rows)}}
         shown = {"loss": scores["train"]["loss"], **{f"test_{k}": v for k, v in scores["test"].items() if k != "loss"}}
         progress.set_postfix({name: f"{value:.4f}" for name, value in shown.items()})
         if live is not None:

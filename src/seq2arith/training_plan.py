@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -15,7 +16,7 @@ from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section
-from seq2arith.queries import terms
+from seq2arith.queries import terms, unseen_pairs
 from seq2arith.splits import Split
 from seq2arith.training import KindConfig, Phase
 
@@ -56,13 +57,27 @@ class TrainingPlan:
         """Train and test splits serving only the fields ``phase`` reads and scores."""
         return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
 
+    def unseen(self, phase: Phase) -> Split:
+        """The test queries trained in neither order, served as for ``phase``: scored after every epoch beside the
+        test split, so a run that learns the algorithm (not the table) shows when it does."""
+        trained = [query for query, test in zip(self.queries.queries, self.queries.is_test) if not test]
+        tested = np.flatnonzero(self.queries.is_test)
+        unseen = tested[unseen_pairs(trained, [self.queries.queries[i] for i in tested])]
+        return Split(self.queries.subset(unseen), self.handwriting, True, self.arch.model.reverse_answer,
+                     served_fields(phase))
+
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
              reverse_answer: bool) -> tuple[Split, Split]:
     """Train and test splits of ``queries`` serving only the fields ``phase`` reads and scores."""
-    fields = (phase.objective.inputs, *phase.objective.fields)
+    fields = served_fields(phase)
     return (Split(queries, handwriting, False, reverse_answer, fields),
             Split(queries, handwriting, True, reverse_answer, fields))
+
+
+def served_fields(phase: Phase) -> tuple[str, ...]:
+    """The fields of a split that ``phase`` reads and scores."""
+    return (phase.objective.inputs, *phase.objective.fields)
 
 
 def check_two_numbers(queries: QuerySet, model: ModelConfig) -> None:

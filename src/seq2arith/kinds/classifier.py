@@ -7,9 +7,11 @@ stores its params section: that is all it is built from.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -23,38 +25,56 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.kind import Kind
 from seq2arith.models.images import GlyphCNN
 from seq2arith.params import parse_section, require
-from seq2arith.text import PAD, SYMBOLS
-from seq2arith.training import FitConfig, Objective
+from seq2arith.seeding import seed_torch
+from seq2arith.text import DIGITS, OPERATORS, PAD, SYMBOLS
+from seq2arith.threads import Threads
+from seq2arith.training import FitConfig, Objective, fit
+
+if TYPE_CHECKING:
+    from dvclive.live import Live
 
 MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels
 SCALE_RANGE = (0.9, 1.1)
+MIN_BRIGHTNESS = 0.4  # faint: the dimmest strokes (text2img's drawn digits peak near 0.6)
+MAX_BLUR, BLUR_RADIUS = 1.5, 3  # faint: the widest Gaussian blur (pixels) and its kernel's half-width
 
 
 @dataclass(frozen=True)
 class ClassifierConfig(FitConfig):
-    conv_layers: int = 2  # conv blocks (img2text's reader is this network when it starts from the classifier)
+    conv_layers: int = 3  # conv blocks (img2text's reader is this network when it starts from the classifier)
     conv_filters: int = 32  # filters of the first block, doubled per block
-    augment: bool = True  # random small rotations, shifts and scalings of every training glyph
+    augment: list[str] = field(default_factory=lambda: list(AUGMENTATIONS))  # of every training glyph: affine
+    # (small random rotations, scalings and shifts), faint (strokes dimmed and blurred, as text2img draws them)
+    label_smoothing: float = 0.1  # of the cross entropy: no glyph is learned with full certainty
+    members: int = 1  # CNNs trained apart (each from its own seed stream) whose probabilities are averaged
+    operator_share: float = 0.33  # of the operator glyphs, the share drawn afresh for each epoch (digits are harder)
     blanks: int = 400  # empty images added per pool, so "no glyph" is a class like any other
 
     def validate(self, key: str) -> None:
         super().validate(key)
         require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
         require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
-                 "must be an integer from 1 to 512")
+                "must be an integer from 1 to 512")
+        require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
+                f"must be a list of augmentations from {list(AUGMENTATIONS)}")
+        require(f"{key}.label_smoothing", self.label_smoothing, 0 <= self.label_smoothing < 1, "must be in [0, 1)")
+        require(f"{key}.members", self.members, 1 <= self.members <= 16, "must be an integer from 1 to 16")
+        require(f"{key}.operator_share", self.operator_share, 0 < self.operator_share <= 1, "must be in (0, 1]")
         require(f"{key}.blanks", self.blanks, self.blanks >= 1, "must be an integer >= 1")
 
 
 class Classifier(nn.Module):
-    """(N, 28, 28) pixels -> (N, len(SYMBOLS)) logits."""
+    """(N, 28, 28) pixels -> (N, len(SYMBOLS)) log-probabilities: the mean of its members' probabilities."""
 
     def __init__(self, options: ClassifierConfig) -> None:
         super().__init__()
-        self.net = GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS))
+        self.members = nn.ModuleList(GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS))
+                                     for _ in range(options.members))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.net(images)
+        members = torch.stack([member(images).log_softmax(-1) for member in self.members])  # (M, N, S)
+        return members.logsumexp(0) - math.log(len(self.members))
 
     @torch.no_grad()
     def read_strips(self, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
@@ -88,23 +108,37 @@ def load_classifier(path: Path, device: torch.device = torch.device("cpu")) -> C
 
 
 class GlyphDataset:
-    """One pool of Handwriting plus ``blanks`` empty images: ``image`` (28, 28) and ``label`` (SYMBOLS index)."""
+    """One pool of Handwriting plus ``blanks`` empty images: ``image`` (28, 28) and ``label`` (SYMBOLS index).
 
-    def __init__(self, handwriting: Handwriting, test: bool, blanks: int) -> None:
+    With ``operator_share`` < 1 it serves every digit and blank but only that share of the operator glyphs,
+    drawn afresh by ``draw_operators`` (before every epoch).
+    """
+
+    def __init__(self, handwriting: Handwriting, test: bool, blanks: int, operator_share: float = 1.0) -> None:
         members = handwriting.is_test == test
         blank = np.zeros((blanks, glyph.SIDE, glyph.SIDE), np.uint8)
         self.images = np.concatenate([handwriting.images[members], blank])
         symbols = np.concatenate([handwriting.symbols[members], [PAD] * blanks])
         self.labels = torch.tensor([SYMBOLS.index(s) for s in symbols])
+        is_operator = np.isin(symbols, list(OPERATORS))
+        self.always, self.operators = np.flatnonzero(~is_operator), np.flatnonzero(is_operator)
+        self.drawn = round(operator_share * len(self.operators))
+        self.rows = np.concatenate([self.always, self.operators[:self.drawn]])
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.rows)
 
     def __getitem__(self, rows: np.ndarray) -> Batch:
-        return {"image": torch.from_numpy(self.images[rows]).float().div_(255), "label": self.labels[rows]}
+        chosen = self.rows[rows]
+        return {"image": torch.from_numpy(self.images[chosen]).float().div_(255), "label": self.labels[chosen]}
+
+    def draw_operators(self, generator: torch.Generator) -> None:
+        """A fresh random share of the operator glyphs for the next epoch."""
+        drawn = self.operators[torch.randperm(len(self.operators), generator=generator)[:self.drawn].numpy()]
+        self.rows = np.concatenate([self.always, drawn])
 
 
-def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def affine(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Random rotation, scale and shift per image: (N, 28, 28) -> (N, 28, 28)."""
     n = len(images)
     uniform = lambda low, high: low + (high - low) * torch.rand(n, generator=generator)  # noqa: E731
@@ -117,8 +151,64 @@ def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return F.grid_sample(images.unsqueeze(1), grid, align_corners=False).squeeze(1)
 
 
-def objective(augmented: bool) -> Objective:
-    """Cross entropy of the glyph's symbol; training glyphs randomly rotated, scaled and shifted if ``augmented``."""
-    return Objective("image", ("label",), lambda logits, batch: F.cross_entropy(logits, batch["label"]),
+def faint(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Each image's strokes dimmed to a random brightness and blurred by a Gaussian of random width, as the mean
+    digits text2img draws look: (N, 28, 28) -> (N, 28, 28)."""
+    n = len(images)
+    brightness = MIN_BRIGHTNESS + (1 - MIN_BRIGHTNESS) * torch.rand(n, generator=generator)
+    sigma = 0.05 + (MAX_BLUR - 0.05) * torch.rand(n, generator=generator)
+    offsets = torch.arange(-BLUR_RADIUS, BLUR_RADIUS + 1, dtype=images.dtype)
+    kernels = torch.exp(-(offsets / sigma[:, None]) ** 2 / 2)
+    kernels = (kernels / kernels.sum(-1, keepdim=True)).to(images.device)  # (N, 2 R + 1): one per image
+    blurred = (images * brightness.to(images.device)[:, None, None])[None]  # (1, N, 28, 28): one channel per image
+    rows, columns = kernels[:, None, None, :], kernels[:, None, :, None]  # (N, 1, 1, K) and (N, 1, K, 1)
+    blurred = F.conv2d(blurred, rows, padding=(0, BLUR_RADIUS), groups=n)
+    blurred = F.conv2d(blurred, columns, padding=(BLUR_RADIUS, 0), groups=n)
+    return blurred[0]
+
+
+AUGMENTATIONS: dict[str, Callable[[torch.Tensor, torch.Generator], torch.Tensor]] = {"affine": affine, "faint": faint}
+
+
+def augmented(kinds: list[str]) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:
+    """The augmentations ``kinds`` names, one after the other (None for none)."""
+    if not kinds:
+        return None
+
+    def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        for kind in kinds:
+            images = AUGMENTATIONS[kind](images, generator)
+        return images
+
+    return augment
+
+
+def objective(augment: list[str] | None = None, label_smoothing: float = 0.0) -> Objective[torch.Tensor]:
+    """Cross entropy of the glyph's symbol (smoothed by ``label_smoothing``); training glyphs augmented by the
+    kinds of ``augment``."""
+    return Objective("image", ("label",),
+                     lambda logits, batch: F.cross_entropy(logits, batch["label"], label_smoothing=label_smoothing),
                      lambda logits, batch: {"accuracy": (logits.argmax(-1) == batch["label"]).float().mean()},
-                     augment if augmented else None)
+                     augmented(augment or []))
+
+
+def train_classifier(options: ClassifierConfig, train: GlyphDataset, test: GlyphDataset, seed: int,
+                     device: torch.device, live: Live | None = None, threads: Threads | None = None) -> Classifier:
+    """A Classifier whose members are trained one after the other, member k from the seed k after ``seed`` (its
+    initial weights, batches and augmentations); their curves follow each other in ``live``."""
+    model = Classifier(options)
+    for number in range(options.members):
+        generator = seed_torch(seed + number, "classifier", device)
+        model.members[number] = member = GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS)).to(device)
+        fit(member, objective(options.augment, options.label_smoothing), train, test, options, generator, live,
+            partial(train.draw_operators, generator), desc=f"classifier {number + 1}/{options.members}",
+            threads=threads)
+    return model.to(device)
+
+
+def digit_accuracy(classifier: Classifier, handwriting: Handwriting, test: bool = True) -> float:
+    """The share of one pool's handwritten digits the classifier reads right (operators and blanks, read right
+    almost always, left out: a digit misread is what costs a query its answer)."""
+    digits = np.flatnonzero(np.isin(handwriting.symbols, list(DIGITS)) & (handwriting.is_test == test))
+    read = classifier.read_strips(handwriting.pixels(digits)[None])[0]
+    return float(np.mean([char == symbol for char, symbol in zip(read, handwriting.symbols[digits])]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -38,6 +38,8 @@ class Img2TextConfig(KindConfig):
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
     init_from_classifier: bool = True  # the glyph reader starts as the trained reference classifier
     freeze_reader: bool = True  # keep it fixed: each image is read once, training costs what text2text does
+    reader_temperature: float = 0.01  # the classifier's probabilities p become p^(1/T), renormalised: below 1, the
+    # likeliest symbol of a glyph the classifier doubts weighs more (the columns core adds the digits' values)
 
     def validate(self, key: str) -> None:
         super().validate(key)
@@ -49,7 +51,9 @@ class Img2TextConfig(KindConfig):
                  not self.init_from_classifier or self.encoder == "cnn",
                  "needs encoder: cnn (the classifier is a CNN)")
         require(f"{key}.freeze_reader", self.freeze_reader, not self.freeze_reader or self.init_from_classifier,
-                 "needs init_from_classifier: true (a reader trained from scratch cannot stay frozen)")
+                "needs init_from_classifier: true (a reader trained from scratch cannot stay frozen)")
+        require(f"{key}.reader_temperature", self.reader_temperature, 0 < self.reader_temperature <= 10,
+                "must be in (0, 10]")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Img2Text(nn.Module):
         super().__init__()
         self.reader, features = _reader(arch)
         self.reads_symbols = arch.reader is not None  # the classifier's logits become symbol probabilities
+        self.temperature = cast(Img2TextConfig, arch.options).reader_temperature
         self.core = Core(features, arch.query_width, arch.answer_width, arch.model,
                          SYMBOLS if self.reads_symbols else None)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
@@ -87,7 +92,7 @@ class Img2Text(nn.Module):
     def read(self, strip: torch.Tensor) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_in, F) glyph features."""
         features = self.reader(strip)
-        return features.softmax(-1) if self.reads_symbols else features
+        return (features / self.temperature).softmax(-1) if self.reads_symbols else features
 
     def forward(self, strip: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_out, V) logits."""

@@ -92,8 +92,8 @@ def _best(entry: dict) -> str:
 def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUMBERS) -> str:
     """The README's results table, straight from the metrics files (and the training seconds that the training
     stages write beside their curves), beside the report's best."""
-    lines = ["| model | test exact match | unseen-pair exact match | test char accuracy | train exact match | "
-             "value MAE (test) | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | test exact match | unseen-pair exact match | past the training range | test char accuracy | "
+             "train exact match | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
     for name, best in report_numbers(report)["best"].items():
         path = metrics_dir / f"{name}.json"
         if not path.exists():
@@ -106,14 +106,24 @@ def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUM
             exact += f" (symbolic baseline {_cell(test['symbolic_exact_match'])})"
         fit = _json_or_empty(metrics_dir / f"train-{name}.json") | _json_or_empty(curves_dir / name / "metrics.json")
         lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
-                     f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
-                     f"{_cell(test[f'{prefix}value_mae'])} | "
+                     f"{_beyond(metrics.get('beyond_range'))} | {_cell(test[f'{prefix}char_accuracy'])} | "
+                     f"{_cell(train[f'{prefix}exact_match'])} | "
                      f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {_best(best)} |")
     classifier = metrics_dir / "classifier.json"
     if classifier.exists():
-        accuracy = json.loads(classifier.read_text())["test_accuracy"]
-        lines.append(f"| classifier (glyph reader) | {_cell(accuracy)} (per glyph) | - | - | - | - | - | - |")
+        scores = json.loads(classifier.read_text())
+        lines.append(f"| classifier (glyph reader) | {_cell(scores.get('digit_accuracy'))} of the digits "
+                     f"({_cell(scores['test_accuracy'])} of all glyphs) | - | - | - | - | - | - |")
     return "\n".join(lines) + "\n"
+
+
+def _beyond(scores: dict[str, float] | None) -> str:
+    """Exact match on the queries past the training range, each shape's beside it (``3x1 1.0000``)."""
+    if not scores:
+        return "-"
+    shapes = [f"{key.removesuffix('_exact_match')} {_cell(value)}" for key, value in scores.items()
+              if key != "exact_match"]
+    return f"{_cell(scores['exact_match'])} ({', '.join(shapes)})"
 
 
 def _json_or_empty(path: Path) -> dict[str, Any]:

@@ -36,26 +36,64 @@ FIT = ("epochs", "learning_rate", "batch_size")
 IMG2TEXT_FIT = tuple(f"img2text.{key}" for key in FIT)
 IMG2TEXT_DATA = ("split.test_ratio", "img2text.fresh_handwriting")  # which queries, drawn once or every epoch
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
-# The report's experiments vary its LSTM: they run on reports/README.md's $LSTM recipe, which sets these.
-LSTM_RECIPE = ("model.core", "model.features", "train.mirror", "text2text.", "img2text.", "text2img.")
+# The report's experiments vary its LSTM: they run on report.yaml's lstm recipe (reports/README.md's $LSTM).
+LSTM_RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "model.value_loss", "train.mirror",
+               "text2text.", "img2text.", "text2img.")
+DEFAULT_CORE = (("model.core", "columns"),)
+PAIRS_LSTM = (("model.core", "lstm"), ("model.features", "digit_pairs"))  # the default of the previous round
+REPORT_LSTM = (("model.core", "lstm"), ("model.features", "characters"))
+CORE_NAMES = {DEFAULT_CORE: "the default core (columns)", PAIRS_LSTM: "the LSTM over digit pairs",
+              REPORT_LSTM: "the report's LSTM"}
+GENERALISATION = tuple((path, key) for path in TEXT2TEXT for key in (
+    "test.exact_match", "test.unseen_pair_exact_match", "train.exact_match", "beyond_range.exact_match"))
+BEYOND_RANGE = tuple((f"metrics/{task}-{kind}.json", f"beyond_range.{shape}_exact_match")
+                     for kind in ("text2text", "img2text", "text2img")
+                     for task, shapes in (("addsub", ("3+3", "3-3")), ("mul", ("3x1", "3x2", "3x3")))
+                     for shape in shapes)
+THREE_DIGITS = tuple((f"metrics/{task}-text2text.json", key) for task in ("add3", "mul3") for key in (
+    "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match",
+    "beyond_range.exact_match"))
+EVERY_KIND = tuple((f"metrics/{task}-{kind}.json", key) for task in ("addsub", "mul") for kind, key in (
+    ("text2text", "test.exact_match"), ("text2text", "test.unseen_pair_exact_match"), ("img2text", "test.exact_match"),
+    ("img2text", "test.symbolic_exact_match"), ("text2img", "test.read_exact_match")))
+READER = (*(("metrics/classifier.json", key) for key in ("digit_accuracy", "test_accuracy", "train_accuracy")),
+          *((f"metrics/{task}-img2text.json", f"test.{key}") for task in ("addsub", "mul")
+            for key in ("exact_match", "symbolic_exact_match")))
 
 
-def _text2text_sweep(title: str, params: tuple[str, ...], features: str, report: tuple[str, ...] = (),
-                     figure: bool = False) -> TableSpec:
-    """A text2text sweep of the report on one core: the experiments reading ``features`` (the default core reads
-    digit pairs, the report's LSTM characters), with each experiment's error figures."""
-    core = "the default core" if features == "digit_pairs" else "the report's LSTM"
-    return TableSpec(f"{title} (text2text), on {core}", params, train_and_test(TEXT2TEXT), LSTM_RECIPE,
-                     figure=figure, report=report, errors=TEXT2TEXT_PREDICTIONS, where=(("model.features", features),))
+def _text2text_sweep(title: str, params: tuple[str, ...], core: tuple[tuple[str, Any], ...],
+                     report: tuple[str, ...] = (), figure: bool = False,
+                     columns: tuple[tuple[str, str], ...] = train_and_test(TEXT2TEXT)) -> TableSpec:
+    """A text2text sweep of the report on one core (``where`` its settings), with each experiment's error figures."""
+    return TableSpec(f"{title} (text2text), on {CORE_NAMES[core]}", params, columns, LSTM_RECIPE, figure=figure,
+                     report=report, errors=TEXT2TEXT_PREDICTIONS, where=core)
 
 
 LSTM_LAYERS = ("Tables 1 and 4: extra encoder LSTM layers", ("model.extra_lstm", "model.hidden", "text2text.epochs"))
 TEST_RATIO = ("Figures 2-6: share of queries held out for testing", ("split.test_ratio", "text2text.epochs"))
 TABLES = {
-    "lstm": _text2text_sweep(*LSTM_LAYERS, "digit_pairs", ("Table 1", "Table 4"), figure=True),
-    "lstm-report": _text2text_sweep(*LSTM_LAYERS, "characters", ("Table 1", "Table 4")),
-    "test-ratio": _text2text_sweep(*TEST_RATIO, "digit_pairs", figure=True),
-    "test-ratio-report": _text2text_sweep(*TEST_RATIO, "characters"),
+    "lstm": _text2text_sweep(*LSTM_LAYERS, PAIRS_LSTM, ("Table 1", "Table 4"), figure=True),
+    "lstm-report": _text2text_sweep(*LSTM_LAYERS, REPORT_LSTM, ("Table 1", "Table 4")),
+    "test-ratio": _text2text_sweep(*TEST_RATIO, DEFAULT_CORE, figure=True, columns=GENERALISATION),
+    "test-ratio-pairs": _text2text_sweep(*TEST_RATIO, PAIRS_LSTM),
+    "test-ratio-report": _text2text_sweep(*TEST_RATIO, REPORT_LSTM),
+    "generalisation": TableSpec(
+        "Generalisation ablation (text2text): what each part of the columns core buys",
+        ("split.test_ratio", "split.group", "model.core", "model.value_loss", "train.mirror", "text2text.weight_decay",
+         "text2text.epochs"), GENERALISATION, ("model.features", "model.hidden", "model.dropout", "text2text.")),
+    "every-kind": TableSpec("Every kind on a tenth of the table: test exact match (text2img: read back)",
+                            ("split.test_ratio", *(f"{kind}.epochs" for kind in ("text2text", "img2text", "text2img"))),
+                            EVERY_KIND),
+    "beyond-range": TableSpec("Past the training range: 3-digit numbers asked of the models trained on 0..99",
+                              ("split.test_ratio", "model.core"), BEYOND_RANGE,
+                              ("text2text.", "img2text.", "text2img.")),
+    "three-digit": TableSpec("Three-digit tasks trained (text2text): add3 and mul3, 50,000 sampled queries each",
+                             ("text2text.epochs",), THREE_DIGITS, ("tasks.", "img2text.", "text2img.")),
+    "reader": TableSpec("The glyph reader (classifier): what each part buys, and what img2text reaches with it",
+                        (*(f"classifier.{key}" for key in ("conv_layers", "label_smoothing", "members", "epochs",
+                                                            "operator_share", "augment")),
+                         "img2text.reader_temperature"),
+                        READER, ("img2text.",)),
     "convlstm": TableSpec("Table 2: ConvLSTM image-to-text, addition/subtraction",
                           ("img2text.encoder", "model.extra_lstm", *IMG2TEXT_FIT, *IMG2TEXT_DATA),
                           train_and_test(("metrics/addsub-img2text.json",)), LSTM_RECIPE, report=("Table 2",),

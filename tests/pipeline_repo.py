@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = {  # every section shrunk so the whole pipeline runs in about a minute on 2 cores
     "glyphs": {"train_per_operator": 30, "test_per_operator": 10},
     "tasks": {"addsub": {"highest_integer": 9}, "mul": {"highest_integer": 9}},
+    "split": {"beyond_range": 20},
     "model": {"hidden": 8},
     "text2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32},
     "img2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32},

@@ -408,7 +408,8 @@ def test_tables_into_a_markdown_file(capsys: pytest.CaptureFixture, tmp_path: Pa
 def test_tables_figures(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """`tables --figures FOLDER` draws each requested sweep that has a figure; the others have none."""
     data = {"params": {"params.yaml": {"data": {"model": {"extra_lstm": 2, "hidden": 128}}}},
-            "metrics": {"metrics/mul-text2text.json": {"data": {"test": {"exact_match": 0.5}}}}}
+            "metrics": {path: {"data": {"test": {"exact_match": 0.5}}}
+                        for path in ("metrics/mul-text2text.json", "metrics/mul-img2text.json")}}
     saved = tmp_path / "exp_show.json"
     saved.write_text(json.dumps([{"rev": "a" * 40, "name": "deep-lstm", "data": data, "experiments": None}]))
     code, _, _ = run(capsys, "tables", "lstm", "img2text-mul", "--input", str(saved), "--figures", str(tmp_path))

@@ -138,7 +138,7 @@ def test_report_tables_take_experiments_on_the_lstm_recipe() -> None:
 
 def test_param_columns_are_short_where_unambiguous() -> None:
     """A params column is named by the key's last part unless two keys of the table share it."""
-    table = experiment_table(TABLES["img2text-mul"], EXP_SHOW)
+    table = experiment_table(TableSpec("img2text", TABLES["img2text-mul"].params, TABLES["lstm"].columns), EXP_SHOW)
     assert "| experiment | encoder | extra_lstm | hidden | conv_layers | conv_filters | epochs |" in table
     spec = TableSpec("clash", ("text2text.epochs", "img2text.epochs", "model.hidden"), TABLES["lstm"].columns)
     assert "| experiment | text2text.epochs | img2text.epochs | hidden |" in experiment_table(spec, EXP_SHOW)
@@ -170,6 +170,27 @@ def test_a_retrained_model_makes_its_numbers_even_when_they_are_the_base_numbers
     exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
                  "experiments": [{"revs": [{"rev": "b" * 40, "name": "deeper", "data": retrained}]}]}]
     assert "| deeper | 2 | 128 | - | 1.0000 | 1.0000 | 1.0000 | 0.9900 |" in experiment_table(TABLES["lstm"], exp_show)
+
+
+def test_a_model_scored_again_makes_its_numbers() -> None:
+    """The same checkpoint scored differently (text2img's drawings read by another classifier) was re-evaluated:
+    its numbers are the experiment's own."""
+    base, rescored = _data(1, 0.9991), _data(2, 0.5)
+    base["outs"] = rescored["outs"] = {"models/addsub-text2text.pt": {"hash": "md5-a"}}
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": base,
+                 "experiments": [{"revs": [{"rev": "b" * 40, "name": "rescored", "data": rescored}]}]}]
+    assert "| rescored | 2 | 128 | - | 1.0000 | 0.5000 |" in experiment_table(TABLES["lstm"], exp_show)
+
+
+def test_a_baseline_without_the_tables_files_is_no_row() -> None:
+    """A task only an experiment adds (add3): the baseline has no metrics file of it, so no row of dashes."""
+    spec = TableSpec("add3", ("model.extra_lstm",), (("metrics/add3-text2text.json", "test.exact_match"),))
+    added = _data(2, 0.9)
+    added["metrics"]["metrics/add3-text2text.json"] = {"data": {"test": {"exact_match": 1.0}}}
+    exp_show = [{"rev": "a" * 40, "name": "main", "data": _data(1, 0.9),
+                 "experiments": [{"revs": [{"rev": "b" * 40, "name": "add3", "data": added}]}]}]
+    rows = experiment_table(spec, exp_show).splitlines()[4:]
+    assert rows == ["| add3 | 2 | 1.0000 |"]
 
 
 def test_report_numbers_stand_beside_the_rows_that_run_them() -> None:

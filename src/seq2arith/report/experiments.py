@@ -28,14 +28,13 @@ class Run:
     def made(self, path: str) -> bool:
         """Whether this run's numbers in ``path`` are its own. An experiment that did not re-run the stages
         behind them carries its base commit's file: the model they score (``metrics/[train-]X.json`` ->
-        ``models/X.pt``; checkpoints are byte-stable) has the base's hash, or, without one, the numbers
-        are the base's."""
+        ``models/X.pt``; checkpoints are byte-stable) has the base's hash and the numbers are the base's. The
+        same model scored differently was scored again (text2img's drawings read by another classifier)."""
         if self.base is None:
             return True
         model = f"models/{Path(path).stem.removeprefix('train-')}.pt"
-        if self.hashes.get(model) and self.base.hashes.get(model):
-            return self.hashes[model] != self.base.hashes[model]
-        return self.metrics.get(path) != self.base.metrics.get(path)
+        retrained = self.hashes.get(model) and self.hashes.get(model) != self.base.hashes.get(model)
+        return bool(retrained) or self.metrics.get(path) != self.base.metrics.get(path)
 
 
 def experiments(exp_show: list[dict]) -> Iterator[Run]:
@@ -82,7 +81,7 @@ def _order(value: Any) -> tuple:
 def sweep(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, set[str]]]:
     """The baseline and each experiment that varies only ``spec``'s params (and has its ``where`` values), sorted
     by them, each with the metrics files it made (``Run.made``): the numbers of a file it did not re-make are
-    not its own. Experiments that made none of them are left out."""
+    not its own. Runs that made none of them (the baseline too, where it has none) are left out."""
     runs, baseline = [], None
     for run in experiments(exp_show):
         baseline = baseline or run
@@ -90,7 +89,7 @@ def sweep(spec: TableSpec, exp_show: list[dict]) -> list[tuple[Run, set[str]]]:
             continue  # another sweep's experiment
         if run is not baseline and any(get(run.params, key) != value for key, value in spec.where):
             continue
-        made = {path for path, _ in spec.columns if run.made(path)}
+        made = {path for path, _ in spec.columns if path in run.metrics and run.made(path)}
         if made:
             runs.append((run, made))
     if not runs:

@@ -50,15 +50,17 @@ BEYOND_RANGE = tuple((f"metrics/{task}-{kind}.json", f"beyond_range.{shape}_exac
                      for kind in ("text2text", "img2text", "text2img")
                      for task, shapes in (("addsub", ("3+3", "3-3")), ("mul", ("3x1", "3x2", "3x3")))
                      for shape in shapes)
-THREE_DIGITS = tuple((f"metrics/{task}-text2text.json", key) for task in ("add3", "mul3") for key in (
+THREE_DIGITS = (*((f"metrics/{task}-text2text.json", key) for task in ("add3", "mul3") for key in (
     "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match",
-    "beyond_range.exact_match"))
+    "beyond_range.exact_match")),
+    *(("metrics/add3-img2text.json", f"test.{key}") for key in ("exact_match", "symbolic_exact_match")))
 EVERY_KIND = tuple((f"metrics/{task}-{kind}.json", key) for task in ("addsub", "mul") for kind, key in (
     ("text2text", "test.exact_match"), ("text2text", "test.unseen_pair_exact_match"), ("img2text", "test.exact_match"),
     ("img2text", "test.symbolic_exact_match"), ("text2img", "test.read_exact_match")))
 READER = (*(("metrics/classifier.json", key) for key in ("digit_accuracy", "test_accuracy", "train_accuracy")),
           *((f"metrics/{task}-img2text.json", f"test.{key}") for task in ("addsub", "mul")
-            for key in ("exact_match", "symbolic_exact_match")))
+            for key in ("exact_match", "symbolic_exact_match")),
+          *((f"metrics/{task}-text2img.json", "test.read_exact_match") for task in ("addsub", "mul")))
 
 
 def _text2text_sweep(title: str, params: tuple[str, ...], core: tuple[tuple[str, Any], ...],
@@ -80,20 +82,21 @@ TABLES = {
     "generalisation": TableSpec(
         "Generalisation ablation (text2text): what each part of the columns core buys",
         ("split.test_ratio", "split.group", "model.core", "model.value_loss", "train.mirror", "text2text.weight_decay",
-         "text2text.epochs"), GENERALISATION, ("model.features", "model.hidden", "model.dropout", "text2text.")),
+         "text2text.epochs"), GENERALISATION,
+        ("model.features", "model.hidden", "model.dropout", "text2text.", "img2text.", "text2img.")),
     "every-kind": TableSpec("Every kind on a tenth of the table: test exact match (text2img: read back)",
                             ("split.test_ratio", *(f"{kind}.epochs" for kind in ("text2text", "img2text", "text2img"))),
                             EVERY_KIND),
     "beyond-range": TableSpec("Past the training range: 3-digit numbers asked of the models trained on 0..99",
                               ("split.test_ratio", "model.core"), BEYOND_RANGE,
                               ("text2text.", "img2text.", "text2img.")),
-    "three-digit": TableSpec("Three-digit tasks trained (text2text): add3 and mul3, 50,000 sampled queries each",
+    "three-digit": TableSpec("Three-digit tasks trained: add3 and mul3, 50,000 sampled queries each",
                              ("text2text.epochs",), THREE_DIGITS, ("tasks.", "img2text.", "text2img.")),
     "reader": TableSpec("The glyph reader (classifier): what each part buys, and what img2text reaches with it",
                         (*(f"classifier.{key}" for key in ("conv_layers", "label_smoothing", "members", "epochs",
                                                             "operator_share", "augment")),
                          "img2text.reader_temperature"),
-                        READER, ("img2text.",)),
+                        READER, ("img2text.", "text2img.")),
     "convlstm": TableSpec("Table 2: ConvLSTM image-to-text, addition/subtraction",
                           ("img2text.encoder", "model.extra_lstm", *IMG2TEXT_FIT, *IMG2TEXT_DATA),
                           train_and_test(("metrics/addsub-img2text.json",)), LSTM_RECIPE, report=("Table 2",),

@@ -1,15 +1,16 @@
 """Shared fixtures: an IDX writer, random-pixel handwriting pools, an untrained classifier checkpoint, and the
-tiny pipeline the slow tests share."""
+tiny pipeline the slow tests share, with and without an experiment."""
 
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pipeline_repo import PipelineRepo, make_pipeline_repo
+from pipeline_repo import EXPERIMENT, EXPERIMENT_CHANGE, RESTORE, PipelineRepo, make_pipeline_repo
 from seq2arith import checkpoint
 from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
@@ -83,4 +84,21 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
     repo.first_run = repo.dvc("repro").stdout
     repo.run("git", "add", "-A")
     repo.run("git", "commit", "-qm", "results")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def tiny_experiment(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    """A copy of the tiny pipeline that committed a DVC remote (the folder ``../remote`` beside the repository, so
+    each copy or clone has the one beside it), then ran `dvc exp run -n EXPERIMENT -S EXPERIMENT_CHANGE` once
+    (``experiment_run``: what it printed; ``experiment_models``: a copy of the checkpoints it left), and README's
+    one command brought the workspace back to the committed results. The experiment's run records are in the
+    run-cache, its outputs in the DVC cache; nothing is pushed."""
+    root = tmp_path_factory.mktemp("tiny-experiment")
+    repo = tiny_pipeline.copy(root / "repo")
+    repo.dvc("remote", "add", "-d", "shared", "../remote")  # before the experiment: it pushes with its own config
+    repo.run("git", "commit", "-qam", "a DVC remote")
+    repo.experiment_run = repo.dvc("exp", "run", "-n", EXPERIMENT, "-S", EXPERIMENT_CHANGE).stdout
+    repo.experiment_models = Path(shutil.copytree(repo.path / "models", root / "models"))
+    repo.run("bash", "-c", RESTORE)
     return repo

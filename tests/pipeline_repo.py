@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -9,6 +11,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from seq2arith import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +27,8 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
     "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
 }
 TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
+EXPERIMENT, EXPERIMENT_CHANGE = "longer-mul", "text2text.epochs.mul=2"  # one task's training: three stages run
+RESTORE = "git checkout -- params.yaml dvc.lock metrics plots && dvc checkout --force"  # README's one command
 
 
 def _merge(base: dict, changes: dict) -> dict:
@@ -35,6 +41,8 @@ class PipelineRepo:
     """Run commands inside the copy with the project's virtualenv first on PATH."""
 
     first_run = ""  # what the first `dvc repro` printed, where the fixture ran it
+    experiment_run = ""  # what `dvc exp run` of EXPERIMENT printed, where the fixture ran it
+    experiment_models: Path | None = None  # a copy of the checkpoints EXPERIMENT trained
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -51,6 +59,15 @@ class PipelineRepo:
     def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.run(sys.executable, "-m", "dvc", *args, check=check)
 
+    def predict(self, *queries: str, models: Path | None = None) -> str:
+        """What `seq2arith predict QUERIES` prints here, with this copy's checkpoints or those in ``models``: the
+        command's own code, run in this process (starting another would import torch again, seconds each)."""
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            cli.main(["predict", "--params", str(self.path / "params.yaml"), "--data", str(self.path / "data"),
+                      "--models", str(models or self.path / "models"), *queries])
+        return printed.getvalue()
+
     def ran_stages(self, output: str) -> set[str]:
         """Names of the stages a `dvc repro` / `dvc exp run` output says it ran."""
         return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
@@ -62,11 +79,14 @@ class PipelineRepo:
         (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     def copy(self, path: Path) -> PipelineRepo:
-        """A copy of this repository at ``path``, its git history and DVC cache included (DVC's temporary state
-        left out: it is keyed by this copy's files)."""
+        """A copy of this repository at ``path``, its git history, experiments and DVC cache included (DVC's
+        temporary state left out: it is keyed by this copy's files)."""
         shutil.copytree(self.path, path, symlinks=True,
                         ignore=lambda folder, names: ["tmp"] if Path(folder).name == ".dvc" else [])
-        return PipelineRepo(path)
+        copied = PipelineRepo(path)
+        copied.first_run, copied.experiment_run = self.first_run, self.experiment_run
+        copied.experiment_models = self.experiment_models
+        return copied
 
 
 def make_pipeline_repo(path: Path) -> PipelineRepo:

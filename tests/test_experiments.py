@@ -4,7 +4,7 @@ run-cache, and a failed or killed stage is undone by one command."""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,18 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
+from dvc.repo import Repo
 
-from pipeline_repo import KINDS, TASKS, PipelineRepo
+from pipeline_repo import EXPERIMENT, KINDS, RESTORE, TASKS, PipelineRepo
 from seq2arith.report.dotted import nested
 
 pytestmark = pytest.mark.slow
 TRAININGS = {f"train-{kind}@{task}" for kind in KINDS for task in TASKS}
-RESTORE = "git checkout -- params.yaml dvc.lock metrics plots && dvc checkout --force"  # README's one command
 
 
 @pytest.fixture(scope="module")
-def repo(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    return tiny_pipeline.copy(tmp_path_factory.mktemp("experiments") / "repo")
+def repo(tiny_experiment: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    return tiny_experiment.copy(tmp_path_factory.mktemp("experiments") / "repo")
 
 
 @pytest.fixture
@@ -35,9 +35,19 @@ def clean(repo: PipelineRepo):
     repo.dvc("checkout", "--force", "-q")
 
 
+@pytest.fixture
+def committed_params(repo: PipelineRepo):
+    """Each test starts from, and leaves, the committed params.yaml (and changes nothing else)."""
+    committed = (repo.path / "params.yaml").read_text()
+    yield repo
+    (repo.path / "params.yaml").write_text(committed)
+
+
 def _changed_stages(repo: PipelineRepo) -> set[str]:
-    """The stages `dvc status` says changed: those whose own code, data or params changed."""
-    return set(json.loads(repo.dvc("status", "--json").stdout))
+    """The stages `dvc status` says changed: those whose own code, data or params changed. (DVC's Python API,
+    in this process: what the `dvc status` command prints, a second sooner.)"""
+    with contextlib.chdir(repo.path), Repo() as dvc:  # (from inside it, as the command: stages by their names)
+        return set(dvc.status())
 
 
 @pytest.mark.parametrize(("key", "value", "readers"), [
@@ -55,18 +65,20 @@ def _changed_stages(repo: PipelineRepo) -> set[str]:
     ("device", "cpu", {"classifier", *TRAININGS, *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
                        "samples@addsub", "samples@mul"}),
 ])
-def test_a_key_is_read_by_exactly_its_stages(clean: PipelineRepo, key: str, value, readers: set[str]) -> None:
+def test_a_key_is_read_by_exactly_its_stages(committed_params: PipelineRepo, key: str, value,
+                                             readers: set[str]) -> None:
     """A changed params key makes exactly the stages that read it out of date: one task's epochs only that
     task's training, the core every training and no dataset or classifier, plots.threshold only the samples."""
-    clean.write_params(nested({key: value}, clean.params()))
-    assert _changed_stages(clean) == readers
+    committed_params.write_params(nested({key: value}, committed_params.params()))
+    assert _changed_stages(committed_params) == readers
 
 
 def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(clean: PipelineRepo) -> None:
-    """`-S text2text.epochs.mul=2` trains the mul model again and what reads it, nothing of addsub, and the diffs
-    show it; going back to the committed epochs restores every output from the run-cache, training nothing."""
-    output = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=2").stdout
-    assert clean.ran_stages(output) == {"train-text2text@mul", "evaluate-text2text@mul", "plots"}
+    """`-S text2text.epochs.mul=2` (the fixture's experiment) trained the mul model again and what reads it,
+    nothing of addsub; with its results in the workspace the diffs show it, and going back to the committed
+    epochs restores every output from the run-cache, training nothing."""
+    assert clean.ran_stages(clean.experiment_run) == {"train-text2text@mul", "evaluate-text2text@mul", "plots"}
+    clean.dvc("exp", "apply", EXPERIMENT)
     assert "text2text.epochs.mul" in clean.dvc("params", "diff").stdout
     assert "metrics/train-mul-text2text.json" in clean.dvc("metrics", "diff", "--all").stdout
     back = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout

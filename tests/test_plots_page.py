@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium, render
-from pipeline_repo import ROOT, PipelineRepo
+from pipeline_repo import EXPERIMENT, ROOT, PipelineRepo
 from seq2arith.errors import Seq2ArithError
 from seq2arith.plots_page import SCRIPTS, page
 
@@ -45,20 +45,19 @@ def test_page_refuses_a_script_that_would_end_the_tag(tmp_path):
         page(tmp_path)
 
 
-def _browser() -> str:
-    """Chromium's path. The browser tests run where SEQ2ARITH_BROWSER_TESTS asks for them (`run`: where Chromium
-    is found, `required`: .ci/run's, failing without it); `make test` leaves them to CI, a minute sooner."""
+def _browser() -> None:
+    """Skip (or fail) where the browser tests cannot run. They run where SEQ2ARITH_BROWSER_TESTS asks for them
+    (`run`: where Chromium is found, `required`: .ci/run's, failing without it); `make test` leaves them to CI, a
+    minute sooner."""
     wanted = os.environ.get("SEQ2ARITH_BROWSER_TESTS", "")
     if wanted not in ("run", "required"):
         pytest.skip("browser tests: set SEQ2ARITH_BROWSER_TESTS=run (CI runs them)")
     if not TEMPLATE.is_file():
         pytest.fail(f"{TEMPLATE} is missing: run `make setup`")
-    found = chromium()
-    if found is None:
+    if chromium() is None:
         if wanted == "required":
             pytest.fail("chromium not found: apt-get install chromium")
         pytest.skip("chromium not found (apt-get install chromium)")
-    return found
 
 
 def _assert_drawn_offline(index: Path, profile: Path) -> list[dict]:
@@ -73,9 +72,11 @@ def _assert_drawn_offline(index: Path, profile: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def with_page(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    """A copy of the tiny pipeline's results with the offline page `make setup` writes, named in its config."""
-    repo = tiny_pipeline.copy(tmp_path_factory.mktemp("plots-page") / "repo")
+def with_page(tiny_experiment: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    """A copy of the tiny pipeline's results and experiment with the offline page `make setup` writes, named in
+    its config (where the browser tests run)."""
+    _browser()
+    repo = tiny_experiment.copy(tmp_path_factory.mktemp("plots-page") / "repo")
     shutil.copy(TEMPLATE, repo.path / ".dvc" / TEMPLATE.name)
     repo.dvc("config", "--local", "plots.html_template", TEMPLATE.name)
     return repo
@@ -84,7 +85,6 @@ def with_page(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFact
 @pytest.mark.slow
 def test_plots_show_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
     """The page of a pipeline's results: every curve, histogram, confusion matrix and figure drawn, small."""
-    _browser()
     with_page.dvc("plots", "show", "-o", str(tmp_path / "page"))
     index = tmp_path / "page" / "index.html"
     assert index.stat().st_size <= MAX_PAGE_BYTES
@@ -96,7 +96,5 @@ def test_plots_show_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: 
 @pytest.mark.slow
 def test_plots_diff_of_two_experiments_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
     """`dvc plots diff` of the committed results and an experiment: each plot drawn with both revisions."""
-    _browser()
-    with_page.dvc("exp", "run", "-n", "longer", "-S", "text2text.epochs.addsub=2")
-    with_page.dvc("plots", "diff", "HEAD", "longer", "-o", str(tmp_path / "diff"))
+    with_page.dvc("plots", "diff", "HEAD", EXPERIMENT, "-o", str(tmp_path / "diff"))
     _assert_drawn_offline(tmp_path / "diff" / "index.html", tmp_path / "profile")

@@ -121,8 +121,7 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
                    beyond: dict[str, QuerySet] | None = None) -> Evaluation:
     """Every metric of ``model`` on the train and the test split of ``queries`` (test: unseen queries in
     unseen handwriting), and on ``beyond`` (test queries past the training range, per shape) where its core reads
-    any width;
-    ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
+    any width; ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
     runner, inputs = kind.runner(model, handwriting)
     splits = {split: Split(queries, handwriting, split == "test", arch.model.reverse_answer, fields=(inputs,))
               for split in ("train", "test")}

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -35,5 +38,7 @@ class Handwriting:
 
     def pixels(self, indices: np.ndarray) -> torch.Tensor:
         """Images at ``indices`` (...) as float pixels in [0, 1]: (..., 28, 28)."""
+        import torch  # here, not above: the dataset stage samples glyphs without torch and starts 2 s sooner
+
         return torch.from_numpy(self.images[indices]).float().div_(255)
 

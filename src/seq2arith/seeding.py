@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def rng(seed: int, purpose: str) -> np.random.Generator:
@@ -14,9 +17,12 @@ def rng(seed: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(purpose.encode())])
 
 
-def seed_torch(seed: int, purpose: str, device: torch.device = torch.device("cpu")) -> torch.Generator:
-    """Seed torch's global state for deterministic kernels on ``device``, and return a (CPU) generator for
-    ``purpose``: it shuffles and augments the same way wherever the model runs."""
+def seed_torch(seed: int, purpose: str, device: torch.device | None = None) -> torch.Generator:
+    """Seed torch's global state for deterministic kernels on ``device`` (None: the CPU), and return a (CPU)
+    generator for ``purpose``: it shuffles and augments the same way wherever the model runs."""
+    import torch  # here, not above: the data stages use `rng` alone and start 2 s sooner without torch
+
+    device = device or torch.device("cpu")
     torch.manual_seed(seed)
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it

@@ -7,7 +7,7 @@ stores its params section: that is all it is built from.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -67,10 +67,11 @@ class ClassifierConfig(FitConfig):
 class Classifier(nn.Module):
     """(N, 28, 28) pixels -> (N, len(SYMBOLS)) log-probabilities: the mean of its members' probabilities."""
 
-    def __init__(self, options: ClassifierConfig) -> None:
+    def __init__(self, options: ClassifierConfig, members: Sequence[GlyphCNN] = ()) -> None:
+        """``members``: trained CNNs; without them, ``options.members`` fresh ones."""
         super().__init__()
-        self.members = nn.ModuleList(GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS))
-                                     for _ in range(options.members))
+        self.members = nn.ModuleList(members or [GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS))
+                                                 for _ in range(options.members)])
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         members = torch.stack([member(images).log_softmax(-1) for member in self.members])  # (M, N, S)
@@ -196,14 +197,15 @@ def train_classifier(options: ClassifierConfig, train: GlyphDataset, test: Glyph
                      device: torch.device, live: Live | None = None, threads: Threads | None = None) -> Classifier:
     """A Classifier whose members are trained one after the other, member k from the seed k after ``seed`` (its
     initial weights, batches and augmentations); their curves follow each other in ``live``."""
-    model = Classifier(options)
+    members = []
     for number in range(options.members):
         generator = seed_torch(seed + number, "classifier", device)
-        model.members[number] = member = GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS)).to(device)
+        member = GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS)).to(device)
         fit(member, objective(options.augment, options.label_smoothing), train, test, options, generator, live,
             partial(train.draw_operators, generator), desc=f"classifier {number + 1}/{options.members}",
             threads=threads)
-    return model.to(device)
+        members.append(member)
+    return Classifier(options, members)
 
 
 def digit_accuracy(classifier: Classifier, handwriting: Handwriting, test: bool = True) -> float:

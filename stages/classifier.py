@@ -31,16 +31,17 @@ def main() -> None:
     options = params.section(values, "classifier", classifier.ClassifierConfig)
     device = torch_device(params.device(values))
     handwriting = load_handwriting(args.digits, args.glyphs)
-    train = classifier.GlyphDataset(handwriting, False, options.blanks, options.operator_share)
-    test = classifier.GlyphDataset(handwriting, True, options.blanks)
+    train = classifier.GlyphDataset(handwriting, "train", options.blanks, options.operator_share)
+    validation = classifier.GlyphDataset(handwriting, "validation", options.blanks)
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        model = classifier.train_classifier(options, train, test, params.seed(values), device, live, threads)
+        model = classifier.train_classifier(options, train, validation, params.seed(values), device, live, threads)
     checkpoint.save(args.out, classifier.KIND, model, options)
-    scores = {split: score(model, classifier.objective(), data, 1024)["accuracy"]
-              for split, data in (("train", classifier.GlyphDataset(handwriting, False, options.blanks)),
-                                  ("test", test))}
-    write_json(args.metrics, {"train_accuracy": scores["train"], "test_accuracy": scores["test"],
-                              "digit_accuracy": classifier.digit_accuracy(model, handwriting)})
+    # trained and checkpointed: the test pool is read once, now
+    accuracy = {pool: score(model, classifier.objective(), classifier.GlyphDataset(handwriting, pool, options.blanks),
+                            1024)["accuracy"] for pool in ("train", "validation", "test")}
+    write_json(args.metrics, {**{f"{pool}_accuracy": value for pool, value in accuracy.items()},
+                              "validation_digit_accuracy": classifier.digit_accuracy(model, handwriting, "validation"),
+                              "digit_accuracy": classifier.digit_accuracy(model, handwriting, "test")})
 
 
 if __name__ == "__main__":

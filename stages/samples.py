@@ -34,7 +34,7 @@ def main() -> None:
     reader = classifier.load_classifier(args.classifier, device)
     model, arch = checkpoint.load(args.model, text2img.KIND, stage=checkpoint.training_stage(args.model),
                                   device=device)
-    test = Split(QuerySet.load(args.data), None, True, arch.model.reverse_answer, fields=("query",))
+    test = Split(QuerySet.load(args.data), None, "test", arch.model.reverse_answer, fields=("query",))
     read, pixels = text2img.KIND.answers(model, arch, test, reader)
     assert pixels is not None
     name = f"{args.task}-text2img"  # also keys the random choice of queries shown

@@ -26,7 +26,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
     parser.add_argument("--digits", type=Path, help="output folder of the download stage (kinds that draw)")
     parser.add_argument("--glyphs", type=Path, help="output folder of the glyphs stage (kinds that draw)")
-    parser.add_argument("--classifier", type=Path, help="classifier checkpoint (img2text's start)")
+    parser.add_argument("--classifier", type=Path, help="classifier checkpoint (img2text with reader: classifier)")
+    parser.add_argument("--program", type=Path, help="the task's text2text checkpoint (img2text's program)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
     parser.add_argument("--metrics", type=Path, required=True, help="JSON: epochs and training queries")
@@ -40,20 +41,20 @@ def main() -> None:
     seed, device = params.seed(values), torch_device(params.device(values))
     stream = f"{args.task}-{args.kind}"  # every random stream of this training is keyed by its task and kind
     generator = seed_torch(seed, f"train-{stream}", device)
-    plan = plan_training(kind, args.task, values, Inputs(args.data, args.digits, args.glyphs, args.classifier),
-                         device)
+    plan = plan_training(kind, args.task, values,
+                         Inputs(args.data, args.digits, args.glyphs, args.classifier, args.program), device)
     handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         for phase in plan.phases:
-            train, test = plan.datasets(phase)
+            train, validation = plan.datasets(phase)
             redraw = partial(train.redraw_handwriting, handwriting) if handwriting else None
-            fit(phase.trainee, phase.objective, train, test, phase.options, generator, live, redraw, desc=stream,
-                threads=threads, checks={"unseen": plan.unseen(phase)})
+            fit(phase.trainee, phase.objective, train, validation, phase.options, generator, live, redraw,
+                desc=stream, threads=threads, checks={"unseen": plan.unseen(phase)}, after_epoch=plan.after_epoch)
         live.summary["seconds"] = round(time.perf_counter() - start)  # wall clock: beside the curves, not a metric
     checkpoint.save(args.out, kind, plan.model, plan.arch)
     write_json(args.metrics, {"epochs": sum(phase.options.epochs for phase in plan.phases),
-                              "train_queries": int((~plan.queries.is_test).sum())})  # mirrors included
+                              "train_queries": len(plan.queries.of("train"))})  # mirrors included
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from seq2arith.glyphs import Glyphs
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds import classifier
 from seq2arith.mnist import Digits
-from seq2arith.pools import combine
+from seq2arith.pools import VALIDATION_EVERY, combine
 
-PER_CLASS = 3  # fake images per symbol and pool
+PER_CLASS = 3  # fake test images per symbol
+TRAIN_PER_CLASS = 2 * VALIDATION_EVERY  # fake train images per symbol: combine holds 2 of each out for validation
 
 
 def _write_idx(path: Path, array: np.ndarray, gz: bool = False) -> Path:
@@ -41,28 +42,31 @@ def write_idx():
 
 
 def _pool(symbols: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random-pixel images: PER_CLASS of each symbol in the train pool, then as many in the test pool."""
-    labels = [(symbol, test) for test in (False, True) for symbol in symbols for _ in range(PER_CLASS)]
+    """Random-pixel images: TRAIN_PER_CLASS of each symbol in the train pool, then PER_CLASS in the test pool."""
+    labels = [(symbol, test) for test, count in ((False, TRAIN_PER_CLASS), (True, PER_CLASS))
+              for symbol in symbols for _ in range(count)]
     images = rng.integers(1, 256, size=(len(labels), 28, 28), dtype=np.uint8)
     return images, np.array([symbol for symbol, _ in labels]), np.array([test for _, test in labels])
 
 
 @pytest.fixture(scope="session")
 def digits() -> Digits:
-    """Random-pixel digits: PER_CLASS images of every digit in each pool."""
+    """Random-pixel digits: TRAIN_PER_CLASS images of every digit in the train pool, PER_CLASS in the test pool."""
     images, labels, is_test = _pool("0123456789", np.random.default_rng(0))
     return Digits(images, labels.astype(np.uint8), is_test)
 
 
 @pytest.fixture(scope="session")
 def glyphs() -> Glyphs:
-    """Random-pixel operator glyphs: PER_CLASS images of + - * in each pool."""
+    """Random-pixel operator glyphs: TRAIN_PER_CLASS images of + - * in the train pool, PER_CLASS in the test
+    pool."""
     return Glyphs(*_pool("+-*", np.random.default_rng(1)))
 
 
 @pytest.fixture(scope="session")
 def handwriting(digits: Digits, glyphs: Glyphs) -> Handwriting:
-    """The fake digits and glyphs combined, plus one blank per pool, as the pipeline's pools are."""
+    """The fake digits and glyphs combined, plus one blank per pool, as the pipeline's pools are: every symbol has
+    images in each of the three pools."""
     return combine(digits, glyphs)
 
 

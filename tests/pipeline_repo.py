@@ -27,7 +27,8 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
     "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
 }
 TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
-EXPERIMENT, EXPERIMENT_CHANGE = "longer-mul", "text2text.epochs.mul=2"  # one task's training: three stages run
+EXPERIMENT, EXPERIMENT_CHANGE = "longer-mul", "text2text.epochs.mul=2"  # one task's text2text and what reads it:
+# its evaluation, the task's img2text (the text2text is its program) and its evaluation, the plots
 RESTORE = "git checkout -- params.yaml dvc.lock metrics plots && dvc checkout --force"  # README's one command
 
 

@@ -27,8 +27,8 @@ from seq2arith.text import DIGITS, OPERATORS, PAD, SYMBOLS
 def test_a_share_of_the_operators_drawn_afresh(handwriting: Handwriting) -> None:
     """With operator_share, every digit and blank is served and that share of the operator glyphs, drawn anew from
     the generator before each epoch; the same generator draws the same share."""
-    data = GlyphDataset(handwriting, False, blanks=4, operator_share=0.34)
-    operators = int(np.isin(handwriting.symbols[~handwriting.is_test], list(OPERATORS)).sum())
+    data = GlyphDataset(handwriting, "train", blanks=4, operator_share=0.34)
+    operators = int(np.isin(handwriting.symbols[handwriting.in_pool("train")], list(OPERATORS)).sum())
     assert len(data) == len(data.always) + round(0.34 * operators)
     labels = lambda: data[np.arange(len(data))]["label"].tolist()  # noqa: E731
     assert sum(SYMBOLS[label] in OPERATORS for label in labels()) == round(0.34 * operators)
@@ -97,14 +97,16 @@ class _Reads(Classifier):
 
 
 def test_digit_accuracy_counts_one_pools_digits_alone() -> None:
-    """Of the test pool's digits (operators and blanks left out, the train pool too), the share read right."""
-    symbols = np.array([*"0123+ 45*", "6", "7"])
-    is_test = np.array([True] * 9 + [False, False])
+    """Of one pool's digits (test by default; operators and blanks left out, the other pools too), the share read
+    right."""
+    symbols = np.array([*"0123+ 45*", "6", "7", "8", "9"])
+    pool = np.array(["test"] * 9 + ["train", "train", "validation", "validation"])
     images = np.zeros((len(symbols), 28, 28), np.uint8)
-    read = ["0", "1", "9", "3", "-", "-", "4", "8", "-", "0", "0"]  # two of the test pool's six digits misread
-    images[:, 0, 0] = [SYMBOLS.index(char) for char in read]
-    handwriting = Handwriting(images, symbols, is_test)
+    read = ["0", "1", "9", "3", "-", "-", "4", "8", "-", "0", "0", "8", "0"]  # two of the test pool's six digits
+    images[:, 0, 0] = [SYMBOLS.index(char) for char in read]  # misread, every train digit, one validation digit
+    handwriting = Handwriting(images, symbols, pool)
     classifier = _Reads(ClassifierConfig(members=1, conv_layers=1, conv_filters=4))
     assert digit_accuracy(classifier, handwriting) == pytest.approx(4 / 6)
-    assert digit_accuracy(classifier, handwriting, test=False) == 0.0
-    assert math.isclose(digit_accuracy(classifier, Handwriting(images[:2], symbols[:2], is_test[:2])), 1.0)
+    assert digit_accuracy(classifier, handwriting, "train") == 0.0
+    assert digit_accuracy(classifier, handwriting, "validation") == 0.5
+    assert math.isclose(digit_accuracy(classifier, Handwriting(images[:2], symbols[:2], pool[:2])), 1.0)

@@ -28,6 +28,7 @@ from seq2arith.models.cores import ModelConfig
 from seq2arith.params import section
 from seq2arith.pools import load_handwriting
 from seq2arith.queries import SplitConfig, TaskConfig
+from seq2arith.reading_from_answers import load_program
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import SYMBOLS, vocabulary
 
@@ -71,11 +72,15 @@ def ws(tmp_path_factory: pytest.TempPathFactory, digits: Digits, glyphs: Glyphs)
     checkpoint.save(models / "classifier.pt", classifier.KIND, classifier.Classifier(options), options)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
-        for name in ARITHMETIC:
+        program = None
+        for name in ARITHMETIC:  # text2text first
             kind = arithmetic(name)
             model, arch = kind.new_model(queries, section(params, "model", ModelConfig),
-                                         section(params, name, kind.options), models / "classifier.pt")
+                                         section(params, name, kind.options), models / "classifier.pt", program)
             checkpoint.save(models / f"{task}-{name}.pt", kind, model, arch)
+            if name == "text2text":  # img2text's program (params.yaml's reader: answers), as plan_training loads it
+                program = load_program(models / f"{task}-text2text.pt", TaskConfig(**settings), queries,
+                                       f"train-text2text@{task}")
     return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
 
 
@@ -441,11 +446,11 @@ def test_a_failed_dvc_is_one_line_ending_with_what_dvc_said(capsys: pytest.Captu
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture) -> None:
-    """The usage line of `seq2arith --help` names each command it has."""
+    """The usage of `seq2arith --help` (its lines before the first blank one) names each command it has."""
     code, out, _ = run(capsys, "--help")
-    usage = out.splitlines()[0]
+    usage = out.split("\n\n")[0]
     assert code == 0 and usage.startswith("usage: seq2arith")
-    for command in ("predict", "render", "tables", "queue", "architectures", "results"):
+    for command in ("predict", "render", "tables", "queue", "architectures", "results", "deps"):
         assert command in usage, command
 
 

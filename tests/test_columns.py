@@ -65,7 +65,7 @@ def test_a_tiny_run_answers_products_it_never_saw(handwriting) -> None:
     """Trained for a second on half of the products of 0..29 (and their mirrors), the columns core answers most of
     the others, none of them trained in either order (unordered split): where chance is nil."""
     task = TaskConfig(operators=["*"], highest_integer=29)
-    queries = create_data(task, SplitConfig(0.5, "unordered"), handwriting, np.random.default_rng(0))
+    queries = create_data(task, SplitConfig(0.5, group="unordered"), handwriting, np.random.default_rng(0))
     trained = with_mirrors(queries)
     kind, options = arithmetic("text2text"), Text2TextConfig(epochs=30, batch_size=64, learning_rate=0.01)
     model, arch = kind.new_model(trained, ModelConfig(hidden=16, value_loss=1.0), options)
@@ -74,3 +74,30 @@ def test_a_tiny_run_answers_products_it_never_saw(handwriting) -> None:
     fit(phase.trainee, phase.objective, *datasets(phase, trained, None, True), options, generator)
     metrics = evaluate_model(kind, model, arch, queries, None, None).metrics["test"]
     assert metrics["unseen_pair_exact_match"] == metrics["exact_match"] >= 0.5
+
+
+def test_extra_lstm_stacks_encoder_layers_that_train(handwriting) -> None:
+    """model.extra_lstm = 2 gives the columns core a 3-layer bidirectional encoder (dropout between its layers),
+    and one epoch of training reaches its top layer: those weights move and stay finite."""
+    task = TaskConfig(operators=["+"], highest_integer=9)
+    queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
+    kind, options = arithmetic("text2text"), Text2TextConfig(epochs=1, batch_size=32, learning_rate=0.01)
+    model, arch = kind.new_model(queries, ModelConfig(hidden=8, extra_lstm=2, dropout=0.1, value_loss=1.0), options)
+    encoder = model.core.network.encoder
+    assert (encoder.num_layers, encoder.dropout, encoder.bidirectional) == (3, 0.1, True)
+    top = encoder.weight_hh_l2_reverse.detach().clone()
+    (phase,) = kind.phases(model, arch, None)
+    fit(phase.trainee, phase.objective, *datasets(phase, queries, None, True), options, seed_torch(0, "test"))
+    assert not torch.equal(encoder.weight_hh_l2_reverse, top) and torch.isfinite(encoder.weight_hh_l2_reverse).all()
+
+
+def test_no_extra_lstm_builds_the_core_as_before() -> None:
+    """With model.extra_lstm = 0 the columns core is the one trained checkpoints hold: the same parameters in the
+    same order (a seed draws the same weights), a one-layer encoder without dropout between layers."""
+    core = ColumnCore(SYMBOLS, hidden=8, dropout=0.3, extra_lstm=0)
+    lstm = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    assert [name for name, _ in core.named_parameters()] == [
+        "pairs", "sharpness", "readout.weight", "readout.bias", "read_values.weight",
+        *(f"encoder.{weight}_{layer}" for layer in ("l0", "l0_reverse") for weight in lstm),
+        *(f"decoder.{weight}_l0" for weight in lstm)]
+    assert (core.encoder.num_layers, core.encoder.dropout, core.encoder.input_size) == (1, 0.0, 8)

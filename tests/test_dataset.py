@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, statistics, with_mirrors
+from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, leaked_test_queries, statistics, with_mirrors
+from seq2arith.handwriting import SPLITS
 from seq2arith.queries import SplitConfig, TaskConfig, mirror, shape, terms, unseen_pairs
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
-SPLIT = SplitConfig(test_ratio=0.25)
+SPLIT = SplitConfig(test_ratio=0.25)  # validation_ratio 0.1 of the rest
+TEST, VALIDATION = round(338 * 0.25), round((338 - round(338 * 0.25)) * 0.1)  # 84 and 25 queries
 
 
 @pytest.fixture
@@ -20,9 +22,14 @@ def query_set(handwriting) -> QuerySet:
 # --- create_data ---------------------------------------------------------------------------------------------------
 
 def test_create_data_contents(query_set):
-    """create_data enumerates every query with its answer, the split and the task's vocabulary."""
+    """create_data enumerates every query with its answer, the split (test_ratio of the queries test, validation_ratio
+    of the others validation) and the task's vocabulary."""
     assert len(query_set.queries) == len(query_set.answers) == 338
-    assert query_set.is_test.sum() == round(338 * 0.25)
+    assert query_set.split.tolist().count("test") == query_set.is_test.sum() == TEST
+    assert query_set.split.tolist().count("validation") == VALIDATION
+    assert len(query_set.of("train")) == 338 - TEST - VALIDATION and set(query_set.split) == set(SPLITS)
+    assert query_set.of("validation") == [q for q, side in zip(query_set.queries, query_set.split)
+                                          if side == "validation"]
     assert query_set.query_width == 5 and query_set.answer_width == 3
     assert query_set.query_glyphs.shape == (338, 5) and query_set.answer_glyphs.shape == (338, 3)
     assert query_set.vocabulary == "0123456789+- "
@@ -30,10 +37,10 @@ def test_create_data_contents(query_set):
 
 
 def test_create_data_keeps_pools_apart(query_set, handwriting):
-    """Test queries and answers use only test-pool glyphs, train ones only train-pool glyphs."""
+    """The queries and answers of each split use only glyphs of that split's pool."""
     for glyphs in (query_set.query_glyphs, query_set.answer_glyphs):
-        assert handwriting.is_test[glyphs[query_set.is_test]].all()
-        assert not handwriting.is_test[glyphs[~query_set.is_test]].any()
+        for split in SPLITS:
+            assert (handwriting.pool[glyphs[query_set.split == split]] == split).all(), split
 
 
 def test_create_data_glyphs_show_the_characters(query_set, handwriting):
@@ -45,7 +52,7 @@ def test_create_data_glyphs_show_the_characters(query_set, handwriting):
 def test_create_data_is_seeded(query_set, handwriting):
     """The same seed gives the same split and the same handwriting."""
     again = create_data(TASK, SPLIT, handwriting, np.random.default_rng(0))
-    np.testing.assert_array_equal(again.is_test, query_set.is_test)
+    np.testing.assert_array_equal(again.split, query_set.split)
     np.testing.assert_array_equal(again.query_glyphs, query_set.query_glyphs)
     np.testing.assert_array_equal(again.answer_glyphs, query_set.answer_glyphs)
 
@@ -56,47 +63,52 @@ def test_query_set_save_load_round_trip(tmp_path, query_set):
     loaded = QuerySet.load(tmp_path / "set")
     assert loaded.queries == query_set.queries and loaded.answers == query_set.answers
     assert "5+7  " in loaded.queries and "12 " in loaded.answers and "-11" in loaded.answers
-    np.testing.assert_array_equal(loaded.is_test, query_set.is_test)
+    np.testing.assert_array_equal(loaded.split, query_set.split)
     np.testing.assert_array_equal(loaded.query_glyphs, query_set.query_glyphs)
     np.testing.assert_array_equal(loaded.answer_glyphs, query_set.answer_glyphs)
     assert loaded.vocabulary == query_set.vocabulary
 
 
 def test_statistics(query_set, handwriting):
-    """statistics reports counts, widths, vocabulary size, answer range and glyph pool sizes."""
+    """statistics reports counts per split, the test queries a training batch can hold (none), widths, vocabulary
+    size, answer range and glyph pool sizes."""
     stats = statistics(query_set, {}, handwriting)
-    sides = [[q for q, test in zip(query_set.queries, query_set.is_test) if test == side] for side in (False, True)]
-    assert stats.pop("unseen_pair_test_queries") == unseen_pairs(*sides).sum()
+    assert stats.pop("unseen_pair_test_queries") == unseen_pairs(query_set.of("train"), query_set.of("test")).sum()
     assert stats.pop("beyond_range_test_queries") == 0
     assert stats == {
         "queries": 338,
-        "train_queries": 338 - round(338 * 0.25),
-        "test_queries": round(338 * 0.25),
+        "train_queries": 338 - TEST - VALIDATION,
+        "validation_queries": VALIDATION,
+        "test_queries": TEST,
+        "test_queries_in_training": 0,
         "query_width": 5,
         "answer_width": 3,
         "vocabulary_size": 13,
         "answer_min": -12,
         "answer_max": 24,
-        "train_glyph_images": int((~handwriting.is_test).sum()),
-        "test_glyph_images": int(handwriting.is_test.sum()),
+        **{f"{pool}_glyph_images": int((handwriting.pool == pool).sum()) for pool in SPLITS},
     }
+    assert stats["validation_glyph_images"] > 0
 
 
-def test_with_mirrors_adds_each_missing_mirror_as_training(handwriting):
-    """with_mirrors trains on b*a for every trained a*b not trained on already, in train handwriting, with
-    the same answer; test queries stay as they were."""
-    queries = create_data(TaskConfig(operators=["*"], highest_integer=12), SPLIT, handwriting,
-                          np.random.default_rng(0))
+SAMPLED = TaskConfig(operators=["*"], highest_integer=12, max_queries=60)  # a sample of 169 queries: most mirrors
+# of its queries are none of its queries
+
+
+def test_with_mirrors_adds_each_mirror_that_is_no_query_as_training(handwriting):
+    """On a sampled task with_mirrors trains on b*a for every trained a*b that is no query of the set (of any
+    split), in train handwriting, with the same answer; the set's own queries stay as they were."""
+    queries = create_data(SAMPLED, SPLIT, handwriting, np.random.default_rng(0))
     mirrored = with_mirrors(queries)
-    trained = {q for q, test in zip(queries.queries, queries.is_test) if not test}
-    added = mirrored.queries[len(queries.queries):]
-    expected = {m for q in trained if (m := mirror(q)) is not None} - trained
+    count = len(queries.queries)
+    added = mirrored.queries[count:]
+    expected = {m for q in queries.of("train") if (m := mirror(q)) is not None} - set(queries.queries)
     assert sorted(added) == sorted(expected) and len(added) > 0
-    assert not mirrored.is_test[len(queries.queries):].any()
-    assert mirrored.is_test[:len(queries.queries)].tolist() == queries.is_test.tolist()
+    assert (mirrored.split[count:] == "train").all()
+    assert mirrored.split[:count].tolist() == queries.split.tolist()
     answers = dict(zip(queries.queries, queries.answers))
-    assert all(answer == answers[query] for query, answer in zip(added, mirrored.answers[len(queries.queries):]))
-    assert not handwriting.is_test[mirrored.query_glyphs[len(queries.queries):]].any()
+    assert all(answer == answers[mirror(query)] for query, answer in zip(added, mirrored.answers[count:]))
+    assert (handwriting.pool[mirrored.query_glyphs[count:]] == "train").all()
     glyphs = dict(zip(mirrored.queries, mirrored.query_glyphs))
     for query in added:  # each mirror is drawn with its original's glyphs, rearranged
         original = mirror(query)
@@ -104,17 +116,54 @@ def test_with_mirrors_adds_each_missing_mirror_as_training(handwriting):
             == list(query)
 
 
-def test_with_mirrors_leaves_subtraction_alone(query_set, handwriting):
-    """Only + queries gain mirrors in an addition/subtraction task."""
-    added = with_mirrors(query_set).queries[len(query_set.queries):]
+def test_with_mirrors_leaves_subtraction_alone(handwriting):
+    """Only + queries gain mirrors in a sampled addition/subtraction task."""
+    queries = create_data(TaskConfig(operators=["+", "-"], highest_integer=12, max_queries=80), SPLIT, handwriting,
+                          np.random.default_rng(0))
+    added = with_mirrors(queries).queries[len(queries.queries):]
     assert added and all("+" in query for query in added)
 
 
-def test_with_mirrors_of_an_unordered_split_adds_nothing(handwriting):
-    """Under split.group unordered every mirror of a training query is a training query already."""
+@pytest.mark.parametrize("group", ["ordered", "unordered"])
+def test_with_mirrors_of_a_full_table_adds_nothing(handwriting, group):
+    """On a task of every query (max_queries null) every mirror is a query of some split already: nothing is
+    added, whichever way the split groups."""
     task = TaskConfig(operators=["*"], highest_integer=12)
-    queries = create_data(task, SplitConfig(0.25, "unordered"), handwriting, np.random.default_rng(0))
+    queries = create_data(task, SplitConfig(0.25, group=group), handwriting, np.random.default_rng(0))
     assert with_mirrors(queries).queries == queries.queries
+
+
+def test_no_test_query_reaches_training_where_the_old_mirrors_leaked(handwriting):
+    """An ordered split of a full table has train queries whose mirror is a test query (the old with_mirrors trained
+    on those); now leaked_test_queries is 0 and no test query is among the training rows, mirrors added."""
+    queries = create_data(TaskConfig(operators=["*"], highest_integer=12), SPLIT, handwriting,
+                          np.random.default_rng(0))
+    tested = set(queries.of("test"))
+    leaked = {m for q in queries.of("train") if (m := mirror(q)) in tested}
+    assert len(leaked) > 10  # what the old with_mirrors added to the training rows
+    assert leaked_test_queries(queries) == 0
+    assert not tested & set(with_mirrors(queries).of("train"))
+
+
+def test_a_mirror_that_is_a_held_out_query_is_never_added(handwriting):
+    """Of a hand-made set where the train query 1*2 has the test query 2*1 and the train query 3*4 the validation
+    query 4*3 as mirrors, with_mirrors adds neither; it adds 6*5, which is no query of the set."""
+    queries = QuerySet(["1*2", "2*1", "3*4", "4*3", "5*6"], ["2", "2", "12", "12", "30"],
+                       np.array(["train", "test", "train", "validation", "train"]),
+                       np.zeros((5, 3), np.int64), np.zeros((5, 2), np.int64), "0123456789* ")
+    mirrored = with_mirrors(queries)
+    assert mirrored.queries[5:] == ["6*5"] and mirrored.answers[5:] == ["30"]
+    assert mirrored.of("train") == ["1*2", "3*4", "5*6", "6*5"]
+    assert leaked_test_queries(queries) == 0
+
+
+def test_a_sampled_task_still_gets_mirrors_of_no_query(handwriting):
+    """A sampled task (max_queries) gains mirrors, every one of them no query of the set, and its training rows hold
+    no test query."""
+    queries = create_data(SAMPLED, SPLIT, handwriting, np.random.default_rng(1))
+    added = with_mirrors(queries).queries[len(queries.queries):]
+    assert added and not set(added) & set(queries.queries)
+    assert leaked_test_queries(queries) == 0
 
 
 # --- beyond_range_sets ---------------------------------------------------------------------------------------------
@@ -135,7 +184,7 @@ def test_beyond_range_sets_are_wider_than_anything_trained(operators, widths, ha
         assert {shape(query) for query in shaped.queries} == {name}
         assert all(max(terms(query)[0]) > 99 for query in shaped.queries)
         assert not {query.rstrip() for query in shaped.queries} & trained
-        assert shaped.is_test.all() and handwriting.is_test[shaped.query_glyphs].all()
+        assert (shaped.split == "test").all() and handwriting.is_test[shaped.query_glyphs].all()
         assert all(query == query.rstrip().ljust(7) for query in shaped.queries)
         assert all(int(answer) == eval(query) for query, answer in zip(shaped.queries, shaped.answers))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import typing
 from pathlib import Path
@@ -12,54 +11,11 @@ import yaml
 
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.params import PerTask
+from seq2arith.pipeline_deps import library_closure, with_code_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-
-
-def _imports(path: Path) -> set[str]:
-    """The library modules ``path`` imports: ``from seq2arith.kinds import classifier`` imports the package and
-    its module ``classifier``."""
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("seq2arith"):
-            modules.add(node.module)
-            modules |= {f"{node.module}.{a.name}" for a in node.names if _is_module(f"{node.module}.{a.name}")}
-        elif isinstance(node, ast.Import):
-            modules |= {a.name for a in node.names if a.name.startswith("seq2arith.")}
-    return modules - {"seq2arith"}
-
-
-def _is_module(name: str) -> bool:
-    path = ROOT / "src" / name.replace(".", "/")
-    return path.is_dir() or path.with_suffix(".py").is_file()
-
-
-def _source(module: str) -> Path:
-    """The file of a library module: ``seq2arith/x.py``, or a package's ``__init__.py``."""
-    path = ROOT / "src" / module.replace(".", "/")
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-
-
-def library_closure(script: Path, command: str = "") -> set[str]:
-    """Every library file a stage script imports, directly or through other library modules (a package's
-    ``__init__.py`` included): also the kind modules its command makes it import by name
-    (``seq2arith.kinds.named``): ``--kind X`` the kind X, ``--classifier`` the classifier."""
-    seen: set[str] = set()
-    todo = list(_imports(script))
-    words = command.split()
-    if "--kind" in words:
-        todo.append(f"seq2arith.kinds.{words[words.index('--kind') + 1]}")
-    if "--classifier" in words:
-        todo.append("seq2arith.kinds.classifier")
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            parts = module.split(".")
-            todo += [".".join(parts[:i]) for i in range(2, len(parts))]  # the packages it is in
-            todo += _imports(_source(module))
-    return {str(_source(m).relative_to(ROOT)) for m in seen}
+VALID = "data/params-valid.txt"  # the params stage's output: the first stages wait for it, none reads it
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
@@ -69,7 +25,13 @@ def test_code_deps_are_exact(name: str) -> None:
     deps = set(stage["deps"])
     scripts = [d for d in deps if d.startswith("stages/")]
     assert len(scripts) == 1 and scripts[0] in stage["cmd"]
-    assert {d for d in deps if d.startswith("src/")} == library_closure(ROOT / scripts[0], stage["cmd"])
+    assert sorted(d for d in deps if d.startswith("src/")) == library_closure(ROOT / scripts[0], ROOT, stage["cmd"])
+
+
+def test_the_code_deps_are_generated() -> None:
+    """`seq2arith deps --write` wrote dvc.yaml's code deps: regenerating them changes nothing."""
+    text = (ROOT / "dvc.yaml").read_text()
+    assert with_code_deps(text, ROOT) == text
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
@@ -85,12 +47,13 @@ def test_script_paths_come_from_dvc_yaml(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(STAGES))
 def test_data_deps_are_the_inputs_its_command_names(name: str) -> None:
     """A stage depends on exactly the data, models and plots files its command reads: what a kind does not
-    read (text2text: handwriting, the classifier) is no dependency, so changing it re-runs nothing there."""
+    read (text2text: handwriting, the classifier) is no dependency, so changing it re-runs nothing there. (The
+    params stage's output, which no command reads, only orders the first stages after it.)"""
     stage = STAGES[name].get("do", STAGES[name])
     outputs = {next(iter(out)) if isinstance(out, dict) else out
                for kind in ("outs", "metrics", "plots") for out in stage.get(kind, [])}
     named = {token for token in stage["cmd"].split() if token.startswith(("data/", "models/", "plots/"))}
-    assert {dep for dep in stage["deps"] if not dep.startswith(("stages/", "src/"))} == named - outputs
+    assert {dep for dep in stage["deps"] if not dep.startswith(("stages/", "src/"))} - {VALID} == named - outputs
 
 
 def _outputs(stage: dict, kind: str) -> dict[str, dict]:
@@ -99,15 +62,37 @@ def _outputs(stage: dict, kind: str) -> dict[str, dict]:
             else {} for out in stage.get(kind, [])}
 
 
-@pytest.mark.parametrize("name", sorted(STAGES))
+@pytest.mark.parametrize("name", sorted(set(STAGES) - {"params"}))  # it checks params.yaml in seconds: no cache
 def test_every_stage_can_use_the_run_cache(name: str) -> None:
     """No output is `persist` and every output git keeps (`cache: false`) is a metric or a plot: either would
-    keep the stage out of DVC's run-cache, so a configuration run before would be trained again."""
+    keep the stage out of DVC's run-cache, so a configuration run before would be trained again. (The params
+    stage alone keeps its output through a failure, and needs no run-cache.)"""
     stage = STAGES[name].get("do", STAGES[name])
     for kind in ("outs", "metrics", "plots"):
         for path, settings in _outputs(stage, kind).items():
             assert not settings.get("persist"), path
             assert kind != "outs" or settings.get("cache", True), path
+
+
+def test_the_params_stage_runs_before_every_other() -> None:
+    """The params stage reads the whole params.yaml; download and glyphs depend on its output, and every other stage
+    on another stage's outputs, so DVC runs it first and a bad value fails there, before DVC deletes any stage's
+    outputs to run it. DVC never deletes its output (persist) and git keeps it (it is the same for every valid
+    params.yaml: nothing re-runs because it ran)."""
+    stage = STAGES["params"]
+    assert stage["params"] == [{"params.yaml": None}]
+    assert _outputs(stage, "outs") == {VALID: {"cache": False, "persist": True}}
+    assert {name for name, other in STAGES.items() if VALID in other.get("do", other)["deps"]} == {"download",
+                                                                                                  "glyphs"}
+    assert {name for name in STAGES if not _upstream(name)} == {"params"}
+
+
+def _upstream(name: str) -> set[str]:
+    """The stages whose outputs (or a folder of them) stage ``name`` depends on."""
+    deps = STAGES[name].get("do", STAGES[name])["deps"]
+    return {other for other, stage in STAGES.items() if other != name
+            for kind in ("outs", "metrics", "plots") for out in _outputs(stage.get("do", stage), kind)
+            if any(dep == out or out.startswith(f"{dep}/") for dep in deps)}
 
 
 def _params_read(options: type) -> set[str]:
@@ -120,11 +105,13 @@ def _params_read(options: type) -> set[str]:
 @pytest.mark.parametrize("kind", ["text2text", "img2text", "text2img"])
 def test_a_training_reads_only_its_tasks_values(kind: str) -> None:
     """train-<kind>@<task> lists every setting of the kind's section and, of the settings given per task, only
-    its own task's: changing one task's epochs re-runs that task's training alone."""
+    its own task's: changing one task's epochs re-runs that task's training alone. img2text also reads its own
+    task's section (its program answers every query of the task)."""
     params = STAGES[f"train-{kind}"]["do"]["params"]
     options = arithmetic(kind).options
     assert {key.split(".", 1)[1] for key in params if key.startswith(f"{kind}.")} == _params_read(options)
-    assert {key for key in params if not key.startswith(f"{kind}.")} == {"seed", "device", "model", "train"}
+    task = {"tasks.${key}"} if kind == "img2text" else set()
+    assert {key for key in params if not key.startswith(f"{kind}.")} == {"seed", "device", "model", "train", *task}
 
 
 def test_stages_per_task_run_over_params_tasks() -> None:

@@ -1,6 +1,7 @@
 """Experiments with the real DVC on tiny params: each key is read by exactly the stages that list it, a run
 re-runs them and what follows and nothing of another task, a configuration run before is restored from the
-run-cache, and a failed or killed stage is undone by one command."""
+run-cache, a bad value fails before any stage deletes its outputs, and a failed or killed stage is undone by one
+command."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from seq2arith.report.dotted import nested
 
 pytestmark = pytest.mark.slow
 TRAININGS = {f"train-{kind}@{task}" for kind in KINDS for task in TASKS}
+CHECK = "params"  # the stage that checks every value of params.yaml first: any change re-runs it (in seconds)
 
 
 @pytest.fixture(scope="module")
@@ -60,35 +62,58 @@ def _changed_stages(repo: PipelineRepo) -> set[str]:
     ("glyphs.jitter", 1, {"glyphs"}),
     ("plots.threshold", 0.4, {"samples@addsub", "samples@mul"}),
     ("split.test_ratio", 0.5, {"dataset@addsub", "dataset@mul"}),
-    ("tasks.mul.highest_integer", 8, {"dataset@mul"}),
+    ("split.validation_ratio", 0.2, {"dataset@addsub", "dataset@mul"}),
+    ("tasks.mul.highest_integer", 8, {"dataset@mul", "train-img2text@mul"}),  # img2text's program: every query
     ("data.source", "idx", {"download"}),
     ("device", "cpu", {"classifier", *TRAININGS, *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
                        "samples@addsub", "samples@mul"}),
 ])
 def test_a_key_is_read_by_exactly_its_stages(committed_params: PipelineRepo, key: str, value,
                                              readers: set[str]) -> None:
-    """A changed params key makes exactly the stages that read it out of date: one task's epochs only that
-    task's training, the core every training and no dataset or classifier, plots.threshold only the samples."""
+    """A changed params key makes exactly the stages that read it out of date (and the params stage, which checks
+    them all): one task's epochs only that task's training, the core every training and no dataset or classifier,
+    plots.threshold only the samples, a task's numbers its dataset and its img2text (whose program answers every
+    query of the task)."""
     committed_params.write_params(nested({key: value}, committed_params.params()))
-    assert _changed_stages(committed_params) == readers
+    assert _changed_stages(committed_params) == readers | {CHECK}
 
 
 def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(clean: PipelineRepo) -> None:
-    """`-S text2text.epochs.mul=2` (the fixture's experiment) trained the mul model again and what reads it,
-    nothing of addsub; with its results in the workspace the diffs show it, and going back to the committed
-    epochs restores every output from the run-cache, training nothing."""
-    assert clean.ran_stages(clean.experiment_run) == {"train-text2text@mul", "evaluate-text2text@mul", "plots"}
+    """`-S text2text.epochs.mul=2` (the fixture's experiment) trained the mul model again and what reads it (mul's
+    img2text: the text2text is its program), nothing of addsub; with its results in the workspace the diffs show
+    it, and going back to the committed epochs restores every output from the run-cache, training nothing (the
+    params stage checks the values again)."""
+    assert clean.ran_stages(clean.experiment_run) == {CHECK, "plots", *(f"{stage}-{kind}@mul" for stage in (
+        "train", "evaluate") for kind in ("text2text", "img2text"))}
     clean.dvc("exp", "apply", EXPERIMENT)
     assert "text2text.epochs.mul" in clean.dvc("params", "diff").stdout
     assert "metrics/train-mul-text2text.json" in clean.dvc("metrics", "diff", "--all").stdout
     back = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
-    assert clean.ran_stages(back) == set()
+    assert clean.ran_stages(back) == {CHECK}
     assert "Stage 'train-text2text@mul' is cached" in back
     assert clean.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
 
 
 def _committed(repo: PipelineRepo, paths: list[str]) -> dict[str, bytes]:
     return {path: (repo.path / path).read_bytes() for path in paths}
+
+
+def test_a_bad_value_fails_before_any_stage_deletes_its_outputs(clean: PipelineRepo) -> None:
+    """`-S split.test_ratio=1.5` fails in the params stage, which DVC runs first, with one line naming the key,
+    the value and what is allowed: dataset@addsub never ran, so its query set and metrics are still there as
+    committed, and `dvc status` lists no deleted output."""
+    dataset = ["metrics/dataset-addsub.json", *(str(path.relative_to(clean.path))
+                                                for path in sorted((clean.path / "data/addsub").rglob("*"))
+                                                if path.is_file())]
+    before = _committed(clean, dataset)
+    failed = clean.dvc("exp", "run", "-S", "split.test_ratio=1.5", check=False)
+    assert failed.returncode != 0
+    assert [line for line in (failed.stdout + failed.stderr).splitlines() if "split.test_ratio" in line] == [
+        "error: params.yaml: split.test_ratio = 1.5: must be between 0 and 1 (exclusive)"]
+    assert clean.ran_stages(failed.stdout) == {CHECK}
+    assert len(dataset) > 1 and _committed(clean, dataset) == before
+    status = clean.dvc("status").stdout
+    assert "deleted" not in status and "dataset@addsub" in status  # out of date (its params changed), not emptied
 
 
 KEPT = ["metrics/addsub-img2text.json", "metrics/train-addsub-text2text.json", "models/addsub-text2text.pt",

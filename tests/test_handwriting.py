@@ -6,34 +6,46 @@ import numpy as np
 import pytest
 import torch
 
+from seq2arith.handwriting import SPLITS
+
 TEXTS = ["12+3 ", "-45  ", "6*7-8", "90   "]
 
 
-@pytest.mark.parametrize("test", [False, True])
-def test_sample_uses_requested_pool_and_symbol(handwriting, test):
+@pytest.mark.parametrize("pool", SPLITS)
+def test_sample_uses_requested_pool_and_symbol(handwriting, pool):
     """Every sampled index comes from the requested pool and shows the character it stands for."""
-    chosen = handwriting.sample(TEXTS, test, np.random.default_rng(0))
+    chosen = handwriting.sample(TEXTS, pool, np.random.default_rng(0))
     assert chosen.shape == (len(TEXTS), 5) and chosen.dtype == np.int64
-    assert (handwriting.is_test[chosen] == test).all()
+    assert (handwriting.pool[chosen] == pool).all() and handwriting.in_pool(pool)[chosen].all()
     np.testing.assert_array_equal(handwriting.symbols[chosen], np.array([list(t) for t in TEXTS]))
 
 
 def test_sample_varies_handwriting(handwriting):
     """Repeated characters are drawn from several images, not always the same one."""
-    chosen = handwriting.sample(["1" * 50], False, np.random.default_rng(0))
+    chosen = handwriting.sample(["1" * 50], "train", np.random.default_rng(0))
     assert len(np.unique(chosen)) > 1
 
 
 def test_sample_is_seeded(handwriting):
     """The same seed samples the same indices."""
-    first = handwriting.sample(TEXTS, True, np.random.default_rng(3))
-    np.testing.assert_array_equal(first, handwriting.sample(TEXTS, True, np.random.default_rng(3)))
+    first = handwriting.sample(TEXTS, "test", np.random.default_rng(3))
+    np.testing.assert_array_equal(first, handwriting.sample(TEXTS, "test", np.random.default_rng(3)))
 
 
 def test_sample_unknown_symbol(handwriting):
     """A character with no handwriting in the pool raises ValueError naming it."""
     with pytest.raises(ValueError, match=r"no test handwriting for '/'"):
-        handwriting.sample(["1/2"], True, np.random.default_rng(0))
+        handwriting.sample(["1/2"], "test", np.random.default_rng(0))
+
+
+def test_the_pools_are_three_and_named(handwriting):
+    """Each image is in exactly one of the pools train, validation and test (is_test: the test pool's); a pool of
+    another name raises ValueError naming the pools."""
+    assert set(handwriting.pool) == set(SPLITS)
+    assert sum(handwriting.in_pool(pool).astype(int) for pool in SPLITS).tolist() == [1] * len(handwriting.pool)
+    np.testing.assert_array_equal(handwriting.is_test, handwriting.in_pool("test"))
+    with pytest.raises(ValueError, match="no handwriting pool 'dev': the pools are train, validation, test"):
+        handwriting.sample(TEXTS, "dev", np.random.default_rng(0))
 
 
 def test_pixels(handwriting):

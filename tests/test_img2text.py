@@ -1,20 +1,31 @@
-"""img2text's reading of the classifier: its probabilities sharpened by the reader temperature."""
+"""img2text's readers: the classifier's probabilities sharpened by the reader temperature, and the reader that
+learns from answers through the task's text2text (its program)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 import torch
 
+from seq2arith.dataset import QuerySet, create_data
+from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
-from seq2arith.kinds.img2text import Img2Text, Img2TextConfig
+from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, ReaderOfPools, ReadOnce
+from seq2arith.kinds.text2text import KIND as TEXT2TEXT
+from seq2arith.kinds.text2text import Text2Text, Text2TextConfig
 from seq2arith.models.cores import ModelConfig
-from seq2arith.text import vocabulary
+from seq2arith.models.images import GlyphCNN, TimeDistributed
+from seq2arith.params import ParamsError, parse_section
+from seq2arith.queries import SplitConfig, TaskConfig, all_queries
+from seq2arith.reading_from_answers import AnswerProgram, Program
+from seq2arith.text import to_target, vocabulary
 
 
 def _img2text(temperature: float) -> Img2Text:
     kind = arithmetic("img2text")
     arch = kind.architecture(vocabulary(["*"]), 5, 4, ModelConfig(hidden=8), Img2TextConfig(
-        reader_temperature=temperature), ClassifierConfig(conv_layers=1, conv_filters=4))
+        reader="classifier", reader_temperature=temperature), ClassifierConfig(conv_layers=1, conv_filters=4))
     network = kind.network(arch)
     assert isinstance(network, Img2Text)
     return network
@@ -37,9 +48,88 @@ def test_the_temperature_sharpens_what_the_classifier_reads() -> None:
 def test_a_reader_of_features_is_not_sharpened() -> None:
     """A reader trained from scratch gives features, not probabilities: the temperature leaves them alone."""
     kind = arithmetic("img2text")
-    options = Img2TextConfig(init_from_classifier=False, freeze_reader=False, conv_filters=4, reader_temperature=0.5)
+    options = Img2TextConfig(reader="trained", conv_filters=4, reader_temperature=0.5)
     arch = kind.architecture(vocabulary(["*"]), 5, 4, ModelConfig(core="lstm", hidden=8), options)
     network = kind.network(arch)
     strip = torch.rand(2, 5, 28, 28)
     with torch.no_grad():
         torch.testing.assert_close(network.eval().read(strip), network.reader(strip))
+
+
+# --- reader: answers -----------------------------------------------------------------------------------------------
+
+MODEL = ModelConfig(hidden=8, value_loss=1.0)  # the columns core: it reads symbols
+ANSWERS = Img2TextConfig(conv_layers=1, conv_filters=4)  # reader: answers, the default
+
+
+@pytest.fixture
+def mul(handwriting: Handwriting) -> tuple[QuerySet, Program]:
+    """Every one-digit product, and its program: an untrained text2text of the task, with the true products
+    (emitted units first) as the answers of the readings."""
+    task = TaskConfig(operators=["*"], highest_integer=9)
+    queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
+    torch.manual_seed(0)
+    network, _ = TEXT2TEXT.new_model(queries, MODEL, Text2TextConfig())
+    assert isinstance(network, Text2Text)
+    readings, answers = all_queries(task)
+    return queries, Program(network, AnswerProgram(readings, [to_target(a, True) for a in answers],
+                                                   queries.vocabulary))
+
+
+def test_the_answers_reader_is_a_cnn_over_the_tasks_characters_with_the_programs_core(mul) -> None:
+    """With reader: answers img2text's reader is a per-glyph CNN over the task's characters and its core and head
+    are the program's text2text, weight for weight; without a program it stops with one line naming the key."""
+    queries, program = mul
+    model, arch = arithmetic("img2text").new_model(queries, MODEL, ANSWERS, program=program)
+    assert isinstance(model, Img2Text) and isinstance(model.reader, TimeDistributed)
+    assert isinstance(model.reader.module, GlyphCNN) and model.symbols == queries.vocabulary == arch.vocabulary
+    for part in ("core", "head"):
+        mine, programs = getattr(model, part).state_dict(), getattr(program.network, part).state_dict()
+        assert mine.keys() == programs.keys() and all(torch.equal(mine[k], programs[k]) for k in mine), part
+    with pytest.raises(ParamsError, match=r"img2text.reader = 'answers' needs the task's text2text"):
+        arithmetic("img2text").new_model(queries, MODEL, ANSWERS)
+
+
+def test_the_answers_reader_trains_alone_through_the_program(mul, handwriting: Handwriting) -> None:
+    """Its one phase trains the reader's CNN alone (the core stays the program's), on glyph indices and answers:
+    each strip's glyphs read as log-probabilities over the task's characters."""
+    queries, program = mul
+    kind = arithmetic("img2text")
+    model, arch = kind.new_model(queries, MODEL, ANSWERS, program=program)
+    (phase,) = kind.phases(model, arch, handwriting, program)
+    assert isinstance(phase.trainee, ReaderOfPools)
+    assert {id(p) for p in phase.trainee.parameters()} == {id(p) for p in model.reader.parameters()}
+    assert (phase.objective.inputs, phase.objective.fields) == ("query_glyphs", ("answer",))
+    log_probs = phase.trainee.eval()(torch.from_numpy(queries.query_glyphs[:4]))
+    assert log_probs.shape == (4, queries.query_width, len(queries.vocabulary))
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(4, queries.query_width))
+
+
+def test_pool_scores_are_the_readers_digit_accuracy_when_it_reads_symbols(mul, handwriting: Handwriting,
+                                                                          classifier_checkpoint) -> None:
+    """pool_scores gives the share of a pool's digits the reader reads right, for a reader of symbols (answers, the
+    classifier, also read once); a reader of features (trained) has none."""
+    queries, program = mul
+    kind = arithmetic("img2text")
+    answers, _ = kind.new_model(queries, MODEL, ANSWERS, program=program)
+    classifier, _ = kind.new_model(queries, MODEL, Img2TextConfig(reader="classifier"), classifier_checkpoint)
+    trained, _ = kind.new_model(queries, ModelConfig(core="lstm", hidden=8),
+                                Img2TextConfig(reader="trained", conv_filters=4))
+    assert isinstance(classifier, Img2Text)
+    for model in (answers, classifier, ReadOnce(classifier, handwriting.pixels(np.arange(len(handwriting.images))))):
+        for pool in SPLITS:
+            (score,) = kind.pool_scores(model, handwriting, pool).items()
+            assert score[0] == "reader_digit_accuracy" and 0 <= score[1] <= 1
+    assert kind.pool_scores(trained, handwriting, "validation") == {}
+
+
+@pytest.mark.parametrize(("values", "fragment"), [
+    ({"reader": "labels"}, "img2text.reader = 'labels': allowed: answers, classifier, trained"),
+    ({"augment": ["blur"]}, "img2text.augment = ['blur']: must be a list of augmentations from ['affine', 'faint']"),
+    ({"encoder": "convlstm", "reader": "answers"}, "only img2text.reader: trained has a convlstm encoder"),
+])
+def test_reader_settings_are_checked(values: dict, fragment: str) -> None:
+    """A reader, augmentation or encoder img2text does not have is one line naming the key and what is allowed."""
+    with pytest.raises(ParamsError) as caught:
+        parse_section(Img2TextConfig, values, "img2text")
+    assert fragment in str(caught.value)

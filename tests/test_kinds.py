@@ -44,12 +44,14 @@ def test_text2text_shape(model: dict) -> None:
 
 
 @pytest.mark.parametrize(("options", "model"), [
-    *((Img2TextConfig(encoder="cnn"), model) for model in MODEL_OPTIONS[:5]),  # the classifier reads symbols
-    *((Img2TextConfig(encoder="convlstm", init_from_classifier=False, freeze_reader=False), model)
-      for model in MODEL_OPTIONS[1:5]),  # a ConvLSTM reads features: the columns core needs symbols
+    *((Img2TextConfig(reader=reader), model) for reader in ("answers", "classifier")  # readers of symbols
+      for model in MODEL_OPTIONS[:5]),
+    *((Img2TextConfig(encoder=encoder, reader="trained"), model) for encoder in ("cnn", "convlstm")
+      for model in MODEL_OPTIONS[1:5]),  # a reader trained with the core reads features: no columns core
 ])
 def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
-    """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with the CNN and the ConvLSTM encoder."""
+    """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with each reader: the CNN over the task's
+    characters (answers), the classifier, and the CNN and the ConvLSTM encoder trained with the core."""
     net = network("img2text", MUL, 4, options, **model)
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
 
@@ -104,8 +106,9 @@ def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
     assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))
 
 
+@pytest.mark.parametrize("reader", ["answers", "classifier"])
 @pytest.mark.parametrize("core", CORES)
-def test_every_core_plugs_into_img2text(core: dict) -> None:
-    """img2text reads digits from its reader's symbol probabilities."""
-    net = network("img2text", MUL, 4, hidden=16, **core)
+def test_every_core_plugs_into_img2text(core: dict, reader: str) -> None:
+    """img2text reads digits from its reader's symbol probabilities: the task's characters or the classifier's."""
+    net = network("img2text", MUL, 4, Img2TextConfig(reader=reader), hidden=16, **core)
     assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))

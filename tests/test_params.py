@@ -181,10 +181,10 @@ def test_duplicate_operator():
     assert "tasks.x.operators" in message and "distinct" in message
 
 
-def test_img2text_init_from_classifier_needs_cnn():
-    """init_from_classifier with the convlstm encoder is rejected (cross-key check)."""
+def test_img2text_convlstm_needs_a_reader_trained_with_the_core():
+    """The convlstm encoder with a reader of symbols is rejected (cross-key check)."""
     message = params_error(parse_section, Img2TextConfig, {"encoder": "convlstm"}, "img2text")
-    assert "img2text.init_from_classifier = True" in message and "encoder: cnn" in message
+    assert "img2text.encoder = 'convlstm'" in message and "reader: trained" in message
 
 
 # --- missing and unknown keys --------------------------------------------------------------------------------------
@@ -322,13 +322,23 @@ def test_params_yaml_lists_every_setting() -> None:
         assert {f.name for f in dataclasses.fields(cls)} == set(node), key
 
 
-@pytest.mark.parametrize("setting", [{"extra_lstm": 2}, {"bidirectional": True}, {"batchnorm": True}])
-def test_lstm_settings_need_the_lstm_core(setting: dict) -> None:
-    """An LSTM-only setting under the MLP core would change nothing: it is named instead of ignored."""
+@pytest.mark.parametrize(("setting", "cores"), [({"extra_lstm": 2}, "the lstm and columns cores have it"),
+                                               ({"bidirectional": True}, "the lstm core has it"),
+                                               ({"batchnorm": True}, "the lstm core has it")])
+def test_lstm_settings_need_a_core_with_lstms(setting: dict, cores: str) -> None:
+    """An LSTM setting under the MLP core would change nothing: it is named, with the cores that have it."""
     message = params_error(parse_section, ModelConfig, {"core": "mlp", **setting}, "model")
     (name, value), = setting.items()
-    assert f"model.{name} = {value!r}: only the lstm core has it" in message
+    assert f"model.{name} = {value!r}: only {cores}" in message
     parse_section(ModelConfig, {"core": "lstm", **setting}, "model")
+
+
+def test_extra_lstm_is_a_setting_of_the_columns_core() -> None:
+    """model.extra_lstm stacks the column core's encoder (report Tables 1 and 4); its other LSTM settings do not
+    apply and are still named."""
+    assert parse_section(ModelConfig, {"core": "columns", "extra_lstm": 2}, "model").extra_lstm == 2
+    message = params_error(parse_section, ModelConfig, {"core": "columns", "bidirectional": True}, "model")
+    assert "model.bidirectional = True: only the lstm core has it (model.core is 'columns')" in message
 
 
 # --- per-task epochs ------------------------------------------------------------------------------------------------
@@ -371,6 +381,8 @@ def test_classifier_epochs_are_one_number():
     ("classifier", ClassifierConfig, {"augment": ["affine", "blur"]},
      "classifier.augment = ['affine', 'blur']: must be a list of augmentations from ['affine', 'faint']"),
     ("classifier", ClassifierConfig, {"members": 0}, "classifier.members = 0: must be an integer from 1 to 16"),
+    ("split", SplitConfig, {"validation_ratio": 0.0},
+     "split.validation_ratio = 0.0: must be between 0 and 1 (exclusive)"),
     ("classifier", ClassifierConfig, {"operator_share": 0}, "classifier.operator_share = 0.0: must be in (0, 1]"),
     ("model", ModelConfig, {"core": "lstm", "value_loss": 1.0}, "model.value_loss = 1.0: only the columns core"),
     ("model", ModelConfig, {"core": "columns", "reverse_answer": False},

@@ -11,19 +11,21 @@ import yaml
 from pipeline_repo import KINDS, TASKS, PipelineRepo
 
 pytestmark = pytest.mark.slow
-STAGES = ({"download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
+STAGES = ({"params", "download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
                                                           for t in TASKS}
           | {f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS})
 
 
 def test_first_repro_runs_every_stage(tiny_pipeline: PipelineRepo) -> None:
-    """A fresh copy runs all stages, one per task of params.yaml where a stage runs per task: download, glyphs,
-    datasets, classifier, six trains and evaluations, text2img's samples and plots."""
+    """A fresh copy runs all stages, one per task of params.yaml where a stage runs per task: params, download,
+    glyphs, datasets, classifier, six trains and evaluations (img2text's reader learning from answers through its
+    task's text2text), text2img's samples and plots."""
     assert tiny_pipeline.ran_stages(tiny_pipeline.first_run) == STAGES
 
 
 def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
-    """Every declared output is written: data, checkpoints, metrics, predictions, figures and curves."""
+    """Every declared output is written: data, checkpoints, metrics of the train, validation and test splits (no
+    test query among the training rows), predictions, figures and curves (validation: no test curve)."""
     path = tiny_pipeline.path
     for name in ["data/mnist/images.npy", "data/glyphs/images.npy", "plots/glyphs.png", "models/classifier.pt",
                  "plots/samples/addsub-text2img-raw.png", "plots/samples/mul-text2img-thresholded.png",
@@ -32,15 +34,24 @@ def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
     for task in TASKS:
         stats = json.loads((path / f"metrics/dataset-{task}.json").read_text())
         assert stats["queries"] == (200 if task == "addsub" else 100)
+        assert stats["test_queries_in_training"] == 0 and stats["validation_queries"] > 0
+        assert stats["validation_glyph_images"] > 0
         for kind in KINDS:
             metrics = json.loads((path / f"metrics/{task}-{kind}.json").read_text())
-            assert set(metrics) == {"train", "test", "beyond_range"}  # the columns core answers wider numbers
+            splits = ("train", "validation", "test")
+            assert set(metrics) == {*splits, "beyond_range"}  # the columns core answers wider numbers
+            if kind == "img2text":  # its reader (answers) reads symbols
+                assert all("reader_digit_accuracy" in metrics[split] for split in splits)
             assert set(json.loads((path / f"metrics/train-{task}-{kind}.json").read_text())) == {
                 "epochs", "train_queries"}  # no wall clock among the metrics: it would differ in every diff
             assert json.loads((path / f"plots/curves/{task}-{kind}/metrics.json").read_text())["seconds"] >= 0
             assert (path / f"plots/errors/{task}-{kind}.png").is_file()
             assert (path / f"plots/predictions/{task}-{kind}.csv").is_file()
-            assert (path / f"plots/curves/{task}-{kind}/plots/metrics/test/accuracy.tsv").is_file()
+            curves = path / f"plots/curves/{task}-{kind}/plots/metrics"
+            assert (curves / "validation/exact_match.tsv").is_file() and not (curves / "test").exists()
+        assert (path / f"plots/curves/{task}-img2text/plots/metrics/validation/reader_digit_accuracy.tsv").is_file()
+    assert set(json.loads((path / "metrics/classifier.json").read_text())) == {
+        "train_accuracy", "validation_accuracy", "test_accuracy", "validation_digit_accuracy", "digit_accuracy"}
 
 
 def test_second_repro_runs_nothing(tiny_pipeline: PipelineRepo) -> None:
@@ -50,11 +61,12 @@ def test_second_repro_runs_nothing(tiny_pipeline: PipelineRepo) -> None:
 
 
 def test_one_run_cache_entry_per_stage(tiny_pipeline: PipelineRepo) -> None:
-    """Every stage saved its run in DVC's run-cache (no output keeps it out: none is `persist`, and every output
-    git keeps is a metric or a plot), so a configuration run once is restored, not run again."""
+    """Every stage but params saved its run in DVC's run-cache (no output keeps it out: none is `persist`, and every
+    output git keeps is a metric or a plot), so a configuration run once is restored, not run again. (The params
+    stage's output persists and it checks params.yaml in seconds: it needs none.)"""
     entries = [path for path in (tiny_pipeline.path / ".dvc/cache/runs").rglob("*") if path.is_file()]
     commands = {yaml.safe_load(entry.read_text())["cmd"] for entry in entries}
-    assert len(entries) == len(commands) == len(STAGES)
+    assert len(entries) == len(commands) == len(STAGES - {"params"})
 
 
 def test_plots_show_without_the_offline_page(tiny_pipeline: PipelineRepo, tmp_path) -> None:

@@ -44,8 +44,8 @@ def test_predictions_error_figure_writes_a_png_of_the_test_rows(tmp_path):
 
 
 def _curves(folder, exact_match: list[float]) -> None:
-    """A DVCLive folder whose train and test exact match per epoch are ``exact_match``."""
-    for split in ("train", "test"):
+    """A DVCLive folder whose train and validation exact match per epoch are ``exact_match``."""
+    for split in ("train", "validation"):
         path = folder / "plots" / "metrics" / split / "exact_match.tsv"
         path.parent.mkdir(parents=True)
         path.write_text("step\texact_match\n" + "".join(f"{i}\t{v}\n" for i, v in enumerate(exact_match)))
@@ -72,8 +72,18 @@ def test_exact_match_figure_has_one_panel_per_task_hyphens_and_all(tmp_path, mon
 
     monkeypatch.setattr(plots.plt.Axes, "set", record)
     plots.exact_match_figure(curves, tmp_path / "exact-match.png")
-    assert drawn == {"add": ["add-text2text test", "add-text2text train"],
+    assert drawn == {"add": ["add-text2text train", "add-text2text validation"],
                      "add-3": sorted(f"add-3-{kind} {split}" for kind in ("img2text", "text2text")
-                                     for split in ("test", "train"))}
+                                     for split in ("train", "validation"))}
     assert (tmp_path / "exact-match.png").stat().st_size > 0
 
+
+
+def test_answer_curves_are_the_models_with_validation_exact_match(tmp_path) -> None:
+    """The exact-match figure's models are the curve folders with a validation exact match per epoch (what fit
+    logs for a model answering queries; no test curve exists): not the classifier's, which scores no answers."""
+    _curves(tmp_path / "mul-text2text", [0.5, 1.0])
+    accuracy = tmp_path / "classifier" / "plots" / "metrics" / "validation" / "accuracy.tsv"
+    accuracy.parent.mkdir(parents=True)
+    accuracy.write_text("step\taccuracy\n0\t0.9\n")
+    assert plots.answer_curves(tmp_path) == {"mul-text2text": tmp_path / "mul-text2text"}

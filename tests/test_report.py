@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from seq2arith import cli
 from seq2arith.errors import Seq2ArithError
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import load_params, section
 from seq2arith.queries import SplitConfig
+from seq2arith.report import check
 from seq2arith.report.dotted import get
 from seq2arith.report.experiments import experiments, sweep_curves
-from seq2arith.report.markdown import experiment_table, replace_between, results_table
+from seq2arith.report.markdown import experiment_table, replace_between, results_table, run_names
 from seq2arith.report.numbers import report_numbers, report_rows, report_runs
+from seq2arith.report.seeds import interval, no_difference, noise_note, seed_runs, seeds_table, t_quantile
 from seq2arith.report.specs import TABLES, TableSpec
 
 
@@ -284,3 +287,208 @@ def test_every_report_row_runs_on_valid_params() -> None:
             for key, cls in (("model", ModelConfig), ("img2text", Img2TextConfig), ("split", SplitConfig),
                              ("text2text", Text2TextConfig)):
                 section(params, key, cls)
+
+
+# -- seeds and intervals -------------------------------------------------------------------------------------
+
+
+def test_interval_of_known_values() -> None:
+    """Mean and 95% half-width (Student t, n - 1 degrees of freedom) of 1, 2, 3: 2 and 4.3027 / sqrt(3)."""
+    mean, half_width = interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and round(half_width, 3) == 2.484
+    assert interval([0.5, 0.5, 0.5]) == (0.5, 0.0)
+    assert no_difference(0.97, 0.96, 0.02) and not no_difference(0.97, 0.94, 0.02)
+
+
+def test_t_table_is_scipys_to_six_places() -> None:
+    """The table gives scipy's quantiles to the digit, so a table regenerates the same with or without scipy."""
+    stats = pytest.importorskip("scipy.stats")
+    for degrees in range(1, 31):
+        assert t_quantile(degrees) == round(float(stats.t.ppf(0.975, degrees)), 6), degrees
+
+
+def _seeded(seed: int, exact: float, hidden: int = 256) -> dict:
+    """A run of `dvc exp show --json` with ``seed``: text2text and classifier numbers, checkpoints of its own."""
+    return {"params": {"params.yaml": {"data": {"seed": seed, "model": {"hidden": hidden}}}},
+            "metrics": {"metrics/addsub-text2text.json": {"data": {
+                "test": {"exact_match": exact, "unseen_pair_exact_match": 1.0, "char_accuracy": 1.0},
+                "train": {"exact_match": 1.0}, "beyond_range": {"exact_match": 0.5 + exact / 10}}},
+                "metrics/classifier.json": {"data": {"digit_accuracy": 0.99, "test_accuracy": 0.995}}},
+            "outs": {"models/addsub-text2text.pt": {"hash": f"md5-{seed}-{hidden}"},
+                     "models/classifier.pt": {"hash": f"md5-c{seed}-{hidden}"}}}
+
+
+SEEDS_SHOW = [  # the committed run (seed 0) and its seed experiments, on the same commit
+    {"rev": "workspace", "name": None, "data": _seeded(0, 1.0), "experiments": None},
+    {"rev": "a" * 40, "name": "main", "data": _seeded(0, 1.0), "experiments": [
+        {"revs": [{"rev": "b" * 40, "name": "seed-two", "data": _seeded(2, 3.0)}]},
+        {"revs": [{"rev": "c" * 40, "name": "seed-one", "data": _seeded(1, 2.0)}]},
+        {"revs": [{"rev": "d" * 40, "name": "seed-zero", "data": _seeded(0, 1.0)}]},  # the committed run again
+        {"revs": [{"rev": "e" * 40, "name": "wider", "data": _seeded(3, 0.5, hidden=512)}]}]},  # another sweep
+]
+
+
+def test_seeds_table_from_the_seed_experiments() -> None:
+    """One row per headline metric some seed has: mean, half-width, n and each seed's value, the runs by seed;
+    the header names the commands and the commit the experiments ran on. A run that changed another param is
+    not a seed, a run that made nothing of its own is not one either, and metrics no run has are no rows."""
+    seeds = seed_runs(TABLES["seeds"], SEEDS_SHOW)
+    assert seeds.runs == ((0, "main"), (1, "seed-one"), (2, "seed-two"))
+    table = seeds_table(TABLES["seeds"], seeds, Path("reports/seeds.md"), Path("reports/seeds.json"))
+    assert "`seq2arith tables seeds --commits $(git rev-list --count aaaaaaa^..HEAD) --into reports/seeds.md`" in table
+    assert "`dvc exp run --queue -S seed=0,1,2`" in table and "run on commit aaaaaaa" in table
+    assert "| model | metric | mean | ± 95% | n | main (seed 0) | seed-one (seed 1) | seed-two (seed 2) |" in table
+    assert "| addsub-text2text | test exact_match | 2.0000 | 2.4841 | 3 | 1.0000 | 2.0000 | 3.0000 |" in table
+    assert "| addsub-text2text | beyond_range exact_match | 0.7000 | 0.2484 | 3 |" in table
+    assert "| classifier | digit_accuracy | 0.9900 | 0 | 3 | 0.9900 | 0.9900 | 0.9900 |" in table
+    assert "reader_digit_accuracy" not in table and "mul-text2text" not in table
+    assert run_names(table) == {"main", "seed-one", "seed-two"}
+    stats = seeds.summary()["metrics"]["metrics/addsub-text2text.json"]["test.exact_match"]
+    assert stats == {"mean": 2.0, "half_width": 2.484138, "n": 3, "values": {"0": 1.0, "1": 2.0, "2": 3.0}}
+
+
+def test_seeds_table_needs_three_seeds() -> None:
+    """With fewer than three seeds the table says so, and its numbers give the README nothing to show."""
+    two = [{**SEEDS_SHOW[1], "experiments": SEEDS_SHOW[1]["experiments"][:1]}]
+    seeds = seed_runs(TABLES["seeds"], two)
+    table = seeds_table(TABLES["seeds"], seeds, None, Path("reports/seeds.json"))
+    assert "Fewer than 3 seeds here (seeds 0 (`main`), 2 (`seed-two`)): no interval yet." in table
+    assert "| model |" not in table and seeds.summary() == {"seeds": [0, 2], "metrics": {}}
+
+
+def test_tables_that_compare_settings_note_the_seed_to_seed_interval() -> None:
+    """Under a table of settings, the widest seed-to-seed half-width among its columns says how large a
+    difference is no difference; without seed numbers there is no note."""
+    summary = seed_runs(TABLES["seeds"], SEEDS_SHOW).summary()
+    note = ("Differences smaller than ±2.4841 (the seed-to-seed 95% half-width of addsub-text2text test exact_match, "
+            "reports/seeds.md) are no difference.")
+    assert experiment_table(TABLES["lstm"], EXP_SHOW, seeds=summary).endswith(f"|\n\n{note}\n")
+    assert "seed-to-seed" not in experiment_table(TABLES["lstm"], EXP_SHOW)
+    train_only = TableSpec("train", ("model.extra_lstm",), (("metrics/addsub-text2text.json", "train.exact_match"),))
+    assert "seed-to-seed" not in experiment_table(train_only, EXP_SHOW, seeds=summary)  # no seed numbers of it
+    same = noise_note((("metrics/classifier.json", "digit_accuracy"),), summary, Path("reports/seeds.md"))
+    assert same == ("Every seed gives the same numbers in the columns of this table that reports/seeds.md has: any "
+                    "difference between settings there is one.")  # a half-width of 0
+
+
+def _metrics_folder(tmp_path: Path) -> Path:
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    scores = {"exact_match": 0.99, "char_accuracy": 0.995, "unseen_pair_exact_match": 0.98}
+    (metrics / "addsub-text2text.json").write_text(json.dumps({"train": scores, "test": scores, "beyond_range": {
+        "exact_match": 0.75, "3+3_exact_match": 1.0}}))
+    (metrics / "classifier.json").write_text(json.dumps({"digit_accuracy": 0.99, "test_accuracy": 0.995}))
+    return metrics
+
+
+def test_results_table_with_seeds(tmp_path: Path) -> None:
+    """With seed numbers each headline number is `mean ± half-width (n seeds)`, and a line under the table says
+    what that is; the other numbers (and without seeds, every number) are the metrics files' own."""
+    metrics = _metrics_folder(tmp_path)
+    plain = results_table(metrics, tmp_path / "curves")
+    assert "| addsub-text2text | 0.9900 | 0.9800 | 0.7500 (3+3 1.0000) | 0.9950 | 0.9900 |" in plain
+    assert "| classifier (glyph reader) | 0.9900 of the digits (0.9950 of all glyphs) |" in plain
+    assert "±" not in plain
+    seeded = results_table(metrics, tmp_path / "curves", seeds=seed_runs(TABLES["seeds"], SEEDS_SHOW).summary())
+    assert ("| addsub-text2text | 2.0000 ± 2.4841 (3 seeds) | 1.0000 ± 0 (3 seeds) | 0.7000 ± 0.2484 (3 seeds) "
+            "(3+3 1.0000) | 0.9950 | 0.9900 |") in seeded
+    assert "| classifier (glyph reader) | 0.9900 ± 0 (3 seeds) of the digits (0.9950 of all glyphs) |" in seeded
+    assert seeded.endswith("half-width of its 95% interval (reports/seeds.md); every other number is the committed "
+                           "run's (metrics/).\n")
+
+
+def _cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """``seq2arith ARGS`` in this process: (exit status, stdout, stderr)."""
+    try:
+        cli.main(list(args))
+        code = 0
+    except SystemExit as exit:
+        code = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_seeds_table_into_a_new_file_and_the_readme(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tables seeds --into reports/seeds.md` writes the table (a new file: its markers around it) and
+    reports/seeds.json beside it, which `results` reads; `tables --check` then finds both as they should be."""
+    monkeypatch.chdir(tmp_path)
+    saved = tmp_path / "exp_show.json"
+    saved.write_text(json.dumps(SEEDS_SHOW))
+    (tmp_path / "reports").mkdir()
+    assert _cli(capsys, "tables", "seeds", "--input", str(saved), "--into", "reports/seeds.md")[0] == 0
+    text = (tmp_path / "reports/seeds.md").read_text()
+    assert text.startswith("<!-- tables:start -->\n### Seeds") and text.endswith("|\n<!-- tables:end -->\n")
+    assert json.loads((tmp_path / "reports/seeds.json").read_text())["seeds"] == [0, 1, 2]
+    _metrics_folder(tmp_path)
+    code, out, _ = _cli(capsys, "results", "--curves", "curves")
+    assert code == 0 and "| addsub-text2text | 2.0000 ± 2.4841 (3 seeds) |" in out
+    monkeypatch.setattr(check, "_commits_since", lambda rev: 1)  # the header's $(git rev-list --count aaaaaaa^..HEAD)
+    code, out, _ = _cli(capsys, "tables", "--check", "--input", str(saved))
+    assert (code, out) == (0, "reports/seeds.md: the same as its experiments give\n")
+    (tmp_path / "reports/seeds.json").write_text("{}")
+    code, out, _ = _cli(capsys, "tables", "--check", "--input", str(saved))
+    assert code == 1 and out.startswith("reports/seeds.json: differs from what its experiments give: run `seq2arith")
+
+
+CHECKED = [{"rev": "a" * 40, "name": "main", "data": _data(1, 0.99), "experiments": [
+    {"revs": [{"rev": "b" * 40, "name": "deep-lstm", "data": _data(2, 0.98)}]}]}]
+
+
+def test_tables_check(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tables --check` regenerates each committed table with the command its file names and writes nothing: an
+    untouched table passes, a hand-edited one fails with one line naming the command that remakes it, and a
+    table whose experiments this clone lacks is not checked."""
+    monkeypatch.chdir(tmp_path)
+    saved, bare = tmp_path / "exp_show.json", tmp_path / "fresh_clone.json"
+    saved.write_text(json.dumps(CHECKED))
+    bare.write_text(json.dumps([{**CHECKED[0], "experiments": None}]))  # experiments are local git refs
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    command = "seq2arith tables lstm --into reports/lstm.md"
+    (reports / "lstm.md").write_text(f"# LSTM\n\n```\n{command}\n```\n\n<!-- tables:start -->\n"
+                                     "<!-- tables:end -->\nUnrelated: `seq2arith tables test-ratio --into x.md`.\n")
+    (reports / "notes.md").write_text("No table here.\n")
+    assert _cli(capsys, "tables", "lstm", "--input", str(saved), "--into", "reports/lstm.md")[0] == 0
+    made = (reports / "lstm.md").read_text()
+    assert "| deep-lstm | 2 |" in made
+    assert _cli(capsys, "tables", "--check", "--input", str(saved)) == (
+        0, "reports/lstm.md: the same as its experiments give\n", "")
+    row = "| deep-lstm | 2 | 128 | - | 1.0000 | 0.9800"
+    (reports / "lstm.md").write_text(made.replace(row, row.replace("0.9800", "0.9900")))  # a hand-edited number
+    code, out, err = _cli(capsys, "tables", "--check", "--input", str(saved))
+    assert code == 1
+    assert out == f"reports/lstm.md: differs from what its experiments give: run `{command}`\n"
+    assert err == "error: 1 of the committed tables differ from what their experiments give\n"
+    assert _cli(capsys, "tables", "--check", "--input", str(bare)) == (
+        0, "reports/lstm.md: not checked (no experiments here)\n", "")
+    assert (reports / "lstm.md").read_text() != made  # --check wrote nothing back
+
+
+def test_committed_commands_count_commits_since_a_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table's command may count its commits with `$(git rev-list --count REV^..HEAD)`: the check counts them;
+    any other shell is not run."""
+    monkeypatch.setattr(check, "_commits_since", lambda rev: {"cf881ce": 4}[rev])
+    committed = check.Committed(tmp_path / "x.md", "seq2arith tables reader --commits $(git rev-list --count "
+                                                   "cf881ce^..HEAD) --into reports/x.md  # a comment")
+    assert committed.argv() == ["tables", "reader", "--commits", "4", "--into", "reports/x.md"]
+    with pytest.raises(Seq2ArithError, match="shell the check cannot run"):
+        check.Committed(tmp_path / "x.md", "seq2arith tables reader --commits $(cat n)").argv()
+
+
+def test_results_check(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`results --readme FILE --check` passes on the block the metrics give (the wall-clock training seconds
+    aside) and fails, writing nothing, on a hand-edited one."""
+    metrics = _metrics_folder(tmp_path)
+    readme = tmp_path / "README.md"
+    block = results_table(metrics, tmp_path / "curves").replace("- epochs, - s", "- epochs, 12 s")
+    readme.write_text(f"# R\n<!-- results:start -->\n{block}<!-- results:end -->\n")
+    args = ("results", "--metrics", str(metrics), "--curves", str(tmp_path / "curves"), "--readme", str(readme),
+            "--seeds", str(tmp_path / "none.json"), "--check")
+    code, out, _ = _cli(capsys, *args)
+    assert code == 0 and out.startswith(f"{readme}: the same as its metrics give")
+    readme.write_text(readme.read_text().replace("0.9800", "0.9700"))
+    code, out, err = _cli(capsys, *args)
+    assert code == 1 and err == (f"error: {readme}: differs from what its metrics give: run `seq2arith results "
+                                 f"--readme {readme}`\n")
+    assert "0.9700" in readme.read_text()

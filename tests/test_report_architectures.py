@@ -41,7 +41,7 @@ def test_layers_list_each_innermost_module_once_with_its_output_and_parameters()
 @pytest.mark.parametrize(("from_classifier", "filters"), [(True, 32), (False, 64)])
 def test_img2text_reader_is_the_classifier_or_its_own(from_classifier: bool, filters: int) -> None:
     """img2text reads glyphs with the classifier's network when it starts from it, else with its own CNN."""
-    settings = nested({"img2text.init_from_classifier": from_classifier, "img2text.freeze_reader": from_classifier,
+    settings = nested({"img2text.reader": "classifier" if from_classifier else "trained",
                        "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.core": "lstm",
                        "model.value_loss": 0, "model.features": "characters"},
                       PARAMS)
@@ -66,6 +66,6 @@ def test_settings_that_cannot_build_together_are_one_params_error(tmp_path: Path
     """img2text's columns core needs a reader that reads symbols: not one trained from scratch."""
     report = tmp_path / "report.yaml"
     report.write_text("architectures:\n  Figure 0: {title: t, kind: img2text, task: addsub, params: "
-                      "{img2text.init_from_classifier: false, img2text.freeze_reader: false}}\n")
+                      "{img2text.reader: trained}}\n")
     with pytest.raises(ParamsError, match=r"Figure 0: cannot build its model: model\.core = 'columns' needs"):
         architecture_summaries(PARAMS, report)

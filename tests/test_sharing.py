@@ -47,7 +47,7 @@ def test_pull_brings_every_output(shared: dict[str, PipelineRepo]) -> None:
     author, clone = shared["author"], shared["clone"]
     for path in ["data/mnist/images.npy", "data/addsub/queries.csv", "models/classifier.pt",
                  "models/addsub-text2text.pt", "models/mul-text2img.pt", "plots/predictions/mul-img2text.csv",
-                 "plots/curves/mul-text2text/plots/metrics/test/exact_match.tsv"]:
+                 "plots/curves/mul-text2text/plots/metrics/validation/exact_match.tsv"]:
         assert (clone.path / path).read_bytes() == (author.path / path).read_bytes(), path
     assert "up to date" in clone.dvc("status").stdout
 

@@ -30,7 +30,7 @@ from seq2arith.training_plan import datasets
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),
     "img2text": Img2TextConfig(epochs=6, batch_size=16, learning_rate=0.01, conv_filters=4,
-                               init_from_classifier=False, freeze_reader=False),
+                               reader="trained"),
     "text2img": Text2ImgConfig(epochs=6, batch_size=16, learning_rate=0.01, dense_units=16),
 }
 
@@ -50,7 +50,7 @@ def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
     model_config = ModelConfig(hidden=16, core=core, value_loss=1.0 if core == "columns" else 0.0)
     options = OPTIONS[kind]
     if kind == "img2text" and core == "columns":
-        options = dataclasses.replace(options, init_from_classifier=True)
+        options = dataclasses.replace(options, reader="classifier")
     generator = seed_torch(0, "test")
     model, arch = arithmetic(kind).new_model(query_set, model_config, options, classifier)
     (phase,) = arithmetic(kind).phases(model, arch, handwriting)
@@ -100,29 +100,36 @@ def test_thread_count_changes_no_result(kind: str, core: str, tolerance: float, 
 
 
 def test_curves_logged(queries, tmp_path) -> None:
-    """fit logs train and test loss, accuracy and exact match for every epoch through DVCLive, and the same scores
-    of every split it is given to check, under its name."""
+    """fit logs train and validation loss, accuracy and exact match for every epoch through DVCLive, the same scores
+    of every split it is given to check, under its name, and after_epoch's scores under validation; no test
+    curve."""
     from dvclive import Live
 
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
     model, arch = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
     (phase,) = arithmetic("text2text").phases(model, arch, handwriting)
-    train_set, test_set = datasets(phase, query_set, handwriting, True)
+    train_set, validation_set = datasets(phase, query_set, handwriting, True)
+    assert validation_set.split == "validation" and len(validation_set) > 0
+    calls = []
     with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
-        fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"), live,
-            checks={"unseen": test_set})
-    for split in ("train", "test", "unseen"):
-        for name in ("loss", "accuracy", "exact_match"):
+        last = fit(phase.trainee, phase.objective, train_set, validation_set, options, seed_torch(0, "t"), live,
+                   checks={"unseen": validation_set}, after_epoch=lambda: calls.append(1) or {"extra": 0.5})
+    assert len(calls) == 2 and last["validation"]["extra"] == 0.5 and "exact_match" in last["validation"]
+    for split, names in (("train", ("loss", "accuracy", "exact_match")),
+                         ("validation", ("loss", "accuracy", "exact_match", "extra")),
+                         ("unseen", ("loss", "accuracy", "exact_match"))):
+        for name in names:
             rows = (tmp_path / f"live/plots/metrics/{split}/{name}.tsv").read_text().splitlines()
             assert rows[0].split("\t") == ["step", name] and len(rows) == 3
+    assert not (tmp_path / "live/plots/metrics/test").exists()
 
 
 def test_frozen_reader_from_classifier(queries, classifier_checkpoint) -> None:
     """img2text started from a classifier with a frozen reader learns through its lookup table and leaves
     the reader's weights exactly as the classifier's."""
     query_set, handwriting = queries
-    options = Img2TextConfig(epochs=4, batch_size=16, learning_rate=0.01)  # init_from_classifier, freeze_reader
+    options = Img2TextConfig(reader="classifier", epochs=4, batch_size=16, learning_rate=0.01)
     model, arch = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
                                                    classifier_checkpoint)
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
@@ -206,7 +213,7 @@ def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, clas
     """A model moved to a device has every weight there; a frozen reader reads its table there; batches move
     there; and every training phase runs there, digit pairs included."""
     query_set, handwriting = queries
-    options = dataclasses.replace(OPTIONS[kind], **({"init_from_classifier": True, "freeze_reader": True}
+    options = dataclasses.replace(OPTIONS[kind], **({"reader": "classifier"}
                                                    if kind == "img2text" else {}))
     model, arch = arithmetic(kind).new_model(query_set, ModelConfig(hidden=8, core=core, features="digit_pairs"),
                                              options, classifier_checkpoint)

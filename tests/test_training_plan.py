@@ -1,7 +1,10 @@
-"""The glue between data and models: reading each glyph once gives exactly the pixel path's answers, and a
-sampled task beyond two 2-digit numbers goes from queries to metrics with every kind."""
+"""The glue between data and models: reading each glyph once gives exactly the pixel path's answers, a training
+plan holds no test row, and a sampled task beyond two 2-digit numbers goes from queries to metrics with every
+kind."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,35 +12,38 @@ import torch
 
 from seq2arith import checkpoint, evaluation
 from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, with_mirrors
-from seq2arith.handwriting import Handwriting
+from seq2arith.glyphs import Glyphs
+from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.mnist import Digits
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
 from seq2arith.queries import SplitConfig, TaskConfig, answer_width, padded_width, pair_key
 from seq2arith.seeding import seed_torch
 from seq2arith.splits import Split
 from seq2arith.training import fit
-from seq2arith.training_plan import TrainingPlan, check_two_numbers, datasets
+from seq2arith.training_plan import Inputs, TrainingPlan, check_two_numbers, datasets, plan_training, training_queries
 
 
 @pytest.fixture
 def queries(handwriting: Handwriting) -> QuerySet:
-    """Every one-digit product, half of them test."""
-    return create_data(TaskConfig(operators=["*"], highest_integer=9), SplitConfig(0.5), handwriting,
-                       np.random.default_rng(0))
+    """Every one-digit product, half of them test and half of the others validation."""
+    return create_data(TaskConfig(operators=["*"], highest_integer=9), SplitConfig(0.5, validation_ratio=0.5),
+                       handwriting, np.random.default_rng(0))
 
 
 def test_evaluator_matches_pixel_path(queries: QuerySet, handwriting: Handwriting) -> None:
     """For a per-glyph CNN reader, the read-once evaluator gives the same logits as the model on pixels."""
-    options = Img2TextConfig(init_from_classifier=False, freeze_reader=False, conv_filters=4)
+    options = Img2TextConfig(reader="trained", conv_filters=4)
     model, _ = arithmetic("img2text").new_model(queries, ModelConfig(core="lstm", hidden=8), options)
     model.eval()
     runner, inputs = arithmetic("img2text").runner(model, handwriting)
-    data = Split(queries, handwriting, True, True, fields=("query_images", "query_glyphs"))
+    data = Split(queries, handwriting, "test", True, fields=("query_images", "query_glyphs"))
     batch = data[np.arange(len(data))]
     with torch.no_grad():
         assert torch.allclose(runner(batch[inputs]), model(batch["query_images"]), atol=1e-5)
@@ -52,17 +58,63 @@ def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwr
     assert evaluation.read_queries(classifier, handwriting, glyphs) == read
 
 
-def test_unseen_pairs_are_the_test_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
-                                                                   ) -> None:
-    """TrainingPlan.unseen serves the test queries whose pair (either order) no training query has."""
+def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
+                                                                         ) -> None:
+    """TrainingPlan.unseen serves the validation queries whose pair (either order) no training query has; the plan's
+    datasets are its train and validation splits."""
+    queries = training_queries(queries)
     model, arch = arithmetic("text2text").new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
     phases = arithmetic("text2text").phases(model, arch, handwriting)
     plan = TrainingPlan(model, arch, queries, handwriting, Text2TextConfig(), phases)
-    _, test = plan.datasets(phases[0])
+    train, validation = plan.datasets(phases[0])
+    assert (train.split, validation.split) == ("train", "validation")
+    assert (train.queries, validation.queries) == (queries.of("train"), queries.of("validation"))
     unseen = plan.unseen(phases[0])
-    trained = {pair_key(query) for query, is_test in zip(queries.queries, queries.is_test) if not is_test}
-    assert unseen.queries == [query for query in test.queries if pair_key(query) not in trained]
-    assert 0 < len(unseen) < len(test) and unseen.fields == test.fields
+    trained = {pair_key(query) for query in queries.of("train")}
+    assert unseen.queries == [query for query in validation.queries if pair_key(query) not in trained]
+    assert 0 < len(unseen) < len(validation) and unseen.fields == validation.fields and unseen.split == "validation"
+
+
+MUL = {"sampled": {"operators": ["*"], "highest_integer": 9, "max_queries": 60},  # train.mirror adds queries
+       "full": {"operators": ["*"], "highest_integer": 9}}  # every mirror is a query already: a test one for some
+
+
+def _stored(folder: Path, task: dict, handwriting: Handwriting, digits: Digits, glyphs: Glyphs
+            ) -> tuple[QuerySet, Inputs]:
+    """``task``'s query set of every split, saved in ``folder`` as the dataset stage saves it, with the handwriting
+    folders and a text2text checkpoint of the task (img2text's program) beside it."""
+    queries = create_data(TaskConfig(**task), SplitConfig(0.25), handwriting, np.random.default_rng(0))
+    queries.save(folder / "data")
+    digits.save(folder / "digits")
+    glyphs.save(folder / "glyphs")
+    model, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
+    checkpoint.save(folder / "mul-text2text.pt", TEXT2TEXT, model, arch)
+    return queries, Inputs(folder / "data", folder / "digits", folder / "glyphs", program=folder / "mul-text2text.pt")
+
+
+@pytest.mark.parametrize("kind", ["text2text", "img2text", "text2img"])
+@pytest.mark.parametrize("task", sorted(MUL))
+def test_the_training_stages_inputs_hold_no_test_row(task: str, kind: str, tmp_path: Path, handwriting: Handwriting,
+                                                     digits: Digits, glyphs: Glyphs) -> None:
+    """The rows a training plan holds have no test query: its split holds train and validation alone, mirrors
+    added (a sampled task gains some; a full table none), and none of the stored set's test queries is among its
+    queries, nor among what its phases serve (img2text: reading from answers through the task's text2text)."""
+    queries, inputs = _stored(tmp_path, MUL[task], handwriting, digits, glyphs)
+    params = {"model": {"hidden": 8}, "train": {"mirror": True}, "tasks": {"mul": MUL[task]},
+              kind: {"epochs": {"mul": 1}, **({"dense_units": 8} if kind == "text2img" else {})}}
+    plan = plan_training(arithmetic(kind), "mul", params, inputs, torch.device("cpu"))
+    assert queries.is_test.sum() > 0 and "test" not in plan.queries.split
+    assert set(plan.queries.split) == {"train", "validation"}
+    assert not set(queries.of("test")) & set(plan.queries.queries)
+    mirrors = len(plan.queries.of("train")) - len(queries.of("train"))
+    assert mirrors > 0 if task == "sampled" else mirrors == 0
+    assert plan.queries.of("validation") == queries.of("validation")
+    for phase in plan.phases:
+        train, validation = plan.datasets(phase)
+        assert not set(queries.of("test")) & (set(train.queries) | set(validation.queries) |
+                                              set(plan.unseen(phase).queries))
+    if kind == "img2text":
+        assert plan.after_epoch is not None and set(plan.after_epoch()) == {"reader_digit_accuracy"}
 
 
 @pytest.mark.parametrize(("model", "key"), [(ModelConfig(core="columns"), r"model\.core = 'columns'"),
@@ -78,9 +130,10 @@ def test_reading_digits_needs_two_numbers(model: ModelConfig, key: str, handwrit
 
 @pytest.mark.parametrize("model", [ModelConfig(core="columns"), ModelConfig(core="lstm", features="digit_pairs")])
 def test_reading_digits_needs_a_reader_of_symbols(model: ModelConfig, queries: QuerySet) -> None:
-    """img2text can read digits only from a reader that reads symbols: the classifier."""
-    options = Img2TextConfig(init_from_classifier=False, freeze_reader=False)
-    with pytest.raises(ParamsError, match=r"needs img2text\.init_from_classifier: true"):
+    """img2text can read digits only from a reader that reads symbols (answers, the classifier): not from one
+    trained with the core."""
+    options = Img2TextConfig(reader="trained")
+    with pytest.raises(ParamsError, match=r"img2text must read symbols to read digits"):
         arithmetic("img2text").new_model(queries, model, options)
 
 
@@ -91,7 +144,7 @@ SAMPLED_TASKS = {  # (task, core): the default core reads two numbers of any wid
                       ModelConfig(core="mlp", features="characters", hidden=8)),
 }
 SMALL = {"text2text": Text2TextConfig(epochs=1, batch_size=16),
-         "img2text": Img2TextConfig(epochs=1, batch_size=16),  # its reader: the classifier, frozen
+         "img2text": Img2TextConfig(epochs=1, batch_size=16, reader="classifier"),  # frozen: read once
          "text2img": Text2ImgConfig(epochs=1, batch_size=16, image_epochs=1, dense_units=8)}
 
 
@@ -100,18 +153,22 @@ SMALL = {"text2text": Text2TextConfig(epochs=1, batch_size=16),
 def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting, classifier_checkpoint,
                                  tmp_path) -> None:
     """A 60-query sample of 3-digit additions/subtractions (the columns core) or of three numbers (an MLP over
-    characters) goes the way the stages take it: unordered split, mirrors, writer-disjoint handwriting, a model of
-    each kind trained, saved, loaded and evaluated, every answer as wide as the task's."""
+    characters) goes the way the stages take it: unordered split, each split in its own pool of handwriting, a
+    model of each kind trained on the train and validation rows (mirrors added), saved, loaded and evaluated on
+    every split (img2text: also its reader's digit accuracy on the split's pool), every answer as wide as the
+    task's."""
     task, model_config = SAMPLED_TASKS[name]
-    queries = with_mirrors(create_data(task, SplitConfig(0.25, "unordered"), handwriting, np.random.default_rng(0)))
+    queries = create_data(task, SplitConfig(0.25, group="unordered"), handwriting, np.random.default_rng(0))
     assert (queries.query_width, queries.answer_width) == (padded_width(task), answer_width(task))
-    assert queries.is_test.sum() > 0 and handwriting.is_test[queries.query_glyphs[queries.is_test]].all()
-    assert not handwriting.is_test[queries.query_glyphs[~queries.is_test]].any()
+    for split in SPLITS:
+        rows = queries.split == split
+        assert rows.sum() > 0 and (handwriting.pool[queries.query_glyphs[rows]] == split).all(), split
+    trained = training_queries(with_mirrors(queries))  # as plan_training: mirrors first, then no test row
     chosen = arithmetic(kind)
-    model, arch = chosen.new_model(queries, model_config, SMALL[kind], classifier_checkpoint)
+    model, arch = chosen.new_model(trained, model_config, SMALL[kind], classifier_checkpoint)
     generator = seed_torch(0, "test")
     for phase in chosen.phases(model, arch, handwriting):
-        fit(phase.trainee, phase.objective, *datasets(phase, queries, handwriting, True), phase.options,
+        fit(phase.trainee, phase.objective, *datasets(phase, trained, handwriting, True), phase.options,
             generator)
     checkpoint.save(tmp_path / "model.pt", chosen, model, arch)
     model, arch = checkpoint.load(tmp_path / "model.pt", chosen)
@@ -120,9 +177,13 @@ def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting,
     result = evaluation.evaluate_model(chosen, model, arch, queries, handwriting, reader, beyond)
     test = result.predictions[result.predictions["split"] == "test"]
     assert len(test) == queries.is_test.sum() and (test["answer"].str.len() <= answer_width(task)).all()
-    metrics = result.metrics["test"]
-    exact = metrics["read_exact_match" if chosen.draws else "exact_match"]
-    assert metrics["read_unseen_pair_exact_match" if chosen.draws else "unseen_pair_exact_match"] is not None
-    assert exact is not None and 0 <= exact <= 1
+    assert set(SPLITS) <= set(result.metrics) and set(result.predictions["split"]) == set(SPLITS)
+    for split in SPLITS:
+        metrics = result.metrics[split]
+        exact = metrics["read_exact_match" if chosen.draws else "exact_match"]
+        unseen = metrics.get("read_unseen_pair_exact_match" if chosen.draws else "unseen_pair_exact_match")
+        assert (unseen is None) == (split == "train"), split
+        assert exact is not None and 0 <= exact <= 1
+        assert ("reader_digit_accuracy" in metrics) == (kind == "img2text"), split  # its reader reads symbols
     assert set(result.metrics.get("beyond_range", {})) == ({"exact_match", "4+4_exact_match", "4-4_exact_match"}
                                                             if model_config.any_width else set())

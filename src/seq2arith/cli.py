@@ -12,7 +12,8 @@
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
   seq2arith queue "Table 3" --rows 1,2          queue the report's rows as DVC experiments
   seq2arith architectures                       the report's architecture figures as built here
-  seq2arith results --readme README.md          the README results table from metrics/
+  seq2arith tables --check                      fail when a committed table differs from its experiments
+  seq2arith results --readme README.md          the README results table from metrics/ (and reports/seeds.json)
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
 not split a number. The task is the first one in params.yaml whose operators cover the query's (or
@@ -33,6 +34,7 @@ from pathlib import Path
 from seq2arith.commands import DEFAULT_IMAGE_TASK, UsageError, predict, render
 from seq2arith.errors import report_errors
 from seq2arith.params import DEVICE
+from seq2arith.pipeline_deps import code_deps
 from seq2arith.report.commands import (
     TABLES_END,
     TABLES_START,
@@ -66,6 +68,12 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
     return value
+
+
+def _table(text: str) -> str:
+    if text not in TABLES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(sorted(TABLES))}")
+    return text
 
 
 def _device(text: str) -> str:
@@ -108,8 +116,8 @@ def parser() -> argparse.ArgumentParser:
     draw.set_defaults(run=render)
 
     report = commands.add_parser("tables", help="the report's experiment tables from `dvc exp show --json`")
-    report.add_argument("names", nargs="*", choices=sorted(TABLES), metavar="TABLE",
-                        help=f"which tables ({', '.join(TABLES)}; default: all)")
+    report.add_argument("names", nargs="*", type=_table, metavar="TABLE",  # not choices: argparse checks an empty
+                        help=f"which tables ({', '.join(TABLES)}; default: all)")  # list against them and fails
     report.add_argument("--input", type=Path, help="saved `dvc exp show --json` output (default: run it now)")
     report.add_argument("--commits", type=int, default=1,
                         help="also show experiments based on this many recent commits (default: %(default)s)")
@@ -119,7 +127,16 @@ def parser() -> argparse.ArgumentParser:
                         help="also draw the sweeps with a figure (lstm, test-ratio) as FOLDER/<table>.png, and "
                              "each experiment's own figures into FOLDER/<table>/: its text2img sample grids, "
                              "its text2text error figures (the report's Figures 2-6 and 23-25)")
-    report.set_defaults(run=tables_command)
+    report.add_argument("--seeds", type=Path, default=Path("reports/seeds.json"), metavar="JSON",
+                        help="the seed experiments' numbers, written by the seeds table with --into, read by the "
+                             "others' notes on seed-to-seed differences (default: %(default)s)")
+    report.add_argument("--check", action="store_true",
+                        help="regenerate every committed table of --reports in memory with the command its file "
+                             "names, write nothing, and fail when one differs from what its experiments give "
+                             "(tables whose experiments are not in this clone are not checked)")
+    report.add_argument("--reports", type=Path, default=Path("reports"), metavar="FOLDER",
+                        help="where --check looks for committed tables (default: %(default)s)")
+    report.set_defaults(run=tables_command, reparse=lambda argv: parser().parse_args(argv))
 
     queue = commands.add_parser("queue", help="queue the rows of the report's tables as DVC experiments",
                                 description="Queue one `dvc exp run` per row of the report's tables, with the "
@@ -144,7 +161,18 @@ def parser() -> argparse.ArgumentParser:
     results.add_argument("--curves", type=Path, default=Path("plots/curves"),
                          help="the training curves, beside which the training seconds are (default: %(default)s)")
     results.add_argument("--readme", type=Path, help="rewrite the table between the results markers of this file")
+    results.add_argument("--seeds", type=Path, default=Path("reports/seeds.json"), metavar="JSON",
+                         help="where it exists, each headline number is its mean ± 95%% half-width over the seeds "
+                              "(`seq2arith tables seeds`) (default: %(default)s)")
+    results.add_argument("--check", action="store_true",
+                         help="write nothing; fail when the --readme block differs from what the metrics give")
     results.set_defaults(run=results_command)
+
+    deps = commands.add_parser("deps", help="dvc.yaml's code deps: each stage's script's library import closure")
+    deps.add_argument("--dvc-yaml", type=Path, default=Path("dvc.yaml"), help="default: %(default)s")
+    deps.add_argument("--write", action="store_true",
+                      help="rewrite the file's src/ deps; without it, fail if they differ from the closure")
+    deps.set_defaults(run=lambda args: code_deps(args.dvc_yaml, args.write))
     return main_parser
 
 

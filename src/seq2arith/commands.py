@@ -219,7 +219,7 @@ def render(args: argparse.Namespace) -> None:
     padded = query.text.ljust(max(padded_width(tasks[task]), widths(tasks[task].operators, digits)[0]), PAD)
     handwriting = load_pools(args.data)
     try:
-        glyphs = handwriting.sample([padded], True, np.random.default_rng(args.seed))
+        glyphs = handwriting.sample([padded], "test", np.random.default_rng(args.seed))
     except ValueError as error:
         raise Seq2ArithError(f"{args.data}: {error}") from None
     write_strip(args.output, handwriting.pixels(glyphs)[0])

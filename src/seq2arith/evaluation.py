@@ -1,4 +1,4 @@
-"""The metrics of DESIGN.md, computed the same way for every model, the tables behind the plots, and the
+"""The metrics (docs/pipeline.md), computed the same way for every model, the tables behind the plots, and the
 evaluation of a trained model that the evaluate stages write (with img2text's symbolic baseline)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from torch import nn
 
 from seq2arith.dataset import QuerySet
 from seq2arith.errors import Seq2ArithError
-from seq2arith.handwriting import Handwriting
+from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
 from seq2arith.queries import evaluate, unseen_pairs
@@ -111,7 +111,7 @@ class Evaluation:
     """What evaluate-<kind>@<task> writes."""
 
     metrics: dict[str, dict[str, float | None]]  # per split
-    predictions: pd.DataFrame  # one row per query, both splits
+    predictions: pd.DataFrame  # one row per query, every split
     errors: pd.DataFrame  # error_counts of the test split
     confusion: pd.DataFrame  # confusion_table of the test split
 
@@ -119,27 +119,28 @@ class Evaluation:
 def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, queries: QuerySet,
                    handwriting: Handwriting | None, reader: GlyphReader | None,
                    beyond: dict[str, QuerySet] | None = None) -> Evaluation:
-    """Every metric of ``model`` on the train and the test split of ``queries`` (test: unseen queries in
-    unseen handwriting), and on ``beyond`` (test queries past the training range, per shape) where its core reads
-    any width; ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
+    """Every metric of ``model`` on the train, validation and test split of ``queries`` (test: queries in no training
+    batch, drawn in test-pool images), and on ``beyond`` (test queries past the training range, per shape) where its
+    core reads any width; ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
     runner, inputs = kind.runner(model, handwriting)
-    splits = {split: Split(queries, handwriting, split == "test", arch.model.reverse_answer, fields=(inputs,))
-              for split in ("train", "test")}
-    unseen = unseen_pairs(splits["train"].queries, splits["test"].queries)
+    splits = {split: Split(queries, handwriting, split, arch.model.reverse_answer, fields=(inputs,))
+              for split in SPLITS}
+    trained = splits["train"].queries
     metrics, tables, predicted = {}, [], {}
     for split, data in splits.items():
         predicted[split], _ = kind.answers(runner, arch, data, reader, inputs)
-        metrics[split] = scores(data.answers, predicted[split], unseen if split == "test" else None,
-                                prefix="read_" if kind.draws else "")
+        unseen = unseen_pairs(trained, data.queries) if split != "train" else None
+        metrics[split] = scores(data.answers, predicted[split], unseen, prefix="read_" if kind.draws else "")
         if kind.reads_images:
             assert reader is not None and handwriting is not None
             symbolic = symbolic_answers(read_queries(reader, handwriting, data.query_glyphs), arch.answer_width)
             metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
+            metrics[split].update(kind.pool_scores(model, handwriting, split))
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
     if beyond and arch.model.any_width:
         answered = {}
         for name, shaped in beyond.items():  # each shape's answers as wide as its widest
-            rows = Split(shaped, handwriting, True, arch.model.reverse_answer, fields=(inputs,))
+            rows = Split(shaped, handwriting, "test", arch.model.reverse_answer, fields=(inputs,))
             answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
         metrics["beyond_range"] = beyond_range_scores({name: shaped.answers for name, shaped in beyond.items()},
                                                       answered)

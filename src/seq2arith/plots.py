@@ -98,15 +98,15 @@ def answer_curves(folder: Path) -> dict[str, Path]:
     """Model name -> DVCLive folder, for each model under ``folder`` whose curves score whole answers (those of the
     train-<kind>@<task> stages: the classifier's do not)."""
     return {curves.name: curves for curves in sorted(folder.iterdir())
-            if (curves / "plots" / "metrics" / "test" / "exact_match.tsv").is_file()}
+            if (curves / "plots" / "metrics" / "validation" / "exact_match.tsv").is_file()}
 
 
 def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
-    """Exact match per epoch, train (dashed), test (solid) and unseen pairs (dotted), of every model, one panel
-    per task.
+    """Exact match per epoch, train (dashed), validation (solid) and unseen pairs (dotted), of every model, one
+    panel per task.
 
-    ``curves``: model name (``<task>-<kind>``) -> its DVCLive folder. A model that generalises climbs on test
-    with train; one that memorises reaches 1.0 on train while test stays behind.
+    ``curves``: model name (``<task>-<kind>``) -> its DVCLive folder. A model that generalises climbs on validation
+    with train; one that memorises reaches 1.0 on train while validation stays behind.
     """
     tasks = sorted({model_task(name) for name in curves})
     figure, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
@@ -114,9 +114,9 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
         for color, (name, folder) in zip(COLORS, sorted(curves.items())):
             if model_task(name) != task:
                 continue
-            for split, style in (("train", "--"), ("test", "-"), ("unseen", ":")):
+            for split, style in (("train", "--"), ("validation", "-"), ("unseen", ":")):
                 tsv = folder / "plots" / "metrics" / split / "exact_match.tsv"
-                if tsv.exists():  # unseen: absent where every test pair was trained in the other order
+                if tsv.exists():  # unseen: absent where every validation pair was trained in the other order
                     table = np.loadtxt(tsv, skiprows=1, ndmin=2)
                     ax.plot(table[:, 0] + 1, table[:, 1], style, color=color, label=f"{name} {split}")
         ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))

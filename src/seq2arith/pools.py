@@ -10,19 +10,25 @@ import numpy as np
 from seq2arith import glyph
 from seq2arith.errors import Seq2ArithError
 from seq2arith.glyphs import Glyphs
-from seq2arith.handwriting import Handwriting
+from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.mnist import Digits
 from seq2arith.text import PAD
 
+VALIDATION_EVERY = 10  # every tenth train image of each symbol is held out for validation. Fixed, not a param:
+# every stage that loads handwriting (trainings, evaluations, the CLI) must see the same pools, whatever it reads
+
 
 def combine(digits: Digits, glyphs: Glyphs) -> Handwriting:
-    """Every glyph a strip can show: the digits, the operator glyphs and one blank per pool."""
-    blanks = np.zeros((2, glyph.SIDE, glyph.SIDE), np.uint8)
-    return Handwriting(
-        np.concatenate([digits.images, glyphs.images, blanks]),
-        np.concatenate([digits.labels.astype(str), glyphs.symbols, [PAD, PAD]]),
-        np.concatenate([digits.is_test, glyphs.is_test, [False, True]]),
-    )
+    """Every glyph a strip can show: the digits, the operator glyphs and one blank per pool; a tenth of the train
+    images of each symbol form the validation pool."""
+    symbols = np.concatenate([digits.labels.astype(str), glyphs.symbols, [PAD] * len(SPLITS)])
+    pool = np.concatenate([np.where(digits.is_test, "test", "train"), np.where(glyphs.is_test, "test", "train"),
+                           SPLITS]).astype(object)
+    for symbol in np.unique(symbols[:-len(SPLITS)]):
+        train = np.flatnonzero((symbols[:-len(SPLITS)] == symbol) & (pool[:-len(SPLITS)] == "train"))
+        pool[train[VALIDATION_EVERY - 1::VALIDATION_EVERY]] = "validation"
+    blanks = np.zeros((len(SPLITS), glyph.SIDE, glyph.SIDE), np.uint8)
+    return Handwriting(np.concatenate([digits.images, glyphs.images, blanks]), symbols, pool.astype(str))
 
 
 def load_handwriting(digits: Path, glyphs: Path) -> Handwriting:

@@ -57,11 +57,14 @@ class TaskConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     test_ratio: float = 0.25  # share of distinct queries held out as the test set
+    validation_ratio: float = 0.1  # share of the other queries held out of training to choose settings on
     group: str = "ordered"  # ordered: each query on its own (the report's); unordered: a*b and b*a on one side
     beyond_range: int = 1000  # test queries of each shape past the training range (``beyond_range_queries``)
 
     def validate(self, key: str) -> None:
         require(f"{key}.test_ratio", self.test_ratio, 0 < self.test_ratio < 1, "must be between 0 and 1 (exclusive)")
+        require(f"{key}.validation_ratio", self.validation_ratio, 0 < self.validation_ratio < 1,
+                "must be between 0 and 1 (exclusive)")
         require(f"{key}.group", self.group, self.group in ("ordered", "unordered"), "allowed: ordered, unordered")
         require(f"{key}.beyond_range", self.beyond_range, 0 <= self.beyond_range <= 100_000,
                 "must be an integer from 0 (none) to 100000")

@@ -15,18 +15,18 @@ from seq2arith.text import encode_labels, target_positions, to_target
 
 
 class Split:
-    """The train or the test queries of a QuerySet, as the tensors ``fields`` names (see ``__getitem__``).
+    """The train, validation or test queries of a QuerySet, as the tensors ``fields`` names (see ``__getitem__``).
 
     Index with an array of rows for a whole batch (one gather). Answers are given in the order the model emits
     them (``reverse_answer``: units digit first).
     """
 
-    def __init__(self, queries: QuerySet, handwriting: Handwriting | None, test: bool, reverse_answer: bool,
+    def __init__(self, queries: QuerySet, handwriting: Handwriting | None, split: str, reverse_answer: bool,
                  fields: Sequence[str]) -> None:
         if handwriting is None and not {"query_images", "answer_images"}.isdisjoint(fields):
             raise ValueError("image fields need handwriting")
-        rows = np.flatnonzero(queries.is_test == test)
-        self.test = test
+        rows = np.flatnonzero(queries.split == split)
+        self.split = split
         self.vocabulary = queries.vocabulary
         self.handwriting = handwriting
         self.fields = tuple(fields)
@@ -65,5 +65,5 @@ class Split:
     def redraw_handwriting(self, rng: np.random.Generator) -> None:
         """Fresh handwriting for every query and answer, from this split's own pool."""
         assert self.handwriting is not None
-        self.query_glyphs = self.handwriting.sample(self.queries, self.test, rng)
-        self.answer_glyphs = self.handwriting.sample(self.targets, self.test, rng)
+        self.query_glyphs = self.handwriting.sample(self.queries, self.split, rng)
+        self.answer_glyphs = self.handwriting.sample(self.targets, self.split, rng)

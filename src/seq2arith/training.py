@@ -161,15 +161,17 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
         totals[name] = totals.get(name, 0.0) + weight * value.item()
 
 
-def fit(model: nn.Module, objective: Objective[Any], train: Rows, test: Rows, config: FitConfig,
+def fit(model: nn.Module, objective: Objective[Any], train: Rows, validation: Rows, config: FitConfig,
         generator: torch.Generator, live: Live | None = None, before_epoch: Callable[[], object] | None = None,
-        desc: str = "train", threads: Threads | None = None, checks: Mapping[str, Rows] | None = None
-        ) -> dict[str, dict[str, float]]:
-    """Train ``model`` for ``config.epochs`` where its weights are; log train/test loss and accuracy per epoch
-    to ``live``.
+        desc: str = "train", threads: Threads | None = None, checks: Mapping[str, Rows] | None = None,
+        after_epoch: Callable[[], dict[str, float]] | None = None) -> dict[str, dict[str, float]]:
+    """Train ``model`` for ``config.epochs`` where its weights are; log train/validation loss and accuracy per epoch
+    to ``live``. The test split is never passed here: it is read once, by the evaluate stages.
 
     ``before_epoch``: called before every epoch (train-<kind> draws fresh handwriting for the train split).
     ``checks``: more splits scored after every epoch and logged under their names (train-<kind>'s ``unseen``).
+    ``after_epoch``: more validation scores after every epoch, logged under ``validation/`` (the reader's digit
+    accuracy).
     ``threads``: rebalanced before every epoch (the cores other processes leave free may change).
     Returns the last epoch's scores.
     """
@@ -202,8 +204,11 @@ def fit(model: nn.Module, objective: Objective[Any], train: Rows, test: Rows, co
                 _add(totals, len(inputs), {"loss": loss, **objective.scores(output, batch)})
         scores = {"train": {name: total / len(train) for name, total in totals.items()},
                   **{name: score(model, objective, rows, config.batch_size * 4)
-                     for name, rows in {"test": test, **(checks or {})}.items() if len(rows)}}
-        shown = {"loss": scores["train"]["loss"], **{f"test_{k}": v for k, v in scores["test"].items() if k != "loss"}}
+                     for name, rows in {"validation": validation, **(checks or {})}.items() if len(rows)}}
+        if after_epoch is not None:
+            scores["validation"] = {**scores.get("validation", {}), **after_epoch()}
+        shown = {"loss": scores["train"]["loss"],
+                 **{f"validation_{k}": v for k, v in scores.get("validation", {}).items() if k != "loss"}}
         progress.set_postfix({name: f"{value:.4f}" for name, value in shown.items()})
         if live is not None:
             for split, values in scores.items():

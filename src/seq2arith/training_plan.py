@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section
-from seq2arith.queries import terms, unseen_pairs
+from seq2arith.queries import TaskConfig, terms, unseen_pairs
+from seq2arith.reading_from_answers import load_program
 from seq2arith.splits import Split
 from seq2arith.training import KindConfig, Phase
 
@@ -34,12 +37,13 @@ class TrainConfig:
 @dataclass(frozen=True)
 class Inputs:
     """The files a training stage reads: its task's query set and, for kinds that need them, the handwriting
-    folders and the classifier checkpoint."""
+    folders, the classifier checkpoint and the task's text2text (img2text's program)."""
 
     data: Path
     digits: Path | None = None
     glyphs: Path | None = None
     classifier: Path | None = None
+    program: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -48,31 +52,32 @@ class TrainingPlan:
 
     model: nn.Module
     arch: Architecture
-    queries: QuerySet  # the task's query set, training mirrors added when train.mirror
+    queries: QuerySet  # the task's train and validation queries (no test row), training mirrors added when train.mirror
     handwriting: Handwriting | None
     options: KindConfig  # the kind's section, resolved for the task
     phases: list[Phase]
+    after_epoch: Callable[[], dict[str, float]] | None = None  # validation scores beyond the objective's
 
     def datasets(self, phase: Phase) -> tuple[Split, Split]:
-        """Train and test splits serving only the fields ``phase`` reads and scores."""
+        """Train and validation splits serving only the fields ``phase`` reads and scores."""
         return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
 
     def unseen(self, phase: Phase) -> Split:
-        """The test queries trained in neither order, served as for ``phase``: scored after every epoch beside the
-        test split, so a run that learns the algorithm (not the table) shows when it does."""
-        trained = [query for query, test in zip(self.queries.queries, self.queries.is_test) if not test]
-        tested = np.flatnonzero(self.queries.is_test)
-        unseen = tested[unseen_pairs(trained, [self.queries.queries[i] for i in tested])]
-        return Split(self.queries.subset(unseen), self.handwriting, True, self.arch.model.reverse_answer,
+        """The validation queries trained in neither order, served as for ``phase``: scored after every epoch beside
+        the validation split, so a run that generalises past the table it saw shows when it does."""
+        held_out = np.flatnonzero(self.queries.split == "validation")
+        unseen = held_out[unseen_pairs(self.queries.of("train"), [self.queries.queries[i] for i in held_out])]
+        return Split(self.queries.subset(unseen), self.handwriting, "validation", self.arch.model.reverse_answer,
                      served_fields(phase))
 
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
              reverse_answer: bool) -> tuple[Split, Split]:
-    """Train and test splits of ``queries`` serving only the fields ``phase`` reads and scores."""
+    """Train and validation splits of ``queries`` serving only the fields ``phase`` reads and scores. Training
+    never sees the test split."""
     fields = served_fields(phase)
-    return (Split(queries, handwriting, False, reverse_answer, fields),
-            Split(queries, handwriting, True, reverse_answer, fields))
+    return (Split(queries, handwriting, "train", reverse_answer, fields),
+            Split(queries, handwriting, "validation", reverse_answer, fields))
 
 
 def served_fields(phase: Phase) -> tuple[str, ...]:
@@ -88,6 +93,11 @@ def check_two_numbers(queries: QuerySet, model: ModelConfig) -> None:
                           f"{numbers} (tasks.<task>.num_addends); use model.core: lstm with model.features: characters")
 
 
+def training_queries(queries: QuerySet) -> QuerySet:
+    """The train and validation queries of a task's query set: a training stage never holds a test row."""
+    return queries.subset(queries.split != "test")
+
+
 def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], inputs: Inputs,
                   device: torch.device) -> TrainingPlan:
     """What train-<kind>@<task> trains, built from ``params`` (torch's global generator seeded first: it draws
@@ -97,10 +107,14 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     assert isinstance(options, KindConfig)
     options = options.for_task(task, kind.name)
     queries = QuerySet.load(inputs.data)
-    if section(params, "train", TrainConfig).mirror:
-        queries = with_mirrors(queries)
+    if section(params, "train", TrainConfig).mirror:  # before the test rows go: with_mirrors must see them to
+        queries = with_mirrors(queries)  # add no test query as a mirror
+    queries = training_queries(queries)
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
     check_two_numbers(queries, model)
-    network, arch = kind.new_model(queries, model, options, inputs.classifier)
+    program = None if inputs.program is None else load_program(
+        inputs.program, section(params, f"tasks.{task}", TaskConfig), queries, f"train-text2text@{task}", device)
+    network, arch = kind.new_model(queries, model, options, inputs.classifier, program)
     network = network.to(device)
-    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, arch, handwriting))
+    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, arch, handwriting, program),
+                        partial(kind.pool_scores, network, handwriting, "validation") if kind.reads_images else None)

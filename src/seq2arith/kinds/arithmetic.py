@@ -71,10 +71,10 @@ class ArithmeticKind(Kind[Architecture]):
         for a kind that starts from it)."""
         return Architecture(vocabulary, query_width, answer_width, model, options)
 
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig,
-                  classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
+    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
+                  program: Any = None) -> tuple[nn.Module, Architecture]:
         """A fresh model for ``queries``' task (``classifier``: the classifier checkpoint, for a kind that starts
-        from it)."""
+        from it; ``program``: the task's text2text, for a kind that learns through it)."""
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
         return self.network(arch), arch
 
@@ -86,9 +86,16 @@ class ArithmeticKind(Kind[Architecture]):
         """Training draws new handwriting for the train queries every epoch."""
         return False
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
-        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``."""
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+               program: Any = None) -> list[Phase]:
+        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``
+        (``program``: img2text's ``reading_from_answers.Program``, for the kind that learns through it)."""
         return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), arch.options)]
+
+    def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
+        """Scores of ``model`` on one handwriting pool beyond its answers' (img2text: its reader's digit accuracy),
+        logged after every training epoch on the validation pool and written by the evaluate stage."""
+        return {}
 
     def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
         """The fastest exact way to run a trained ``model`` on stored queries, and the batch field it reads."""

@@ -115,8 +115,8 @@ class GlyphDataset:
     drawn afresh by ``draw_operators`` (before every epoch).
     """
 
-    def __init__(self, handwriting: Handwriting, test: bool, blanks: int, operator_share: float = 1.0) -> None:
-        members = handwriting.is_test == test
+    def __init__(self, handwriting: Handwriting, pool: str, blanks: int, operator_share: float = 1.0) -> None:
+        members = handwriting.in_pool(pool)
         blank = np.zeros((blanks, glyph.SIDE, glyph.SIDE), np.uint8)
         self.images = np.concatenate([handwriting.images[members], blank])
         symbols = np.concatenate([handwriting.symbols[members], [PAD] * blanks])
@@ -193,7 +193,7 @@ def objective(augment: list[str] | None = None, label_smoothing: float = 0.0) ->
                      augmented(augment or []))
 
 
-def train_classifier(options: ClassifierConfig, train: GlyphDataset, test: GlyphDataset, seed: int,
+def train_classifier(options: ClassifierConfig, train: GlyphDataset, validation: GlyphDataset, seed: int,
                      device: torch.device, live: Live | None = None, threads: Threads | None = None) -> Classifier:
     """A Classifier whose members are trained one after the other, member k from the seed k after ``seed`` (its
     initial weights, batches and augmentations); their curves follow each other in ``live``."""
@@ -201,16 +201,16 @@ def train_classifier(options: ClassifierConfig, train: GlyphDataset, test: Glyph
     for number in range(options.members):
         generator = seed_torch(seed + number, "classifier", device)
         member = GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS)).to(device)
-        fit(member, objective(options.augment, options.label_smoothing), train, test, options, generator, live,
+        fit(member, objective(options.augment, options.label_smoothing), train, validation, options, generator, live,
             partial(train.draw_operators, generator), desc=f"classifier {number + 1}/{options.members}",
             threads=threads)
         members.append(member)
     return Classifier(options, members)
 
 
-def digit_accuracy(classifier: Classifier, handwriting: Handwriting, test: bool = True) -> float:
+def digit_accuracy(classifier: Classifier, handwriting: Handwriting, pool: str = "test") -> float:
     """The share of one pool's handwritten digits the classifier reads right (operators and blanks, read right
     almost always, left out: a digit misread is what costs a query its answer)."""
-    digits = np.flatnonzero(np.isin(handwriting.symbols, list(DIGITS)) & (handwriting.is_test == test))
+    digits = np.flatnonzero(np.isin(handwriting.symbols, list(DIGITS)) & handwriting.in_pool(pool))
     read = classifier.read_strips(handwriting.pixels(digits)[None])[0]
     return float(np.mean([char == symbol for char, symbol in zip(read, handwriting.symbols[digits])]))

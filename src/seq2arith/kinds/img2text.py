@@ -17,48 +17,52 @@ from seq2arith.dataset import QuerySet
 from seq2arith.devices import device_of
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
+from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConfig, augmented
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
-from seq2arith.kinds.classifier import Classifier, ClassifierConfig
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
+from seq2arith.reading_from_answers import Program, answers_objective, digit_accuracy
 from seq2arith.text import SYMBOLS
 from seq2arith.training import Answers, KindConfig, Phase, text_objective
 
-READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader from scratch
+READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader with the core (trained)
+READERS = ("answers", "classifier", "trained")
 
 
 @dataclass(frozen=True)
 class Img2TextConfig(KindConfig):
-    encoder: str = "cnn"  # cnn: time-distributed CNN per glyph (report Table 3); convlstm (report Table 2)
-    conv_layers: int = 2  # conv blocks per glyph of a reader trained from scratch
+    reader: str = "answers"  # answers: a CNN that learns to read from the answers alone, through the task's
+    # text2text as its program (reading_from_answers.py); classifier: the classifier, trained with a label per glyph,
+    # frozen, and a core trained over its readings; trained: the report's reader (encoder) trained with the core
+    encoder: str = "cnn"  # trained: cnn, a time-distributed CNN per glyph (report Table 3) | convlstm (Table 2)
+    conv_layers: int = 3  # conv blocks per glyph of a reader that is trained here (answers, trained)
     conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
+    augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])  # answers: of every training glyph
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
-    init_from_classifier: bool = True  # the glyph reader starts as the trained reference classifier
-    freeze_reader: bool = True  # keep it fixed: each image is read once, training costs what text2text does
-    reader_temperature: float = 0.01  # the classifier's probabilities p become p^(1/T), renormalised: below 1, the
-    # likeliest symbol of a glyph the classifier doubts weighs more (the columns core adds the digits' values)
+    reader_temperature: float = 0.01  # answers, classifier: the reader's probabilities p become p^(1/T),
+    # renormalised: below 1, the likeliest symbol of a glyph the reader doubts weighs more (the core adds values)
 
     def validate(self, key: str) -> None:
         super().validate(key)
+        require(f"{key}.reader", self.reader, self.reader in READERS, f"allowed: {', '.join(READERS)}")
         require(f"{key}.encoder", self.encoder, self.encoder in ("cnn", "convlstm"), "allowed: cnn, convlstm")
+        require(f"{key}.encoder", self.encoder, self.encoder == "cnn" or self.reader == "trained",
+                f"only img2text.reader: trained has a convlstm encoder (img2text.reader is {self.reader!r})")
         require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
         require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
                  "must be an integer from 1 to 512")
-        require(f"{key}.init_from_classifier", self.init_from_classifier,
-                 not self.init_from_classifier or self.encoder == "cnn",
-                 "needs encoder: cnn (the classifier is a CNN)")
-        require(f"{key}.freeze_reader", self.freeze_reader, not self.freeze_reader or self.init_from_classifier,
-                "needs init_from_classifier: true (a reader trained from scratch cannot stay frozen)")
+        require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
+                f"must be a list of augmentations from {list(AUGMENTATIONS)}")
         require(f"{key}.reader_temperature", self.reader_temperature, 0 < self.reader_temperature <= 10,
                 "must be in (0, 10]")
 
 
 @dataclass(frozen=True)
 class Img2TextArchitecture(Architecture):
-    reader: ClassifierConfig | None = None  # the classifier's section, when the reader starts as the classifier
+    reader: ClassifierConfig | None = None  # the classifier's section, when the reader is the classifier
 
     @classmethod
     def from_dict(cls, stored: dict[str, Any], options: type[KindConfig], key: str) -> Img2TextArchitecture:
@@ -68,25 +72,32 @@ class Img2TextArchitecture(Architecture):
                                    parse_section(ClassifierConfig, reader, "classifier"))
 
 
-def _reader(arch: Img2TextArchitecture) -> tuple[nn.Module, int]:
-    """The glyph reader of ``arch`` and the width of what it reads from each glyph."""
+def _reader(arch: Img2TextArchitecture) -> tuple[nn.Module, int, str | None]:
+    """The glyph reader of ``arch``, the width of what it reads from each glyph, and the characters those entries
+    stand for (None: features)."""
     options = arch.options
     assert isinstance(options, Img2TextConfig)
+    if options.reader == "answers":
+        cnn = GlyphCNN(options.conv_layers, options.conv_filters, len(arch.vocabulary))
+        return TimeDistributed(cnn), len(arch.vocabulary), arch.vocabulary
     if arch.reader is not None:
-        return TimeDistributed(Classifier(arch.reader)), len(SYMBOLS)
+        return TimeDistributed(Classifier(arch.reader)), len(SYMBOLS), SYMBOLS
     if options.encoder == "convlstm":
-        return ConvLSTM(options.conv_filters, READER_FEATURES), READER_FEATURES
-    return TimeDistributed(GlyphCNN(options.conv_layers, options.conv_filters, READER_FEATURES)), READER_FEATURES
+        return ConvLSTM(options.conv_filters, READER_FEATURES), READER_FEATURES, None
+    return TimeDistributed(GlyphCNN(options.conv_layers, options.conv_filters, READER_FEATURES)), READER_FEATURES, None
 
 
 class Img2Text(nn.Module):
+    """A strip of glyphs -> the reader -> the core -> answer logits. With ``reader: answers`` the core and head are
+    the task's text2text (the program the reader learned through), reading the reader's character probabilities."""
+
     def __init__(self, arch: Img2TextArchitecture) -> None:
         super().__init__()
-        self.reader, features = _reader(arch)
-        self.reads_symbols = arch.reader is not None  # the classifier's logits become symbol probabilities
+        self.reader, features, symbols = _reader(arch)
+        self.symbols = symbols  # what the reader's outputs stand for; None: features, not symbol probabilities
+        self.reads_symbols = symbols is not None
         self.temperature = cast(Img2TextConfig, arch.options).reader_temperature
-        self.core = Core(features, arch.query_width, arch.answer_width, arch.model,
-                         SYMBOLS if self.reads_symbols else None)
+        self.core = Core(features, arch.query_width, arch.answer_width, arch.model, symbols)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
 
     def read(self, strip: torch.Tensor) -> torch.Tensor:
@@ -94,9 +105,13 @@ class Img2Text(nn.Module):
         features = self.reader(strip)
         return (features / self.temperature).softmax(-1) if self.reads_symbols else features
 
+    def answer(self, features: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
+        """(B, T_in, F) glyph features -> (B, T_out, V) logits."""
+        return self.head(self.core(features, answer_width).states)
+
     def forward(self, strip: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_out, V) logits."""
-        return self.head(self.core(self.read(strip), answer_width).states)
+        return self.answer(self.read(strip), answer_width)
 
     def with_values(self, strip: torch.Tensor) -> Answers:
         states, values = self.core(self.read(strip))
@@ -131,7 +146,7 @@ class ReadOnce(nn.Module):
 
     def forward(self, glyphs: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in) indices into the handwriting pools -> (B, T_out, V) logits."""
-        return self.model.head(self.model.core(self.table[glyphs], answer_width).states)
+        return self.model.answer(self.table[glyphs], answer_width)
 
     def with_values(self, glyphs: torch.Tensor) -> Answers:
         states, values = self.model.core(self.table[glyphs])
@@ -141,6 +156,25 @@ class ReadOnce(nn.Module):
 def read_once(model: Img2Text, handwriting: Handwriting) -> ReadOnce:
     """``model`` with every image of ``handwriting`` read once."""
     return ReadOnce(model, handwriting.pixels(np.arange(len(handwriting.images))))
+
+
+class ReaderOfPools(nn.Module):
+    """Trains img2text's reader from answers: (B, T_in) glyph indices -> (B, T_in, V) log-probabilities, each
+    distinct image of the batch read once (augmented in training by ``augment``)."""
+
+    def __init__(self, model: Img2Text, pixels: torch.Tensor, augment: list[str]) -> None:
+        super().__init__()
+        assert isinstance(model.reader, TimeDistributed)
+        self.cnn = model.reader.module
+        self.pixels = pixels  # (M, 28, 28): every image of the pools
+        self.augment = augmented(augment)
+
+    def forward(self, glyphs: torch.Tensor) -> torch.Tensor:
+        distinct, where = glyphs.unique(return_inverse=True)
+        images = self.pixels[distinct.cpu()].to(glyphs.device)
+        if self.training and self.augment is not None:
+            images = self.augment(images, torch.default_generator)
+        return self.cnn(images).log_softmax(-1)[where]
 
 
 class Img2TextKind(ArithmeticKind):
@@ -157,24 +191,34 @@ class Img2TextKind(ArithmeticKind):
 
     def architecture(self, vocabulary: str, query_width: int, answer_width: int, model: ModelConfig,
                      options: KindConfig, classifier: Any = None) -> Architecture:
-        """Its reader is the classifier (``classifier``: its section) when it starts from it."""
+        """Its reader is the classifier (``classifier``: its section) when ``reader: classifier``."""
         assert isinstance(options, Img2TextConfig)
-        if options.init_from_classifier and not isinstance(classifier, ClassifierConfig):
-            raise ValueError("img2text.init_from_classifier needs the classifier's section")
+        if options.reader == "classifier" and not isinstance(classifier, ClassifierConfig):
+            raise ValueError("img2text.reader: classifier needs the classifier's section")
         return Img2TextArchitecture(vocabulary, query_width, answer_width, model, options,
-                                    classifier if options.init_from_classifier else None)
+                                    classifier if options.reader == "classifier" else None)
 
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig,
-                  classifier: Path | None = None) -> tuple[nn.Module, Architecture]:
-        """A fresh Img2Text whose glyph reader starts as the classifier when ``init_from_classifier``."""
+    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
+                  program: Program | None = None) -> tuple[nn.Module, Architecture]:
+        """A fresh Img2Text: with ``reader: answers`` its core and head are the task's text2text (``program``), with
+        ``reader: classifier`` its reader is the classifier (the checkpoint ``classifier``)."""
         assert isinstance(options, Img2TextConfig)
-        if model.reads_digits and not options.init_from_classifier:
+        if model.reads_digits and options.reader == "trained":
             raise ParamsError(f"params.yaml: {model.reads_digits}: img2text must read symbols to read digits "
-                              "(needs img2text.init_from_classifier: true)")
-        if not options.init_from_classifier:
-            return super().new_model(queries, model, options, classifier)
+                              "(img2text.reader: answers or classifier; trained needs model.core: lstm)")
+        if options.reader == "trained":
+            return super().new_model(queries, model, options)
+        if options.reader == "answers":
+            if program is None:
+                raise ParamsError("params.yaml: img2text.reader = 'answers' needs the task's text2text (its program)")
+            arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
+            network = self.network(arch)
+            assert isinstance(network, Img2Text)
+            network.core.load_state_dict(program.network.core.state_dict())
+            network.head.load_state_dict(program.network.head.state_dict())
+            return network, arch
         if classifier is None:
-            raise ParamsError("params.yaml: img2text.init_from_classifier = true needs the classifier checkpoint")
+            raise ParamsError("params.yaml: img2text.reader = 'classifier' needs the classifier checkpoint")
         reference, reference_options = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options,
                                  reference_options)
@@ -191,14 +235,31 @@ class Img2TextKind(ArithmeticKind):
         assert isinstance(options, Img2TextConfig)
         return options.fresh_handwriting
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
-        """A frozen reader reads every image once, and the core trains over those features at text2text's cost."""
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+               program: Program | None = None) -> list[Phase]:
+        """answers: the reader learns from the answers through ``program``, the core stays the program's; classifier:
+        the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;
+        trained: reader and core train together on pixels."""
         options = arch.options
         assert isinstance(options, Img2TextConfig) and isinstance(model, Img2Text) and handwriting is not None
-        if options.freeze_reader:
+        if options.reader == "answers":
+            assert program is not None
+            pixels = handwriting.pixels(np.arange(len(handwriting.images)))
+            return [Phase(ReaderOfPools(model, pixels, options.augment), answers_objective(program.answers), options)]
+        if options.reader == "classifier":
             return [Phase(WithValues(read_once(model, handwriting)),
                           text_objective("query_glyphs", arch.model.value_loss), options)]
         return super().phases(model, arch, handwriting)
+
+    def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
+        """The share of the pool's digits its own reader reads right (a reader of symbols only): per epoch on the
+        validation pool, the epoch where it learns to read is watchable."""
+        assert handwriting is not None
+        network = model.model if isinstance(model, ReadOnce) else model
+        assert isinstance(network, Img2Text)
+        if network.symbols is None:
+            return {}
+        return {"reader_digit_accuracy": reader_digit_accuracy(network, handwriting, pool)}
 
     def runner(self, model: nn.Module, handwriting: Handwriting | None) -> tuple[nn.Module, str]:
         """A per-glyph reader reads each image once instead of once per use: the same numbers, far faster."""
@@ -206,6 +267,18 @@ class Img2TextKind(ArithmeticKind):
         if isinstance(model.reader, TimeDistributed):
             return read_once(model, handwriting), "query_glyphs"
         return model, self.inputs
+
+
+def reader_digit_accuracy(model: Img2Text, handwriting: Handwriting, pool: str) -> float:
+    """The share of ``pool``'s handwritten digits img2text's own reader (a reader of symbols) reads right. The
+    digits' labels only score: no label reaches the reader's training."""
+    assert model.symbols is not None
+    digits = np.flatnonzero(np.char.isdigit(handwriting.symbols.astype(str)) & handwriting.in_pool(pool))
+    was_training = model.training
+    with torch.no_grad():
+        read = model.eval().reader(handwriting.pixels(digits)[:, None].to(device_of(model))).argmax(-1)[:, 0].cpu()
+    model.train(was_training)
+    return digit_accuracy(np.array(list(model.symbols))[read.numpy()], handwriting.symbols[digits])
 
 
 KIND = Img2TextKind()

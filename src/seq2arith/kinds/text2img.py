@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -153,7 +154,8 @@ class Text2ImgKind(ArithmeticKind):
         assert isinstance(options, Text2ImgConfig)
         return options.fresh_handwriting
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None) -> list[Phase]:
+    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+               program: Any = None) -> list[Phase]:
         """Through its image and auxiliary character heads together, or first through the characters alone and
         then drawing only (``text2img.image_epochs``)."""
         options, values = arch.options, arch.model.value_loss

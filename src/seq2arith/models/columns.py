@@ -9,8 +9,9 @@ aligned pair, previous aligned pair) and adds them up per column. A linear reado
 its value (and the value with the numbers swapped: what a difference needs when the second number is the larger),
 softly rounded to an integer; the auxiliary loss ``model.value_loss`` teaches it the written values
 (``column_values``). All the LSTMs see of a column is that rounded value: a bidirectional one over the columns (the
-sign of a difference depends on the highest digits), then one that runs units first and carries. Nothing depends on
-the number of digits: D comes from the width of the query and the number of columns is asked for.
+sign of a difference depends on the highest digits; ``model.extra_lstm`` stacks more), then one that runs units
+first and carries. Nothing depends on the number of digits: D comes from the width of the query and the number of
+columns is asked for.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class ColumnCore(nn.Module):
     multiplies: torch.Tensor  # (O,): 1 for the operator * (its pairs sit in the product roles), else 0
     integers: torch.Tensor  # (VALUE_CLASSES,): the column values, -2 .. 61
 
-    def __init__(self, symbols: str, hidden: int, dropout: float) -> None:
+    def __init__(self, symbols: str, hidden: int, dropout: float, extra_lstm: int = 0) -> None:
         super().__init__()
         self.numbers = NumberReader(symbols)
         operators = [symbols[i] for i in self.numbers.operators]
@@ -46,7 +47,8 @@ class ColumnCore(nn.Module):
         self.readout = nn.Linear(hidden, 2)
         self.sharpness = nn.Parameter(torch.zeros(()))  # of the rounding: logits -e^sharpness (value - integer)^2
         self.read_values = nn.Linear(2 * VALUE_CLASSES, hidden, bias=False)
-        self.encoder = nn.LSTM(hidden, hidden, batch_first=True, bidirectional=True)
+        self.encoder = nn.LSTM(hidden, hidden, num_layers=1 + extra_lstm, batch_first=True,  # (Tables 1 and 4)
+                               dropout=dropout if extra_lstm else 0.0, bidirectional=True)  # between stacked layers
         self.decoder = nn.LSTM(2 * hidden, hidden, batch_first=True)
         self.dropout = nn.Dropout(dropout)
         self.output_size = hidden

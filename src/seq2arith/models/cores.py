@@ -19,6 +19,8 @@ from seq2arith.models.numbers import NumberReader
 from seq2arith.params import require
 
 CORES = ("columns", "lstm", "mlp")
+# the cores each LSTM setting shapes: left on under another core it would change nothing, so it is named, not ignored
+LSTM_SETTINGS = {"extra_lstm": ("lstm", "columns"), "bidirectional": ("lstm",), "batchnorm": ("lstm",)}
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,9 @@ class ModelConfig:
     features: str = "characters"  # lstm and mlp: what they read: characters (one per position) | digit_pairs
     hidden: int = 64  # the width of every layer (the report's "LSTM size")
     mlp_layers: int = 2  # hidden ReLU layers of the mlp core
-    extra_lstm: int = 0  # lstm: encoder LSTM layers beyond the first (report Tables 1 and 4)
+    extra_lstm: int = 0  # lstm and columns: encoder LSTM layers beyond the first (report Tables 1 and 4)
     bidirectional: bool = False  # lstm: bidirectional encoder and decoder LSTMs (report 3.3.3)
-    dropout: float = 0.0  # before the output head (lstm: also between stacked layers; mlp: after each layer)
+    dropout: float = 0.0  # before the output head (lstm, columns: also between stacked layers; mlp: after each layer)
     batchnorm: bool = False  # lstm: batch norm on the decoder outputs (report 3.3.3 "regularisation")
     decoder: str = "attention"  # lstm: repeat (the report's RepeatVector) | attention (each step reads the encoder)
     reverse_answer: bool = True  # emit the answer units-digit first, as written sums carry
@@ -47,10 +49,11 @@ class ModelConfig:
         require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
         require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
-        for name in ("extra_lstm", "bidirectional", "batchnorm"):  # LSTM-only settings left on under another core
+        for name, cores in LSTM_SETTINGS.items():
             value = getattr(self, name)
-            require(f"{key}.{name}", value, self.core == "lstm" or not value,
-                    f"only the lstm core has it (model.core is {self.core!r}); set model.core: lstm too")
+            require(f"{key}.{name}", value, self.core in cores or not value,
+                    f"only the {' and '.join(cores)} core{'s have' if len(cores) > 1 else ' has'} it (model.core is "
+                    f"{self.core!r}); set model.core: {' or '.join(cores)} too")
         require(f"{key}.value_loss", self.value_loss, self.core == "columns" or not self.value_loss,
                 f"only the columns core has column values (model.core is {self.core!r}); set it to 0")
         require(f"{key}.reverse_answer", self.reverse_answer, self.core != "columns" or self.reverse_answer,
@@ -179,7 +182,7 @@ class Core(nn.Module):
         self.network: nn.Module
         if config.core == "columns":
             assert symbols is not None
-            self.network = ColumnCore(symbols, config.hidden, config.dropout)
+            self.network = ColumnCore(symbols, config.hidden, config.dropout, config.extra_lstm)
         elif config.core == "lstm":
             self.network = Seq2Seq(size, answer_width, config)
         else:

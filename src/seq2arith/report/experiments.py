@@ -37,11 +37,32 @@ class Run:
         return bool(retrained) or self.metrics.get(path) != self.base.metrics.get(path)
 
 
+def _commit_entries(exp_show: list[dict]) -> list[dict]:
+    return [entry for entry in exp_show if entry.get("rev") != "workspace" and entry.get("data")]
+
+
+def commits(exp_show: list[dict]) -> list[Run]:
+    """The commits of `dvc exp show --json` output, newest first, without their experiments."""
+    return [_run(entry) for entry in _commit_entries(exp_show)]
+
+
+def recent(exp_show: list[dict], count: int) -> list[dict]:
+    """``exp_show`` as `dvc exp show --json -n count` gives it: the workspace and the ``count`` newest commits
+    (with their experiments), out of the output of a larger ``-n``."""
+    kept, commits_left = [], count
+    for entry in exp_show:
+        if entry.get("rev") != "workspace":
+            if commits_left == 0:
+                continue
+            commits_left -= 1
+        kept.append(entry)
+    return kept
+
+
 def experiments(exp_show: list[dict]) -> Iterator[Run]:
     """The newest commit (the baseline) and every finished experiment in `dvc exp show --json` output;
     older commits (`-n N`) contribute their experiments only."""
-    commits = [entry for entry in exp_show if entry.get("rev") != "workspace" and entry.get("data")]
-    for position, entry in enumerate(commits):
+    for position, entry in enumerate(_commit_entries(exp_show)):
         commit = _run(entry)
         if position == 0:
             yield commit

@@ -54,11 +54,28 @@ def experiment_figures(spec: TableSpec, exp_show: list[dict], folder: Path, link
             print(f"note: experiment {run.name} has no {path} (run it with the stage that writes it)", file=sys.stderr)
             continue
         folder.mkdir(parents=True, exist_ok=True)
+        figure = _figure(spec, folder, run.name, path)
         if path in spec.errors:
-            figure = folder / f"{run.name}-{Path(path).stem}-errors.png"
             predictions_error_figure(pd.read_csv(io.BytesIO(content)), f"{run.name} {Path(path).stem}", figure)
         else:
-            figure = folder / f"{run.name}-{Path(path).name}"
             figure.write_bytes(content)
         drawn.setdefault(run.name, []).append(os.path.relpath(figure, links_from))
+    return drawn
+
+
+def _figure(spec: TableSpec, folder: Path, experiment: str, path: str) -> Path:
+    """Where ``experiment``'s figure of ``path`` is drawn: its error figure, or its sample grid's copy."""
+    if path in spec.errors:
+        return folder / f"{experiment}-{Path(path).stem}-errors.png"
+    return folder / f"{experiment}-{Path(path).name}"
+
+
+def drawn_figures(spec: TableSpec, exp_show: list[dict], folder: Path, links_from: Path) -> dict[str, list[str]]:
+    """What ``experiment_figures`` returns, from the figures already in ``folder`` (those drawn when the table was
+    made), drawing and reading nothing: the links a table regenerated in memory has."""
+    drawn: dict[str, list[str]] = {}
+    for run, path in experiment_files(spec, exp_show):
+        figure = _figure(spec, folder, run.name, path)
+        if figure.exists():
+            drawn.setdefault(run.name, []).append(os.path.relpath(figure, links_from))
     return drawn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from seq2arith.report.numbers import (
     report_numbers,
     report_rows,
 )
+from seq2arith.report.seeds import noise_note, seed_stats
 from seq2arith.report.specs import TableSpec
+
+SEEDS_TABLE = Path("reports/seeds.md")  # named in the notes that seed numbers add
 
 
 def _cell(value: Any) -> str:
@@ -55,11 +59,13 @@ def _report_cells(spec: TableSpec, rows: list[ReportRow], params: dict) -> list[
 
 
 def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPORT_NUMBERS,
-                     figures: dict[str, list[str]] | None = None) -> str:
+                     figures: dict[str, list[str]] | None = None, seeds: dict[str, Any] | None = None,
+                     seeds_table: Path = SEEDS_TABLE) -> str:
     """A markdown table of ``sweep``: the params, then the spec's metric columns ('-' where the experiment did
     not make the numbers), then the report's own numbers for the rows of its tables that these params run.
     A row of the report that no experiment ran is a row of its own, ours '-'. ``figures``: experiment name ->
-    links to its own figures (``experiment_files``), a last column."""
+    links to its own figures (``experiment_files``), a last column. ``seeds`` (seeds.json's contents, from
+    ``seeds_table``'s experiments) adds a line under the table: how large a difference reseeding alone makes."""
     rows = report_rows(spec.report, report)
     header = ["experiment", *_short(spec.params), *(_column(path, key) for path, key in spec.columns),
               *(f"{table} {score}" for table in spec.report for score in _report_scores(rows, table)),
@@ -81,17 +87,45 @@ def experiment_table(spec: TableSpec, exp_show: list[dict], report: Path = REPOR
                  *_report_cells(spec, rows, params), *([None] if figures is not None else [])]
         lines.append((sort_key(spec, params), cells))
     lines.sort(key=lambda line: line[0])
+    note = noise_note(spec.columns, seeds, seeds_table)
     return "\n".join([f"### {spec.title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-                      *("| " + " | ".join(map(_cell, cells)) + " |" for _, cells in lines)]) + "\n"
+                      *("| " + " | ".join(map(_cell, cells)) + " |" for _, cells in lines),
+                      *(["", note] if note else [])]) + "\n"
+
+
+def run_names(block: str) -> set[str]:
+    """The experiments (and commits) a block of tables written here names: the first cell of each row of an
+    experiment table (``not run`` aside), the ``NAME (seed N)`` columns of the seeds table."""
+    names: set[str] = set()
+    by_row = False  # whether the table being read has one experiment per row
+    for line in block.splitlines():
+        if line.startswith("| experiment |"):
+            by_row = True
+        elif line.startswith("| model | metric |"):
+            by_row = False
+            names |= set(re.findall(r"\| ([^|]+?) \(seed \d+\)", line))
+        elif by_row and line.startswith("| "):
+            names.add(line.split(" | ")[0].removeprefix("| "))
+    return names - {"not run"}
 
 
 def _best(entry: dict) -> str:
     return f"{entry['test']} ({entry['where']})" if "test" in entry else entry["where"]
 
 
-def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUMBERS) -> str:
+def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUMBERS,
+                  seeds: dict[str, Any] | None = None, seeds_table: Path = SEEDS_TABLE) -> str:
     """The README's results table, straight from the metrics files (and the training seconds that the training
-    stages write beside their curves), beside the report's best."""
+    stages write beside their curves), beside the report's best. With ``seeds`` (seeds.json's contents) each
+    headline number that has seed numbers is their ``mean ± half-width (n seeds)`` instead, and a line under the
+    table says so."""
+    def seeded(path: Path, key: str) -> str | None:
+        stats = seed_stats(seeds, f"metrics/{path.name}", key)  # seeds.json names the pipeline's own paths
+        return None if stats is None else f"{_cell(stats['mean'])} ± {_cell(stats['half_width'])} ({stats['n']} seeds)"
+
+    def headline(path: Path, key: str, value: Any) -> str:
+        return seeded(path, key) or _cell(value)
+
     lines = ["| model | test exact match | unseen-pair exact match | past the training range | test char accuracy | "
              "train exact match | training | report (test char accuracy) |", "|---|---|---|---|---|---|---|---|"]
     for name, best in report_numbers(report)["best"].items():
@@ -101,33 +135,48 @@ def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUM
         metrics = json.loads(path.read_text())
         prefix = "read_" if name.endswith("text2img") else ""
         test, train = metrics["test"], metrics["train"]
-        exact = _cell(test[f"{prefix}exact_match"])
+        exact = headline(path, f"test.{prefix}exact_match", test[f"{prefix}exact_match"])
         if "symbolic_exact_match" in test:
-            exact += f" (symbolic baseline {_cell(test['symbolic_exact_match'])})"
+            exact += f" (symbolic baseline {headline(path, 'test.symbolic_exact_match', test['symbolic_exact_match'])})"
+        unseen = f"{prefix}unseen_pair_exact_match"
         fit = _json_or_empty(metrics_dir / f"train-{name}.json") | _json_or_empty(curves_dir / name / "metrics.json")
-        lines.append(f"| {name} | {exact} | {_cell(test.get(f'{prefix}unseen_pair_exact_match'))} | "
-                     f"{_beyond(metrics.get('beyond_range'))} | {_cell(test[f'{prefix}char_accuracy'])} | "
-                     f"{_cell(train[f'{prefix}exact_match'])} | "
+        lines.append(f"| {name} | {exact} | {headline(path, f'test.{unseen}', test.get(unseen))} | "
+                     f"{_beyond(metrics.get('beyond_range'), seeded(path, 'beyond_range.exact_match'))} | "
+                     f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
                      f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {_best(best)} |")
     classifier = metrics_dir / "classifier.json"
     if classifier.exists():
         scores = json.loads(classifier.read_text())
-        lines.append(f"| classifier (glyph reader) | {_cell(scores.get('digit_accuracy'))} of the digits "
-                     f"({_cell(scores['test_accuracy'])} of all glyphs) | - | - | - | - | - | - |")
+        digits = headline(classifier, "digit_accuracy", scores.get("digit_accuracy"))
+        lines.append(f"| classifier (glyph reader) | {digits} of the digits ({_cell(scores['test_accuracy'])} of all "
+                     "glyphs) | - | - | - | - | - | - |")
+    if any(" seeds)" in line for line in lines):
+        lines += ["", f"a ± b (n seeds): the mean over n seeds and the half-width of its 95% interval "
+                      f"({seeds_table}); every other number is the committed run's (metrics/)."]
     return "\n".join(lines) + "\n"
 
 
-def _beyond(scores: dict[str, float] | None) -> str:
-    """Exact match on the queries past the training range, each shape's beside it (``3x1 1.0000``)."""
+def _beyond(scores: dict[str, float] | None, seeded: str | None = None) -> str:
+    """Exact match on the queries past the training range, each shape's beside it (``3x1 1.0000``); ``seeded``:
+    the exact match over seeds, where there is one (the shapes stay the committed run's)."""
     if not scores:
         return "-"
     shapes = [f"{key.removesuffix('_exact_match')} {_cell(value)}" for key, value in scores.items()
               if key != "exact_match"]
-    return f"{_cell(scores['exact_match'])} ({', '.join(shapes)})"
+    return f"{seeded or _cell(scores['exact_match'])} ({', '.join(shapes)})"
 
 
 def _json_or_empty(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def between(text: str, start: str, end: str) -> str:
+    """What ``replace_between`` replaces: everything between the marker lines ``start`` and ``end``."""
+    _, started, rest = text.partition(start + "\n")
+    block, ended, _ = rest.partition(end)
+    if not started or not ended:
+        raise Seq2ArithError(f"markers {start} and {end} not found")
+    return block
 
 
 def replace_between(text: str, start: str, end: str, block: str) -> str:

@@ -22,6 +22,8 @@ class TableSpec:
     errors: tuple[str, ...] = ()  # predictions each experiment writes, drawn per experiment as the report's error
     # figure (`tables --figures`)
     where: tuple[tuple[str, Any], ...] = ()  # params every experiment of the sweep has (the baseline need not)
+    over_seeds: bool = False  # one row per column over the runs of ``params`` (seed): mean, 95% interval, n and
+    # each run's value (report/seeds.py), not one row per experiment
 
 
 def train_and_test(paths: tuple[str, ...], scores: tuple[str, ...] = ("exact_match", "char_accuracy")
@@ -61,6 +63,18 @@ READER = (*(("metrics/classifier.json", key) for key in ("digit_accuracy", "test
           *((f"metrics/{task}-img2text.json", f"test.{key}") for task in ("addsub", "mul")
             for key in ("exact_match", "symbolic_exact_match")),
           *((f"metrics/{task}-text2img.json", "test.read_exact_match") for task in ("addsub", "mul")))
+
+READING_FROM_ANSWERS = tuple((f"metrics/{task}-img2text.json", f"{split}.{key}") for task in ("addsub", "mul")
+                             for split, key in (("validation", "reader_digit_accuracy"), ("validation", "exact_match"),
+                                                ("test", "reader_digit_accuracy"), ("test", "exact_match"),
+                                                ("test", "symbolic_exact_match")))
+HEADLINE = {"text2text": ("test.exact_match", "test.unseen_pair_exact_match", "beyond_range.exact_match"),
+            "img2text": ("test.exact_match", "test.unseen_pair_exact_match", "test.symbolic_exact_match",
+                         "test.reader_digit_accuracy", "beyond_range.exact_match"),
+            "text2img": ("test.read_exact_match", "test.read_unseen_pair_exact_match", "beyond_range.exact_match")}
+SEEDS = (*((f"metrics/{task}-{kind}.json", key) for task in ("addsub", "mul") for kind, keys in HEADLINE.items()
+           for key in keys),
+         ("metrics/classifier.json", "digit_accuracy"))  # every model's headline numbers
 
 
 def _text2text_sweep(title: str, params: tuple[str, ...], core: tuple[tuple[str, Any], ...],
@@ -129,4 +143,10 @@ TABLES = {
             "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match")),
         # what text2text does not read, and so may differ in experiments of older commits
         ("device", "tasks.", "plots.", "img2text.", "text2img.", "model.mlp_layers")),
+    "reading-from-answers": TableSpec(
+        "img2text's reader: learned from the answers alone, or the classifier trained with a label per glyph",
+        ("img2text.reader", "img2text.epochs", "img2text.conv_layers", "img2text.conv_filters", "img2text.augment"),
+        READING_FROM_ANSWERS, ("img2text.",)),
+    "seeds": TableSpec("Seeds: every model's headline numbers over seeds (mean and 95% interval)", ("seed",), SEEDS,
+                       over_seeds=True),
 }

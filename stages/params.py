@@ -1,0 +1,69 @@
+"""params: every section of params.yaml validated before any other stage runs.
+
+dvc.yaml runs it first (download and glyphs depend on its output), so a bad value stops the pipeline here, in one
+line, before DVC deletes any stage's outputs to run it. Its output is the same text for every valid params.yaml:
+a valid change re-runs only the stages that read the changed keys.
+"""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from seq2arith import params
+from seq2arith.errors import report_errors
+from seq2arith.glyphs import GlyphsConfig
+from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.img2text import Img2TextConfig
+from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.mnist import DataConfig
+from seq2arith.models.cores import ModelConfig
+from seq2arith.plots import PlotsConfig
+from seq2arith.queries import SplitConfig, TaskConfig
+from seq2arith.training import KindConfig
+from seq2arith.training_plan import TrainConfig
+
+SECTIONS: dict[str, type[params.Section]] = {  # each section's dataclass, as the stages that read it parse it
+    "data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig, "train": TrainConfig,
+    "plots": PlotsConfig, "classifier": ClassifierConfig,
+}
+KINDS: dict[str, type[KindConfig]] = {"text2text": Text2TextConfig, "img2text": Img2TextConfig,
+                                      "text2img": Text2ImgConfig}  # their values may be given per task
+TOP_LEVEL = ("seed", "device", "tasks", *SECTIONS, *KINDS)
+VALID = "params.yaml: valid\n"  # the same for every valid params.yaml: nothing downstream re-runs for it
+
+
+def validate(values: dict[str, Any]) -> None:
+    """Raise the ParamsError of the first bad value of ``values`` (params.yaml), as the stage reading it would."""
+    unknown = sorted(set(values) - set(TOP_LEVEL))
+    params.require(unknown[0] if unknown else "params.yaml", values.get(unknown[0]) if unknown else None,
+                   not unknown, f"unknown key; allowed: {', '.join(sorted(TOP_LEVEL))}")
+    params.seed(values)
+    params.device(values)
+    params.require("tasks", None, "tasks" in values, "missing required key")
+    tasks = values["tasks"]
+    params.require("tasks", tasks, isinstance(tasks, dict) and len(tasks) > 0,
+                   "must be a mapping of task names to tasks")
+    for task in tasks:
+        params.section(values, f"tasks.{task}", TaskConfig)
+    for key, cls in SECTIONS.items():
+        params.section(values, key, cls)
+    for kind, options in KINDS.items():
+        kind_options = params.section(values, kind, options)
+        for task in tasks:  # as train-<kind>@<task> resolves them: a per-task value for every task
+            kind_options.for_task(task, kind)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--out", type=Path, required=True, help="text file written when every value is valid")
+    args = parser.parse_args()
+
+    validate(params.load_params(args.params))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(VALID)
+
+
+if __name__ == "__main__":
+    report_errors(main)

@@ -133,6 +133,18 @@ def test_load_program_answers_every_reading_as_the_text2text_does(tmp_path: Path
                      "train-text2text@mul")
 
 
+
+def test_the_program_is_where_the_reader_trains(tmp_path: Path, handwriting: Handwriting) -> None:
+    """load_program puts the text2text and every table of readings on the device it is given (a GPU's batches
+    index them there)."""
+    task = TaskConfig(operators=["*"], highest_integer=9)
+    queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
+    network, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
+    checkpoint.save(tmp_path / "mul-text2text.pt", TEXT2TEXT, network, arch)
+    meta = torch.device("meta")
+    program = load_program(tmp_path / "mul-text2text.pt", task, queries, "train-text2text@mul", meta)
+    assert {tensor.device for tensor in (*program.network.parameters(), *program.answers.buffers())} == {meta}
+
 # --- learning to read ----------------------------------------------------------------------------------------------
 
 STRIPS = 600  # one-digit sums in real handwriting: a few seconds of training on one thread

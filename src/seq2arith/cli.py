@@ -3,7 +3,7 @@
   seq2arith predict "22+13"                     text2text: prints 35
   seq2arith predict "22+13" "33-44" "12*34"     one line per query: 22+13 = 35
   seq2arith predict --batch queries.txt         one query per line (blank lines skipped; - reads stdin)
-  seq2arith render "22+13" -o strip.png         the query in unseen handwriting (the MNIST test pool)
+  seq2arith render "22+13" -o strip.png         the query in test-pool images (never trained on)
   seq2arith predict --image strip.png           img2text reads a strip (--task picks the model; default addsub)
   seq2arith predict --image a.png b.png dir/    several strips, and every PNG of a folder: PATH = ANSWER
                                                 lines; the model is loaded once
@@ -14,6 +14,7 @@
   seq2arith architectures                       the report's architecture figures as built here
   seq2arith tables --check                      fail when a committed table differs from its experiments
   seq2arith results --readme README.md          the README results table from metrics/ (and reports/seeds.json)
+  seq2arith deps --write                        dvc.yaml's code deps from the stages' imports
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
 not split a number. The task is the first one in params.yaml whose operators cover the query's (or
@@ -108,7 +109,7 @@ def parser() -> argparse.ArgumentParser:
     ask.set_defaults(run=predict)
 
     draw = commands.add_parser("render", parents=[common], help="draw a query as an MNIST handwriting strip",
-                               description="Draw a query in handwriting from the test pool (writers never seen "
+                               description="Draw a query in handwriting from the test pool (images never seen "
                                            "in training), padded to the task's query width.")
     draw.add_argument("query", metavar="QUERY")
     draw.add_argument("-o", "--output", type=Path, required=True, metavar="PNG", help="strip to write")

@@ -127,8 +127,8 @@ class Program:
 def load_program(path: Path, task: TaskConfig, queries: QuerySet, stage: str,
                  device: torch.device = torch.device("cpu")) -> Program:
     """The text2text checkpoint at ``path`` (made by the dvc.yaml stage ``stage``) as the program of ``task``, whose
-    query set is ``queries``; one line if it is missing or answers another task."""
-    network, arch = checkpoint.load(path, TEXT2TEXT, stage=stage, device=device)
+    query set is ``queries``, on ``device``; one line if it is missing or answers another task."""
+    network, arch = checkpoint.load(path, TEXT2TEXT, stage=stage)
     expected = (queries.vocabulary, queries.query_width, queries.answer_width)
     if (arch.vocabulary, arch.query_width, arch.answer_width) != expected:
         raise CheckpointError(f"{path} answers another task (characters {arch.vocabulary!r}, widths "
@@ -137,7 +137,7 @@ def load_program(path: Path, task: TaskConfig, queries: QuerySet, stage: str,
     assert isinstance(network, Text2Text)
     readings, _ = all_queries(task)
     one_hot = torch.from_numpy(encode_labels(readings, arch.vocabulary))
-    with torch.no_grad():
-        emitted = torch.cat([network(one_hot[i:i + BATCH_SIZE].to(device)).argmax(-1).cpu()
-                             for i in range(0, len(one_hot), BATCH_SIZE)])
-    return Program(network, AnswerProgram(readings, decode(emitted.numpy(), arch.vocabulary), arch.vocabulary))
+    with torch.no_grad():  # every reading answered once, on the CPU: a few thousand short queries
+        emitted = torch.cat([network(one_hot[i:i + BATCH_SIZE]).argmax(-1) for i in range(0, len(one_hot), BATCH_SIZE)])
+    answers = AnswerProgram(readings, decode(emitted.numpy(), arch.vocabulary), arch.vocabulary)
+    return Program(network.to(device), answers.to(device))

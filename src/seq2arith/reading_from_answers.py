@@ -39,7 +39,7 @@ class AnswerProgram(nn.Module):
     """
 
     readings: torch.Tensor  # (Q, T_in) character indices: every query of the task
-    members: torch.Tensor  # (A, K) reading indices per answer group, padded with the group's first reading
+    members: torch.Tensor  # (A, K) reading indices per answer group, padded with the group's last reading
     is_member: torch.Tensor  # (A, K) bool: which of those are real
     group_of_code: torch.Tensor  # (V ** T_out,) the group of each answer code, or UNANSWERED
     answer_of_reading: torch.Tensor  # (V ** T_in,) the answer code of each reading code, -1 if no query reads so
@@ -56,7 +56,7 @@ class AnswerProgram(nn.Module):
         starts = torch.cumsum(counts, 0) - counts
         slot = torch.arange(int(counts.max()))
         is_member = slot < counts[:, None]  # (A, K)
-        members = order[(starts[:, None] + slot.clamp(max=counts[:, None] - 1)).clamp(max=len(order) - 1)]
+        members = order[starts[:, None] + slot.clamp(max=counts[:, None] - 1)]  # padded with the group's last
         group_of_code = torch.full((size ** len(emitted[0]),), UNANSWERED)
         group_of_code[groups] = torch.arange(len(groups))
         answer_of_reading = torch.full((size ** reading_indices.shape[1],), -1)

@@ -95,7 +95,6 @@ class Img2Text(nn.Module):
         super().__init__()
         self.reader, features, symbols = _reader(arch)
         self.symbols = symbols  # what the reader's outputs stand for; None: features, not symbol probabilities
-        self.reads_symbols = symbols is not None
         self.temperature = cast(Img2TextConfig, arch.options).reader_temperature
         self.core = Core(features, arch.query_width, arch.answer_width, arch.model, symbols)
         self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
@@ -103,7 +102,7 @@ class Img2Text(nn.Module):
     def read(self, strip: torch.Tensor) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_in, F) glyph features."""
         features = self.reader(strip)
-        return (features / self.temperature).softmax(-1) if self.reads_symbols else features
+        return (features / self.temperature).softmax(-1) if self.symbols is not None else features
 
     def answer(self, features: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, F) glyph features -> (B, T_out, V) logits."""

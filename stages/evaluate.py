@@ -1,15 +1,15 @@
 """evaluate: metrics for train and test queries, the predictions table, and for the test queries the error
-histogram and the per-character confusion."""
+histogram and the per-character confusion; for img2text, the digits its reader and the classifier misread."""
 
 import argparse
 from pathlib import Path
 from typing import cast
 
-from seq2arith import checkpoint, kinds, params
+from seq2arith import checkpoint, kinds, params, plots
 from seq2arith.dataset import BEYOND_RANGE, QuerySet
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
-from seq2arith.evaluation import evaluate_model
+from seq2arith.evaluation import digit_readings, evaluate_model
 from seq2arith.files import write_json, write_with
 from seq2arith.kinds.arithmetic import GlyphReader, arithmetic
 from seq2arith.threads import use_threads
@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--errors", type=Path, required=True, help="CSV: test queries per error, true - predicted")
     parser.add_argument("--confusion", type=Path, required=True, help="CSV: test answer characters per "
                                                                        "(actual, predicted) pair")
+    parser.add_argument("--misreads", type=Path, help="PNG (img2text): the test pool's digits as its reader and the "
+                                                       "classifier read them, and the glyphs each misreads")
     args = parser.parse_args()
 
     kind = arithmetic(args.kind)
@@ -51,6 +53,11 @@ def main() -> None:
     write_with(args.predictions, lambda tmp: result.predictions.to_csv(tmp, index=False))
     write_with(args.errors, lambda tmp: result.errors.to_csv(tmp, index=False))
     write_with(args.confusion, lambda tmp: result.confusion.to_csv(tmp, index=False))
+    if args.misreads is not None:
+        assert reader is not None and handwriting is not None
+        digits, readings = digit_readings(model, arch, reader, handwriting, "test")
+        plots.misreads_figure(handwriting.symbols[digits], readings, handwriting.images[digits],
+                              f"{args.model.stem}: the test pool's handwritten digits, read", args.misreads)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from seq2arith.errors import report_errors
 from seq2arith.files import write_json
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.seeding import rng, seed_torch
+from seq2arith.splits import Split
 from seq2arith.threads import use_threads
 from seq2arith.training import fit
 from seq2arith.training_plan import Inputs, plan_training
@@ -48,9 +49,11 @@ def main() -> None:
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
         for phase in plan.phases:
             train, validation = plan.datasets(phase)
-            redraw = partial(train.redraw_handwriting, handwriting) if handwriting else None
+            redraw = None  # rows of the queries are drawn afresh; a phase's own rows are not
+            if handwriting is not None and isinstance(train, Split):
+                redraw = partial(train.redraw_handwriting, handwriting)
             fit(phase.trainee, phase.objective, train, validation, phase.options, generator, live, redraw,
-                desc=stream, threads=threads, checks={"unseen": plan.unseen(phase)}, after_epoch=plan.after_epoch)
+                desc=stream, threads=threads, checks=plan.checks(phase), after_epoch=plan.after_epoch)
         live.summary["seconds"] = round(time.perf_counter() - start)  # wall clock: beside the curves, not a metric
     checkpoint.save(args.out, kind, plan.model, plan.arch)
     write_json(args.metrics, {"epochs": sum(phase.options.epochs for phase in plan.phases),

@@ -3,6 +3,8 @@ learns from answers through the task's text2text (its program)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -96,13 +98,39 @@ def test_the_answers_reader_trains_alone_through_the_program(mul, handwriting: H
     queries, program = mul
     kind = arithmetic("img2text")
     model, arch = kind.new_model(queries, MODEL, ANSWERS, program=program)
-    (phase,) = kind.phases(model, arch, handwriting, program)
+    (phase,) = kind.phases(model, arch, handwriting, program, queries)
     assert isinstance(phase.trainee, ReaderOfPools)
     assert {id(p) for p in phase.trainee.parameters()} == {id(p) for p in model.reader.parameters()}
     assert (phase.objective.inputs, phase.objective.fields) == ("query_glyphs", ("answer",))
     log_probs = phase.trainee.eval()(torch.from_numpy(queries.query_glyphs[:4]))
     assert log_probs.shape == (4, queries.query_width, len(queries.vocabulary))
     torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(4, queries.query_width))
+
+
+def test_with_label_epochs_the_reader_learns_again_from_the_labels_the_answers_gave(mul, handwriting: Handwriting
+                                                                                  ) -> None:
+    """A second phase: when it starts, every image of the train and validation strips gets the label its readings
+    and the answers agree on (no other image: none of the test pool), and the reader's CNN goes back to its initial
+    weights to learn, as a classifier, from those images and labels for label_epochs."""
+    queries, program = mul
+    kind = arithmetic("img2text")
+    options = dataclasses.replace(ANSWERS, label_epochs=2)
+    model, arch = kind.new_model(queries, MODEL, options, program=program)
+    assert isinstance(model.reader, TimeDistributed)
+    initial = {name: value.clone() for name, value in model.reader.module.state_dict().items()}
+    _, labelled = kind.phases(model, arch, handwriting, program, queries)
+    assert labelled.trainee is model.reader.module and labelled.options.epochs == 2
+    assert (labelled.objective.inputs, labelled.objective.fields) == ("image", ("label",))
+    with torch.no_grad():
+        next(model.reader.parameters()).add_(1.0)  # as if the first phase had trained it
+    assert labelled.rows is not None
+    train, validation = labelled.rows()
+    for name, value in model.reader.module.state_dict().items():
+        torch.testing.assert_close(value, initial[name])
+    for rows, split in ((train, "train"), (validation, "validation")):
+        glyphs = np.unique(queries.query_glyphs[queries.split == split])
+        assert len(rows) == len(glyphs) and set(rows[np.arange(len(rows))]) == {"image", "label"}
+        assert handwriting.in_pool(split)[glyphs].all()
 
 
 def test_pool_scores_are_the_readers_digit_accuracy_when_it_reads_symbols(mul, handwriting: Handwriting,

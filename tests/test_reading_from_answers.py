@@ -25,10 +25,12 @@ from seq2arith.models.cores import ModelConfig
 from seq2arith.pools import combine
 from seq2arith.queries import SplitConfig, TaskConfig, all_queries
 from seq2arith.reading_from_answers import (
+    UNLABELLED,
     AnswerProgram,
     answer_code,
     answers_objective,
     digit_accuracy,
+    labels_from_answers,
     load_program,
 )
 from seq2arith.seeding import seed_torch
@@ -87,6 +89,26 @@ def test_the_loss_is_the_mean_negative_log_probability_of_the_true_answers(progr
     expected = -(math.log(0.5 * 0.5 + 0.3 * 0.3) + math.log(0.5 * 0.3)) / 2
     assert objective.loss(strips, batch).item() == pytest.approx(expected)
     assert objective.scores(strips, batch)["exact_match"].item() == pytest.approx(1 / 3)
+
+
+def test_each_glyphs_posterior_given_its_strips_answer(program: AnswerProgram) -> None:
+    """Given the answer 1, the strip read 01 (0.5 * 0.5) or 10 (0.3 * 0.3): the first glyph is 0 with probability
+    0.25 / 0.34 and 1 with 0.09 / 0.34, the second the other way round; an answer no reading gets gives nothing."""
+    posteriors = program.glyph_posteriors(_strips(FIRST, SECOND, FIRST, SECOND), _codes(["1", "3"]))
+    odds = [0.25 / 0.34, 0.09 / 0.34]
+    torch.testing.assert_close(posteriors[0], torch.tensor([[odds[0], odds[1], 0, 0], [odds[1], odds[0], 0, 0]]))
+    assert not posteriors[1].any()
+
+
+def test_images_are_labelled_by_the_answers_of_the_strips_they_are_in(program: AnswerProgram) -> None:
+    """Image 0 reads FIRST, image 1 SECOND: in strips 01 and 10 answered 1 and a strip 11 answered 2, the summed
+    posteriors label image 0 a 0 and image 1 a 1; image 2 is in no strip: unlabelled."""
+    reader = torch.nn.Embedding.from_pretrained(torch.tensor([FIRST, SECOND, FIRST]).log())
+    strips = {"query_glyphs": torch.tensor([[0, 1], [1, 0], [1, 1]]),
+              "answer": torch.from_numpy(encode_labels(["1", "1", "2"], VOCABULARY))}
+    rows = type("Strips", (), {"__len__": lambda self: 3,
+                               "__getitem__": lambda self, i: {k: v[i] for k, v in strips.items()}})()
+    assert labels_from_answers(reader, program, rows, 3).tolist() == [0, 1, UNLABELLED]
 
 
 def test_the_objective_reads_no_digit_label(program: AnswerProgram, handwriting: Handwriting) -> None:
@@ -171,7 +193,8 @@ def _strips_of(task: TaskConfig, count: int, split: str, handwriting: Handwritin
 
 def test_a_reader_learns_digits_from_sums_alone(real_digits: Handwriting) -> None:
     """A small CNN, trained only on whether the program (the true sums, emitted units first) gives a strip's answer
-    from its reading, reads held-out real digits (the test pool, never trained on) far above chance (0.1)."""
+    from its reading, reads held-out real digits (the test pool, never trained on) far above chance (0.1); given
+    their strips' answers it labels the train images it saw better still, and labels no other image."""
     task = TaskConfig(operators=["+"], highest_integer=9)
     readings, answers = all_queries(task)
     program = AnswerProgram(readings, [to_target(answer, True) for answer in answers], vocabulary(task.operators))
@@ -191,3 +214,10 @@ def test_a_reader_learns_digits_from_sums_alone(real_digits: Handwriting) -> Non
     learned = reader_digit_accuracy(model, real_digits, "test")
     assert chance < 0.3 and learned > 0.5, (chance, learned, scores)
     assert scores["validation"]["reader_digit_accuracy"] > 0.5 and scores["validation"]["exact_match"] > 0.3
+    train = _strips_of(task, STRIPS, "train", real_digits, rng)
+    labels = labels_from_answers(trainee, program, train, len(real_digits.images))
+    labelled = np.flatnonzero(labels.numpy() != UNLABELLED)
+    assert set(labelled) == set(train.query_glyphs.flatten()) and real_digits.in_pool("train")[labelled].all()
+    digits = labelled[np.char.isdigit(real_digits.symbols[labelled].astype(str))]
+    read = np.array(list(vocabulary(task.operators)))[labels[digits].numpy()]
+    assert (read == real_digits.symbols[digits]).mean() > learned  # given the answers, it reads better

@@ -60,8 +60,8 @@ def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwr
 
 def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
                                                                          ) -> None:
-    """TrainingPlan.unseen serves the validation queries whose pair (either order) no training query has; the plan's
-    datasets are its train and validation splits."""
+    """TrainingPlan.checks serves as ``unseen`` the validation queries whose pair (either order) no training query
+    has; the plan's datasets are its train and validation splits."""
     queries = training_queries(queries)
     model, arch = arithmetic("text2text").new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
     phases = arithmetic("text2text").phases(model, arch, handwriting)
@@ -69,7 +69,7 @@ def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries:
     train, validation = plan.datasets(phases[0])
     assert (train.split, validation.split) == ("train", "validation")
     assert (train.queries, validation.queries) == (queries.of("train"), queries.of("validation"))
-    unseen = plan.unseen(phases[0])
+    unseen = plan.checks(phases[0])["unseen"]
     trained = {pair_key(query) for query in queries.of("train")}
     assert unseen.queries == [query for query in validation.queries if pair_key(query) not in trained]
     assert 0 < len(unseen) < len(validation) and unseen.fields == validation.fields and unseen.split == "validation"
@@ -112,7 +112,7 @@ def test_the_training_stages_inputs_hold_no_test_row(task: str, kind: str, tmp_p
     for phase in plan.phases:
         train, validation = plan.datasets(phase)
         assert not set(queries.of("test")) & (set(train.queries) | set(validation.queries) |
-                                              set(plan.unseen(phase).queries))
+                                              set(plan.checks(phase)["unseen"].queries))
     if kind == "img2text":
         assert plan.after_epoch is not None and set(plan.after_epoch()) == {"reader_digit_accuracy"}
 

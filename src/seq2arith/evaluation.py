@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from seq2arith.dataset import QuerySet
 from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
+from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, read_digits
 from seq2arith.models.architecture import Architecture
 from seq2arith.queries import evaluate, unseen_pairs
 from seq2arith.splits import Split
@@ -104,6 +106,20 @@ def read_queries(reader: GlyphReader, handwriting: Handwriting, glyphs: np.ndarr
     """What ``reader`` reads in the strips drawn with ``glyphs`` (N, T) indices: each pool image read once."""
     symbols = np.array(list(reader.read_strips(handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
     return ["".join(row) for row in symbols[glyphs]]
+
+
+def digit_readings(model: nn.Module, arch: Architecture, reader: GlyphReader, handwriting: Handwriting, pool: str
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The indices of ``pool``'s handwritten digits, and what img2text's own reader (when it reads symbols) and
+    ``reader`` (the classifier, trained with a label per glyph) read in each, by the readers' names."""
+    digits = np.flatnonzero(np.char.isdigit(handwriting.symbols.astype(str)) & handwriting.in_pool(pool))
+    readings = {}
+    if isinstance(model, Img2Text) and model.symbols is not None:
+        readings[f"img2text's reader ({cast(Img2TextConfig, arch.options).reader})"] = read_digits(
+            model, handwriting, pool)[1]
+    read = reader.read_strips(handwriting.pixels(digits)[None])[0]
+    readings["the classifier (a label per glyph)"] = np.array(list(read))
+    return digits, readings
 
 
 @dataclass(frozen=True)

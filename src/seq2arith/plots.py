@@ -1,5 +1,5 @@
-"""The figures of the plots and samples stages: the report's error figure, exact match per epoch, generated
-digit grids."""
+"""The figures of the plots, samples and evaluate stages: the report's error figure, exact match per epoch,
+generated digit grids, the glyphs img2text's reader misreads."""
 
 from __future__ import annotations
 
@@ -122,4 +122,42 @@ def exact_match_figure(curves: dict[str, Path], path: Path) -> None:
         ax.set(title=f"{task}: exact match per epoch", xlabel="epoch", ylabel="exact match", ylim=(0, 1.02))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
+    save_png(figure, path)
+
+
+MISREADS_SHOWN = 30  # misread glyphs drawn per reader
+
+
+def misreads_figure(truth: np.ndarray, readings: dict[str, np.ndarray], images: np.ndarray, title: str,
+                    path: Path) -> None:
+    """For each reader, a column: its confusion matrix over handwritten digits (``truth``, one character per image)
+    and the first glyphs it misreads (``images`` (N, 28, 28) uint8), each labelled true -> read."""
+    digits = sorted(set(truth))
+    figure = plt.figure(figsize=(6.2 * len(readings), 8.5))
+    columns = figure.subfigures(1, len(readings), squeeze=False)[0]
+    for column, (name, read) in zip(columns, readings.items()):
+        misread = np.flatnonzero(read != truth)
+        confusion_axes, glyph_rows = column.subplots(2, 1, height_ratios=[3, 2])
+        glyph_rows.remove()
+        shown = read.copy()
+        shown[~np.isin(shown, digits)] = "other"
+        labels = [*digits, "other"]
+        counts = pd.crosstab(pd.Categorical(truth, digits), pd.Categorical(shown, labels), dropna=False).to_numpy()
+        confusion_axes.imshow(np.log1p(counts), cmap="Blues")
+        for (row, col), count in np.ndenumerate(counts):
+            if count:
+                confusion_axes.text(col, row, str(count), ha="center", va="center", fontsize=7,
+                                    color="white" if row == col else "red")
+        confusion_axes.set_xticks(range(len(labels)), labels)
+        confusion_axes.set_yticks(range(len(digits)), digits)
+        confusion_axes.set_xlabel("read as")
+        confusion_axes.set_ylabel("true digit")
+        confusion_axes.set_title(f"{name}: {len(misread)} of {len(truth)} digits misread", fontsize=10)
+        grid = column.add_gridspec(2, 1, height_ratios=[3, 2])[1].subgridspec(3, MISREADS_SHOWN // 3)
+        for place, image in enumerate(misread[:MISREADS_SHOWN]):
+            axes = column.add_subplot(grid[place // grid.ncols, place % grid.ncols])
+            axes.imshow(images[image], cmap="gray_r")
+            axes.set_axis_off()
+            axes.set_title(f"{truth[image]}→{read[image]}", fontsize=8, color="red")
+    figure.suptitle(title)
     save_png(figure, path)

@@ -6,6 +6,10 @@ characters on every glyph, so a reading's probability is the product of its char
 answer's probability is the sum over the readings the program answers so (exact inference, as DeepProbLog does
 for MNIST addition). Training maximises the probability of the true answer: the gradient tells each glyph which of
 its readings explain the answer, and over many strips the digits become distinguishable.
+
+Then the reader labels itself (``img2text.label_epochs``): each training image is given the character its readings
+agree on, given the answers of every strip it is in (``labels_from_answers``), and the reader, back at its initial
+weights, is trained on those images and labels as a classifier is. Still no glyph label: the labels are the answers'.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import torch
 from torch import nn
 
 from seq2arith import checkpoint
-from seq2arith.batches import BATCH_SIZE, Batch
+from seq2arith.batches import BATCH_SIZE, Batch, Rows, batches
 from seq2arith.checkpoint import CheckpointError
 from seq2arith.dataset import QuerySet
+from seq2arith.devices import device_of
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2Text
 from seq2arith.queries import TaskConfig, all_queries
@@ -29,6 +34,7 @@ from seq2arith.text import decode, encode, encode_labels
 from seq2arith.training import Objective
 
 UNANSWERED = -1  # group of an answer no reading gets from the program
+UNLABELLED = -1  # label of an image in no strip (labels_from_answers)
 
 
 class AnswerProgram(nn.Module):
@@ -69,6 +75,20 @@ class AnswerProgram(nn.Module):
     def log_likelihood(self, log_probs: torch.Tensor, answers: torch.Tensor) -> torch.Tensor:
         """log P(answer) of each strip: (B, T_in, V) per-glyph log-probabilities and (B,) answer codes -> (B,);
         -inf where the program gives no reading that answer."""
+        _, scores = self._readings_of(log_probs, answers)
+        return scores.logsumexp(-1)
+
+    def glyph_posteriors(self, log_probs: torch.Tensor, answers: torch.Tensor) -> torch.Tensor:
+        """P(glyph t reads v | its strip's answer): (B, T_in, V) per-glyph log-probabilities and (B,) answer codes ->
+        (B, T_in, V); zero where the program gives no reading that answer."""
+        readings, scores = self._readings_of(log_probs, answers)
+        posterior = scores.softmax(-1).nan_to_num(0.0)  # (B, K): P(reading | answer)
+        per_glyph = posterior.unsqueeze(1).expand(-1, readings.shape[2], -1)  # (B, T_in, K)
+        return torch.zeros_like(log_probs).scatter_add_(2, readings.transpose(1, 2), per_glyph)
+
+    def _readings_of(self, log_probs: torch.Tensor, answers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The readings the program gives each strip's answer (B, K, T_in), and log P(reading) of each (B, K):
+        -inf for padding, and for every reading of a strip whose answer the program never gives."""
         group = self.group_of_code[answers]  # (B,)
         answered = group != UNANSWERED
         group = group.clamp(min=0)
@@ -76,8 +96,7 @@ class AnswerProgram(nn.Module):
         batch, candidates, steps = readings.shape
         per_glyph = log_probs.unsqueeze(1).expand(batch, candidates, steps, log_probs.shape[-1])
         scores = per_glyph.gather(3, readings.unsqueeze(-1)).squeeze(-1).sum(-1)  # (B, K): log P(reading)
-        scores = scores.masked_fill(~self.is_member[group], -torch.inf).logsumexp(-1)
-        return scores.masked_fill(~answered, -torch.inf)
+        return readings, scores.masked_fill(~(self.is_member[group] & answered[:, None]), -torch.inf)
 
     def answer_of_likeliest_reading(self, log_probs: torch.Tensor) -> torch.Tensor:
         """(B, T_in, V) -> (B,) the answer code the program gives the likeliest reading of each strip (-1 where that
@@ -91,22 +110,40 @@ def answer_code(indices: torch.Tensor, size: int) -> torch.Tensor:
     return (indices * places).sum(-1)
 
 
+def answer_codes(batch: Batch, program: AnswerProgram) -> torch.Tensor:
+    """The code of each of the batch's (one-hot) answers: (B,)."""
+    return answer_code(batch["answer"].argmax(-1), program.size)
+
+
 def answers_objective(program: AnswerProgram) -> Objective[torch.Tensor]:
     """The reader's objective: -log P(true answer) over the batch's strips (B, T_in, V) log-probabilities; scored by
     ``exact_match``, the share of strips whose likeliest reading the program answers right. Reads only the strips
     (as indices of their images) and the answers: no glyph label."""
-    def codes(batch: Batch) -> torch.Tensor:
-        return answer_code(batch["answer"].argmax(-1), program.size)
-
     def loss(log_probs: torch.Tensor, batch: Batch) -> torch.Tensor:
-        likelihood = program.log_likelihood(log_probs, codes(batch))
+        likelihood = program.log_likelihood(log_probs, answer_codes(batch, program))
         return -likelihood[likelihood.isfinite()].mean()
 
     def scores(log_probs: torch.Tensor, batch: Batch) -> dict[str, torch.Tensor]:
-        right = program.answer_of_likeliest_reading(log_probs) == codes(batch)
+        right = program.answer_of_likeliest_reading(log_probs) == answer_codes(batch, program)
         return {"exact_match": right.float().mean()}
 
     return Objective("query_glyphs", ("answer",), loss, scores)
+
+
+@torch.no_grad()
+def labels_from_answers(reader: nn.Module, program: AnswerProgram, strips: Rows, images: int,
+                        batch_size: int = BATCH_SIZE) -> torch.Tensor:
+    """The character each of the pools' ``images`` is read as, given the answers of the ``strips`` it is in: the
+    likeliest under the sum of its posteriors (``glyph_posteriors``) over those strips; UNLABELLED for an image in
+    none. ``reader``: (B, T_in) glyph indices -> (B, T_in, V) log-probabilities; ``strips``: rows of
+    ``query_glyphs`` and ``answer``. Only answers are read: no glyph label."""
+    reader.eval()
+    device = device_of(reader)
+    votes = torch.zeros(images, program.size, device=device)
+    for batch in batches(strips, batch_size, device=device):
+        posteriors = program.glyph_posteriors(reader(batch["query_glyphs"]), answer_codes(batch, program))
+        votes.index_add_(0, batch["query_glyphs"].flatten(), posteriors.flatten(0, 1))
+    return votes.argmax(-1).masked_fill(votes.sum(-1) == 0, UNLABELLED).cpu()
 
 
 def digit_accuracy(read: np.ndarray, truth: np.ndarray) -> float:

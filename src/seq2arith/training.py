@@ -76,6 +76,8 @@ class Phase:
     trainee: nn.Module
     objective: Objective[Any]
     options: FitConfig
+    rows: Callable[[], tuple[Rows, Rows]] | None = None  # its own train and validation rows, made when it starts
+    # (after the phases before it); None: the task's train and validation queries
 
 
 def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from seq2arith.batches import Rows
 from seq2arith.dataset import QuerySet, with_mirrors
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind
@@ -58,17 +59,22 @@ class TrainingPlan:
     phases: list[Phase]
     after_epoch: Callable[[], dict[str, float]] | None = None  # validation scores beyond the objective's
 
-    def datasets(self, phase: Phase) -> tuple[Split, Split]:
-        """Train and validation splits serving only the fields ``phase`` reads and scores."""
+    def datasets(self, phase: Phase) -> tuple[Rows, Rows]:
+        """Train and validation rows of ``phase``: its own, or splits of the queries serving only the fields it reads
+        and scores."""
+        if phase.rows is not None:
+            return phase.rows()
         return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
 
-    def unseen(self, phase: Phase) -> Split:
-        """The validation queries trained in neither order, served as for ``phase``: scored after every epoch beside
-        the validation split, so a run that generalises past the table it saw shows when it does."""
+    def checks(self, phase: Phase) -> dict[str, Rows]:
+        """More rows scored after every epoch of a phase on the queries: ``unseen``, the validation queries trained
+        in neither order, so a run that generalises past the table it saw shows when it does."""
+        if phase.rows is not None:
+            return {}
         held_out = np.flatnonzero(self.queries.split == "validation")
         unseen = held_out[unseen_pairs(self.queries.of("train"), [self.queries.queries[i] for i in held_out])]
-        return Split(self.queries.subset(unseen), self.handwriting, "validation", self.arch.model.reverse_answer,
-                     served_fields(phase))
+        return {"unseen": Split(self.queries.subset(unseen), self.handwriting, "validation",
+                                self.arch.model.reverse_answer, served_fields(phase))}
 
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
@@ -116,5 +122,6 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
         inputs.program, section(params, f"tasks.{task}", TaskConfig), queries, f"train-text2text@{task}", device)
     network, arch = kind.new_model(queries, model, options, inputs.classifier, program)
     network = network.to(device)
-    return TrainingPlan(network, arch, queries, handwriting, options, kind.phases(network, arch, handwriting, program),
+    phases = kind.phases(network, arch, handwriting, program, queries)
+    return TrainingPlan(network, arch, queries, handwriting, options, phases,
                         partial(kind.pool_scores, network, handwriting, "validation") if kind.reads_images else None)

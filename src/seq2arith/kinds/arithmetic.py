@@ -87,9 +87,10 @@ class ArithmeticKind(Kind[Architecture]):
         return False
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
-               program: Any = None) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
         """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``
-        (``program``: img2text's ``reading_from_answers.Program``, for the kind that learns through it)."""
+        (``program``: img2text's ``reading_from_answers.Program``, for the kind that learns through it; ``queries``:
+        the train and validation queries, for a phase that makes rows of its own from them)."""
         return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), arch.options)]
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,23 +14,28 @@ import torch
 from torch import nn
 
 from seq2arith import checkpoint
+from seq2arith.batches import Batch
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import device_of
+from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
 from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConfig, augmented
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
+from seq2arith.kinds.classifier import objective as glyph_objective
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
-from seq2arith.reading_from_answers import Program, answers_objective, digit_accuracy
+from seq2arith.reading_from_answers import UNLABELLED, Program, answers_objective, digit_accuracy, labels_from_answers
+from seq2arith.splits import Split
 from seq2arith.text import SYMBOLS
 from seq2arith.training import Answers, KindConfig, Phase, text_objective
 
 READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader with the core (trained)
 READERS = ("answers", "classifier", "trained")
+LABEL_SMOOTHING = 0.1  # of the labels the answers gave the training images, as the classifier's (label_epochs)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class Img2TextConfig(KindConfig):
     conv_layers: int = 3  # conv blocks per glyph of a reader that is trained here (answers, trained)
     conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
     augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])  # answers: of every training glyph
+    label_epochs: int = 0  # answers: then epochs of the reader, from its initial weights, on the labels the answers
+    # gave each training image (0: the reader of the answers alone)
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
     reader_temperature: float = 0.01  # answers, classifier: the reader's probabilities p become p^(1/T),
     # renormalised: below 1, the likeliest symbol of a glyph the reader doubts weighs more (the core adds values)
@@ -56,6 +64,8 @@ class Img2TextConfig(KindConfig):
                  "must be an integer from 1 to 512")
         require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
                 f"must be a list of augmentations from {list(AUGMENTATIONS)}")
+        require(f"{key}.label_epochs", self.label_epochs, 0 <= self.label_epochs <= 10_000,
+                "must be an integer from 0 to 10000")
         require(f"{key}.reader_temperature", self.reader_temperature, 0 < self.reader_temperature <= 10,
                 "must be in (0, 10]")
 
@@ -176,6 +186,44 @@ class ReaderOfPools(nn.Module):
         return self.cnn(images).log_softmax(-1)[where]
 
 
+class LabelledImages:
+    """The images of the pools that have a label: ``image`` (28, 28) and ``label`` (a character index)."""
+
+    def __init__(self, pixels: torch.Tensor, labels: torch.Tensor) -> None:
+        labelled = labels != UNLABELLED
+        self.images, self.labels = pixels[labelled], labels[labelled]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, rows: np.ndarray) -> Batch:
+        return {"image": self.images[rows], "label": self.labels[rows]}
+
+
+def self_labelled(reading: ReaderOfPools, program: Program, queries: QuerySet, handwriting: Handwriting,
+                  arch: Architecture) -> Phase:
+    """The reader learns again, from its initial weights, as a classifier on the labels that its readings and the
+    answers gave the images of the train strips (``labels_from_answers``); it watches the same labels on the
+    validation strips. Labelled when the phase starts, after the reader has learned from the answers."""
+    options = arch.options
+    assert isinstance(options, Img2TextConfig)
+    initial = copy.deepcopy(reading.cnn.state_dict())
+
+    def rows() -> tuple[LabelledImages, LabelledImages]:
+        labelled = [LabelledImages(reading.pixels, labels_from_answers(
+            reading, program.answers, Split(queries, handwriting, split, arch.model.reverse_answer,
+                                            ("query_glyphs", "answer")), len(reading.pixels)))
+            for split in ("train", "validation")]
+        if not len(labelled[0]):
+            raise Seq2ArithError("img2text.label_epochs: the answers labelled no training image (the program gives "
+                                 "no train strip's answer to any reading): train text2text longer or set it to 0")
+        reading.cnn.load_state_dict(initial)
+        return labelled[0], labelled[1]
+
+    return Phase(reading.cnn, glyph_objective(options.augment, LABEL_SMOOTHING),
+                 dataclasses.replace(options, epochs=options.label_epochs), rows)
+
+
 class Img2TextKind(ArithmeticKind):
     name = "img2text"
     options = Img2TextConfig
@@ -235,16 +283,21 @@ class Img2TextKind(ArithmeticKind):
         return options.fresh_handwriting
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
-               program: Program | None = None) -> list[Phase]:
-        """answers: the reader learns from the answers through ``program``, the core stays the program's; classifier:
+               program: Program | None = None, queries: QuerySet | None = None) -> list[Phase]:
+        """answers: the reader learns from the answers through ``program``, the core stays the program's, then (with
+        ``label_epochs``) learns again from the labels the answers gave the training images; classifier:
         the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;
         trained: reader and core train together on pixels."""
         options = arch.options
         assert isinstance(options, Img2TextConfig) and isinstance(model, Img2Text) and handwriting is not None
         if options.reader == "answers":
-            assert program is not None
+            assert program is not None and queries is not None
             pixels = handwriting.pixels(np.arange(len(handwriting.images)))
-            return [Phase(ReaderOfPools(model, pixels, options.augment), answers_objective(program.answers), options)]
+            reading = ReaderOfPools(model, pixels, options.augment)
+            from_answers = Phase(reading, answers_objective(program.answers), options)
+            if not options.label_epochs:
+                return [from_answers]
+            return [from_answers, self_labelled(reading, program, queries, handwriting, arch)]
         if options.reader == "classifier":
             return [Phase(WithValues(read_once(model, handwriting)),
                           text_objective("query_glyphs", arch.model.value_loss), options)]
@@ -271,13 +324,20 @@ class Img2TextKind(ArithmeticKind):
 def reader_digit_accuracy(model: Img2Text, handwriting: Handwriting, pool: str) -> float:
     """The share of ``pool``'s handwritten digits img2text's own reader (a reader of symbols) reads right. The
     digits' labels only score: no label reaches the reader's training."""
+    digits, read = read_digits(model, handwriting, pool)
+    return digit_accuracy(read, handwriting.symbols[digits])
+
+
+def read_digits(model: Img2Text, handwriting: Handwriting, pool: str) -> tuple[np.ndarray, np.ndarray]:
+    """The indices of ``pool``'s handwritten digits and the characters img2text's own reader (a reader of symbols)
+    reads in them."""
     assert model.symbols is not None
     digits = np.flatnonzero(np.char.isdigit(handwriting.symbols.astype(str)) & handwriting.in_pool(pool))
     was_training = model.training
     with torch.no_grad():
         read = model.eval().reader(handwriting.pixels(digits)[:, None].to(device_of(model))).argmax(-1)[:, 0].cpu()
     model.train(was_training)
-    return digit_accuracy(np.array(list(model.symbols))[read.numpy()], handwriting.symbols[digits])
+    return digits, np.array(list(model.symbols))[read.numpy()]
 
 
 KIND = Img2TextKind()

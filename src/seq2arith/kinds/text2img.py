@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
@@ -155,7 +156,7 @@ class Text2ImgKind(ArithmeticKind):
         return options.fresh_handwriting
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
-               program: Any = None) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
         """Through its image and auxiliary character heads together, or first through the characters alone and
         then drawing only (``text2img.image_epochs``)."""
         options, values = arch.options, arch.model.value_loss

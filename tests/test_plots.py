@@ -87,3 +87,15 @@ def test_answer_curves_are_the_models_with_validation_exact_match(tmp_path) -> N
     accuracy.parent.mkdir(parents=True)
     accuracy.write_text("step\taccuracy\n0\t0.9\n")
     assert plots.answer_curves(tmp_path) == {"mul-text2text": tmp_path / "mul-text2text"}
+
+
+def test_misreads_figure_draws_each_reader_the_same_bytes_every_time(tmp_path) -> None:
+    """One column per reader (its confusion over the true digits, a reading that is no digit counted as "other",
+    and the glyphs it misreads); the same readings give the same PNG bytes."""
+    truth = np.array(list("0123456789" * 3))
+    readings = {"answers": np.where(np.arange(30) % 7 == 0, "+", truth), "classifier": truth}
+    images = np.random.default_rng(0).integers(0, 255, (30, 28, 28), dtype=np.uint8)
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    for path in (first, second):
+        plots.misreads_figure(truth, readings, images, "misreads", path)
+    assert first.read_bytes()[:4] == b"\x89PNG" and first.read_bytes() == second.read_bytes()

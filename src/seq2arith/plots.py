@@ -139,10 +139,10 @@ def misreads_figure(truth: np.ndarray, readings: dict[str, np.ndarray], images: 
         misread = np.flatnonzero(read != truth)
         confusion_axes, glyph_rows = column.subplots(2, 1, height_ratios=[3, 2])
         glyph_rows.remove()
-        shown = read.copy()
-        shown[~np.isin(shown, digits)] = "other"
-        labels = [*digits, "other"]
-        counts = pd.crosstab(pd.Categorical(truth, digits), pd.Categorical(shown, labels), dropna=False).to_numpy()
+        labels = [*digits, "other"]  # a reading that is no digit: other
+        counts = np.zeros((len(digits), len(labels)), int)
+        for true, seen in zip(truth, read):
+            counts[digits.index(true), digits.index(seen) if seen in digits else len(digits)] += 1
         confusion_axes.imshow(np.log1p(counts), cmap="Blues")
         for (row, col), count in np.ndenumerate(counts):
             if count:

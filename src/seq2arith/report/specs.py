@@ -150,7 +150,8 @@ TABLES = {
         ("device", "tasks.", "plots.", "img2text.", "text2img.", "model.mlp_layers")),
     "reading-from-answers": TableSpec(
         "img2text's reader: learned from the answers alone, or the classifier trained with a label per glyph",
-        ("img2text.reader", "img2text.epochs", "img2text.conv_layers", "img2text.conv_filters", "img2text.augment"),
+        ("img2text.reader", "img2text.epochs", "img2text.label_epochs", "img2text.conv_layers",
+         "img2text.conv_filters", "img2text.augment"),
         READING_FROM_ANSWERS, ("img2text.",)),
     "seeds": TableSpec("Seeds: every model's headline numbers over seeds (mean and 95% interval)", ("seed",), SEEDS,
                        over_seeds=True),

@@ -5,9 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, leaked_test_queries, statistics, with_mirrors
+from seq2arith.dataset import (
+    QuerySet,
+    beyond_range_sets,
+    create_data,
+    drawn_once,
+    leaked_test_queries,
+    statistics,
+    with_mirrors,
+)
 from seq2arith.handwriting import SPLITS
 from seq2arith.queries import SplitConfig, TaskConfig, mirror, shape, terms, unseen_pairs
+from seq2arith.text import DIGITS
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
 SPLIT = SplitConfig(test_ratio=0.25)  # validation_ratio 0.1 of the rest
@@ -55,6 +64,27 @@ def test_create_data_is_seeded(query_set, handwriting):
     np.testing.assert_array_equal(again.split, query_set.split)
     np.testing.assert_array_equal(again.query_glyphs, query_set.query_glyphs)
     np.testing.assert_array_equal(again.answer_glyphs, query_set.answer_glyphs)
+
+
+def test_drawn_once_uses_each_train_digit_image_in_one_strip_only(query_set, handwriting):
+    """The neuro-symbolic protocol: train strips of train queries, in train-pool images showing their characters,
+    no digit image in two strips, drawn until too few of some digit are left for any train query; validation and
+    test rows as they were."""
+    once = drawn_once(query_set, handwriting, np.random.default_rng(0))
+    train = once.split == "train"
+    strips = once.query_glyphs[train]
+    assert len(strips) > 0
+    np.testing.assert_array_equal(handwriting.symbols[strips], np.array([list(q) for q in once.of("train")]))
+    assert (handwriting.pool[strips] == "train").all() and set(once.of("train")) <= set(query_set.of("train"))
+    digit_images = strips[np.isin(handwriting.symbols[strips], list(DIGITS))]
+    assert len(np.unique(digit_images)) == len(digit_images)
+    pool = handwriting.symbols[handwriting.in_pool("train")]
+    left = {d: (pool == d).sum() - (handwriting.symbols[digit_images] == d).sum() for d in DIGITS}
+    assert not any(all(left[d] >= q.count(d) for d in DIGITS) for q in query_set.of("train"))
+    for side in ("validation", "test"):
+        np.testing.assert_array_equal(once.query_glyphs[once.split == side],
+                                      query_set.query_glyphs[query_set.split == side])
+        assert once.of(side) == query_set.of(side)
 
 
 def test_query_set_save_load_round_trip(tmp_path, query_set):

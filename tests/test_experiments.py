@@ -6,6 +6,7 @@ command."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from dvc.repo import Repo
 
 from pipeline_repo import EXPERIMENT, KINDS, RESTORE, TASKS, PipelineRepo
 from seq2arith.report.dotted import nested
+from test_mnist import NAMES, idx_bytes, mnist_arrays
 
 pytestmark = pytest.mark.slow
 TRAININGS = {f"train-{kind}@{task}" for kind in KINDS for task in TASKS}
@@ -156,3 +158,22 @@ def test_a_killed_training_is_undone_by_one_command(clean: PipelineRepo) -> None
 def test_restore_command_is_the_readmes() -> None:
     """The command these tests run is the one README gives."""
     assert RESTORE in (Path(__file__).parents[1] / "README.md").read_text()
+
+
+def test_the_neuro_symbolic_protocol_runs_on_mnist_idx_files(clean: PipelineRepo, tmp_path: Path) -> None:
+    """reports/reading-from-answers.md's protocol on MNIST's own files (here small ones the test writes, MNIST's
+    shape and names): an added addition task, img2text.images_once, data.source idx. Each training digit image is
+    in one strip only, so there are at most as many strips as the train pool has digits over the digits a strip
+    shows (two here); the reader is scored on the test file's digits."""
+    arrays = mnist_arrays(train=400, test=100)
+    for key, name in NAMES.items():
+        (tmp_path / name).write_bytes(idx_bytes(arrays[key]))
+    clean.dvc("exp", "run", "-S", "+tasks.add2={operators: [+], highest_integer: 9}", "-S", "+text2text.epochs.add2=1",
+              "-S", "+img2text.epochs.add2=1", "-S", "+text2img.epochs.add2=1", "-S", "+text2img.image_epochs.add2=1",
+              "-S", "img2text.images_once=true", "-S", "data.source=idx", "-S", f"data.idx_dir={tmp_path}",
+              "evaluate-img2text@add2")
+    strips = json.loads((clean.path / "metrics/train-add2-img2text.json").read_text())["train_queries"]
+    train_pool_digits = 400 - 400 // 10  # a tenth of the train images is the validation pool
+    assert 0 < strips <= train_pool_digits // 2
+    metrics = json.loads((clean.path / "metrics/add2-img2text.json").read_text())
+    assert 0 <= metrics["test"]["reader_digit_accuracy"] <= 1 and "exact_match" in metrics["test"]

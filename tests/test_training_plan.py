@@ -100,7 +100,7 @@ def test_the_training_stages_inputs_hold_no_test_row(task: str, kind: str, tmp_p
     added (a sampled task gains some; a full table none), and none of the stored set's test queries is among its
     queries, nor among what its phases serve (img2text: reading from answers through the task's text2text)."""
     queries, inputs = _stored(tmp_path, MUL[task], handwriting, digits, glyphs)
-    params = {"model": {"hidden": 8}, "train": {"mirror": True}, "tasks": {"mul": MUL[task]},
+    params = {"seed": 0, "model": {"hidden": 8}, "train": {"mirror": True}, "tasks": {"mul": MUL[task]},
               kind: {"epochs": {"mul": 1}, **({"dense_units": 8} if kind == "text2img" else {})}}
     plan = plan_training(arithmetic(kind), "mul", params, inputs, torch.device("cpu"))
     assert queries.is_test.sum() > 0 and "test" not in plan.queries.split

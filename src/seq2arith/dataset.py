@@ -25,7 +25,7 @@ from seq2arith.queries import (
     task_queries,
     unseen_pairs,
 )
-from seq2arith.text import vocabulary
+from seq2arith.text import DIGITS, vocabulary
 
 
 @dataclass
@@ -134,6 +134,37 @@ def with_mirrors(queries: QuerySet) -> QuerySet:
                     np.concatenate([queries.query_glyphs, np.take_along_axis(queries.query_glyphs[rows], order, 1)]),
                     np.concatenate([queries.answer_glyphs, queries.answer_glyphs[rows]]),
                     queries.vocabulary)
+
+
+def drawn_once(queries: QuerySet, handwriting: Handwriting, rng: np.random.Generator) -> QuerySet:
+    """The neuro-symbolic benchmarks' protocol: ``queries`` with its train rows replaced by strips in which each
+    train-pool digit image appears once. The train queries are taken in a random order, pass after pass, each drawn
+    in unused images of its digits (its other glyphs at random, as ever), until a pass draws none: a query repeats
+    in other images, and the strips are as many as the pool's digits allow (about 1/T of them for T digits a
+    strip). Validation and test rows are kept as they are."""
+    train = np.flatnonzero(queries.split == "train")
+    in_pool = handwriting.in_pool("train")
+    unused = {digit: list(rng.permutation(np.flatnonzero((handwriting.symbols == digit) & in_pool)))
+              for digit in DIGITS}
+    rows: list[int] = []
+    strips: list[np.ndarray] = []
+    while True:
+        drawn = len(rows)
+        for row in rng.permutation(train):
+            query = queries.queries[row]
+            if any(len(unused[digit]) < query.count(digit) for digit in set(query) & set(DIGITS)):
+                continue
+            strip = handwriting.sample([query], "train", rng)[0]
+            for position, char in enumerate(query):
+                if char in DIGITS:
+                    strip[position] = unused[char].pop()
+            rows.append(int(row))
+            strips.append(strip)
+        if len(rows) == drawn:
+            break
+    once = queries.subset(np.array([*rows, *np.flatnonzero(queries.split != "train")], np.int64))
+    once.query_glyphs[:len(rows)] = np.array(strips, np.int64).reshape(len(rows), queries.query_width)
+    return once
 
 
 def leaked_test_queries(queries: QuerySet) -> int:

@@ -18,9 +18,10 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
-from seq2arith.params import ParamsError, section
+from seq2arith.params import ParamsError, section, seed
 from seq2arith.queries import TaskConfig, terms, unseen_pairs
 from seq2arith.reading_from_answers import load_program
+from seq2arith.seeding import rng
 from seq2arith.splits import Split
 from seq2arith.training import KindConfig, Phase
 
@@ -53,7 +54,8 @@ class TrainingPlan:
 
     model: nn.Module
     arch: Architecture
-    queries: QuerySet  # the task's train and validation queries (no test row), training mirrors added when train.mirror
+    queries: QuerySet  # the task's train and validation queries (no test row), training mirrors added when
+    # train.mirror, the train rows as the kind draws them (kind.training_strips)
     handwriting: Handwriting | None
     options: KindConfig  # the kind's section, resolved for the task
     phases: list[Phase]
@@ -117,6 +119,8 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
         queries = with_mirrors(queries)  # add no test query as a mirror
     queries = training_queries(queries)
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
+    if handwriting is not None:
+        queries = kind.training_strips(queries, handwriting, options, rng(seed(params), f"strips-{task}-{kind.name}"))
     check_two_numbers(queries, model)
     program = None if inputs.program is None else load_program(
         inputs.program, section(params, f"tasks.{task}", TaskConfig), queries, f"train-text2text@{task}", device)

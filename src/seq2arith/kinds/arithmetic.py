@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -85,6 +86,11 @@ class ArithmeticKind(Kind[Architecture]):
     def fresh_handwriting(self, options: KindConfig) -> bool:
         """Training draws new handwriting for the train queries every epoch."""
         return False
+
+    def training_strips(self, queries: QuerySet, handwriting: Handwriting, options: KindConfig,
+                        rng: np.random.Generator) -> QuerySet:
+        """The training queries as its training draws them in ``handwriting``: as the dataset stage drew them."""
+        return queries
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:

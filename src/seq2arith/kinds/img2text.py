@@ -15,7 +15,7 @@ from torch import nn
 
 from seq2arith import checkpoint
 from seq2arith.batches import Batch
-from seq2arith.dataset import QuerySet
+from seq2arith.dataset import QuerySet, drawn_once
 from seq2arith.devices import device_of
 from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import Handwriting
@@ -50,6 +50,8 @@ class Img2TextConfig(KindConfig):
     label_epochs: int = 0  # answers: then epochs of the reader, from its initial weights, on the labels the answers
     # gave each training image (0: the reader of the answers alone)
     fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
+    images_once: bool = False  # the neuro-symbolic benchmarks' protocol: each train-pool digit image in one
+    # training strip only, drawn once (dataset.drawn_once; fresh_handwriting does not apply)
     reader_temperature: float = 0.01  # answers, classifier: the reader's probabilities p become p^(1/T),
     # renormalised: below 1, the likeliest symbol of a glyph the reader doubts weighs more (the core adds values)
 
@@ -187,11 +189,15 @@ class ReaderOfPools(nn.Module):
 
 
 class LabelledImages:
-    """The images of the pools that have a label: ``image`` (28, 28) and ``label`` (a character index)."""
+    """The images of the pools that have a label: ``image`` (28, 28) and ``label`` (a character index). Each
+    character weighs alike: the images of a rare one (the blank: one image a pool) repeat until it has about as many
+    rows as the commonest, so the reader does not learn to read it as something else."""
 
     def __init__(self, pixels: torch.Tensor, labels: torch.Tensor) -> None:
-        labelled = labels != UNLABELLED
-        self.images, self.labels = pixels[labelled], labels[labelled]
+        labelled = torch.nonzero(labels != UNLABELLED)[:, 0]
+        per_character = torch.bincount(labels[labelled], minlength=1)
+        rows = torch.repeat_interleave(labelled, -(-per_character.max() // per_character[labels[labelled]]))
+        self.images, self.labels = pixels[rows], labels[rows]
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -280,7 +286,13 @@ class Img2TextKind(ArithmeticKind):
 
     def fresh_handwriting(self, options: KindConfig) -> bool:
         assert isinstance(options, Img2TextConfig)
-        return options.fresh_handwriting
+        return options.fresh_handwriting and not options.images_once
+
+    def training_strips(self, queries: QuerySet, handwriting: Handwriting, options: KindConfig,
+                        rng: np.random.Generator) -> QuerySet:
+        """With ``images_once``, strips that use each train-pool digit image once."""
+        assert isinstance(options, Img2TextConfig)
+        return drawn_once(queries, handwriting, rng) if options.images_once else queries
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
                program: Program | None = None, queries: QuerySet | None = None) -> list[Phase]:

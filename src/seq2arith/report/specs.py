@@ -64,10 +64,16 @@ READER = (*(("metrics/classifier.json", key) for key in ("digit_accuracy", "test
             for key in ("exact_match", "symbolic_exact_match")),
           *((f"metrics/{task}-text2img.json", "test.read_exact_match") for task in ("addsub", "mul")))
 
-READING_FROM_ANSWERS = tuple((f"metrics/{task}-img2text.json", f"{split}.{key}") for task in ("addsub", "mul")
-                             for split, key in (("validation", "reader_digit_accuracy"), ("validation", "exact_match"),
-                                                ("test", "reader_digit_accuracy"), ("test", "exact_match"),
-                                                ("test", "symbolic_exact_match")))
+def reading_scores(*tasks: str) -> tuple[tuple[str, str], ...]:
+    """img2text's reader and answers per task: on validation, where choices are made, and on test."""
+    return tuple((f"metrics/{task}-img2text.json", f"{split}.{key}") for task in tasks
+                 for split, key in (("validation", "reader_digit_accuracy"), ("validation", "exact_match"),
+                                    ("test", "reader_digit_accuracy"), ("test", "exact_match"),
+                                    ("test", "symbolic_exact_match")))
+
+
+READING_FROM_ANSWERS = reading_scores("addsub", "mul")
+NESY_PROTOCOL = (("metrics/train-add2-img2text.json", "train_queries"), *reading_scores("add2"))
 HEADLINE = {"text2text": ("test.exact_match", "test.unseen_pair_exact_match", "beyond_range.exact_match"),
             "img2text": ("test.exact_match", "test.unseen_pair_exact_match", "test.symbolic_exact_match",
                          "test.reader_digit_accuracy", "beyond_range.exact_match"),
@@ -153,6 +159,10 @@ TABLES = {
         ("img2text.reader", "img2text.epochs", "img2text.label_epochs", "img2text.conv_layers",
          "img2text.conv_filters", "img2text.augment"),
         READING_FROM_ANSWERS, ("img2text.",)),
+    "nesy-protocol": TableSpec(
+        "The neuro-symbolic benchmarks' protocol: add2 (N = 2), each training digit image in one strip only",
+        ("data.source", "img2text.images_once", "img2text.epochs", "img2text.label_epochs"), NESY_PROTOCOL,
+        ("tasks.", "data.", "text2text.", "img2text.", "text2img.")),
     "seeds": TableSpec("Seeds: every model's headline numbers over seeds (mean and 95% interval)", ("seed",), SEEDS,
                        over_seeds=True),
 }

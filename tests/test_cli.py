@@ -538,6 +538,21 @@ def test_predict_numbers_wider_than_the_task(ws: Workspace, capsys: pytest.Captu
         assert image.size == (28 * 4, 28)
 
 
+def test_predict_past_the_measured_range_says_so(ws: Workspace, capsys: pytest.CaptureFixture,
+                                                  tmp_path: Path) -> None:
+    """A query with a number wider than every shape measured (for 0..99: sums 10 digits, products 5) is still
+    answered, and one line on stderr says it is past the measured range and names the widest shape measured; a
+    query inside it gets no note."""
+    code, out, err = run(capsys, "predict", *ws.args(), "12345678901+1", "123456*7", "99999+1")
+    assert code == 0 and len(out.splitlines()) == 3
+    assert err == ("note: 12345678901+1, 123456*7 are past the measured range (the widest shape measured: 10+10 in "
+                   "metrics/addsub-text2text.json, 5x5 in metrics/mul-text2text.json); the answer is the model's, "
+                   "unmeasured at that width\n")
+    assert run(capsys, "predict", *ws.args(), "9999999999-1")[2] == ""
+    code, out, err = run(capsys, "predict", *ws.args(), "--draw", str(tmp_path / "a.png"), "1234567*8")
+    assert code == 0 and err.startswith("note: 1234567*8 is past the measured range (the widest shape measured: 5x5")
+
+
 def test_a_fixed_width_core_says_it_cannot(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """The report's LSTM reads numbers only as wide as those it was trained on: one error line says so."""
     models = tmp_path / "models"

@@ -198,25 +198,31 @@ def test_a_sampled_task_still_gets_mirrors_of_no_query(handwriting):
 
 # --- beyond_range_sets ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("operators", "widths"), [(["+", "-"], {"3+3": 4, "3-3": 4}),
-                                                   (["*"], {"3x1": 4, "3x2": 5, "3x3": 6})])
-def test_beyond_range_sets_are_wider_than_anything_trained(operators, widths, handwriting):
-    """Queries past the range of a 0..99 task, a set per shape: its count of distinct queries, every number of
-    them with more digits than the task's (so none is a training query, nor a mirror of one), all test queries
-    in test-pool handwriting, queries padded on the right to 7 characters, answers right and padded to the widest
-    answer of their shape."""
+NEAR_WIDTHS = {"3{}1": (3, 1), "1{}3": (1, 3), "3{}2": (3, 2), "2{}3": (2, 3), "3{}3": (3, 3)}
+
+
+@pytest.mark.parametrize(("operators", "far"), [(["+", "-"], (4, 5, 10)), (["*"], (4, 5))])
+def test_beyond_range_sets_are_every_shape_past_anything_trained(operators, far, handwriting):
+    """Queries past the range of a 0..99 task, a set per shape: every pair of widths up to one digit past it, in
+    both orders, and the far shapes; each its count of distinct queries, its numbers exactly as wide as its name
+    says (so none is a training query, nor a mirror of one), all in test-pool handwriting, queries padded on the
+    right to hold two numbers of the shape's widest, answers right and padded to the widest answer of their shape."""
     task = TaskConfig(operators=operators, highest_integer=99)
     beyond = beyond_range_sets(task, 40, handwriting, np.random.default_rng(0))
     trained = {query.rstrip() for query in create_data(task, SPLIT, handwriting, np.random.default_rng(0)).queries}
-    assert {name: shaped.answer_width for name, shaped in beyond.items()} == widths
+    expected = {name.format("x" if op == "*" else op): pair for op in operators
+                for name, pair in [*NEAR_WIDTHS.items(), *((f"{w}{{}}{w}", (w, w)) for w in far)]}
+    assert list(beyond) == list(expected)
     for name, shaped in beyond.items():
         assert len(set(shaped.queries)) == len(shaped.queries) == 40
+        assert {tuple(len(str(number)) for number in terms(query)[0]) for query in shaped.queries} == {expected[name]}
         assert {shape(query) for query in shaped.queries} == {name}
-        assert all(max(terms(query)[0]) > 99 for query in shaped.queries)
         assert not {query.rstrip() for query in shaped.queries} & trained
         assert (shaped.split == "test").all() and handwriting.is_test[shaped.query_glyphs].all()
-        assert all(query == query.rstrip().ljust(7) for query in shaped.queries)
+        assert all(query == query.rstrip().ljust(2 * max(expected[name]) + 1) for query in shaped.queries)
         assert all(int(answer) == eval(query) for query, answer in zip(shaped.queries, shaped.answers))
+    known = {"3+1": 4, "1-3": 4, "2-3": 4, "10+10": 11, "10-10": 11, "3x1": 4, "2x3": 5, "5x5": 10}
+    assert all(beyond[name].answer_width == width for name, width in known.items() if name in beyond)
 
 
 def test_no_beyond_range_sets_for_three_numbers(handwriting):

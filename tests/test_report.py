@@ -19,7 +19,7 @@ from seq2arith.queries import SplitConfig
 from seq2arith.report import check
 from seq2arith.report.dotted import get
 from seq2arith.report.experiments import experiments, sweep_curves
-from seq2arith.report.markdown import experiment_table, replace_between, results_table, run_names
+from seq2arith.report.markdown import experiment_table, replace_between, results_table, run_names, shapes_table
 from seq2arith.report.numbers import report_numbers, report_rows, report_runs
 from seq2arith.report.seeds import interval, no_difference, noise_note, seed_runs, seeds_table, t_quantile
 from seq2arith.report.specs import TABLES, TableSpec
@@ -94,7 +94,7 @@ def test_results_table(tmp_path: Path) -> None:
                                                                      "3x2_exact_match": 0.5}}))
     (metrics / "train-mul-text2text.json").write_text(json.dumps({"epochs": 400, "train_queries": 9000}))
     (curves / "mul-text2text" / "metrics.json").write_text(json.dumps({"seconds": 99, "step": 399}))
-    assert ("| mul-text2text | 0.9900 | 0.9500 | 0.7500 (3x1 1.0000, 3x2 0.5000) | 0.9950 | 0.9900 | 400 epochs, 99 s |"
+    assert ("| mul-text2text | 0.9900 | 0.9500 | 0.7500 (lowest 3x2 0.5000) | 0.9950 | 0.9900 | 400 epochs, 99 s |"
             in results_table(metrics, curves))
     assert "| mul-text2text | 0.9900 | - | - | 0.9950 | 0.9900 | - epochs, - s | 0.833 (Table 4) |" in table
     assert "| classifier (glyph reader) | - of the digits (0.9900 of all glyphs) |" in table and "addsub" not in table
@@ -386,15 +386,33 @@ def test_results_table_with_seeds(tmp_path: Path) -> None:
     what that is; the other numbers (and without seeds, every number) are the metrics files' own."""
     metrics = _metrics_folder(tmp_path)
     plain = results_table(metrics, tmp_path / "curves")
-    assert "| addsub-text2text | 0.9900 | 0.9800 | 0.7500 (3+3 1.0000) | 0.9950 | 0.9900 |" in plain
+    assert "| addsub-text2text | 0.9900 | 0.9800 | 0.7500 (lowest 3+3 1.0000) | 0.9950 | 0.9900 |" in plain
     assert "| classifier (glyph reader) | 0.9900 of the digits (0.9950 of all glyphs) |" in plain
     assert "±" not in plain
     seeded = results_table(metrics, tmp_path / "curves", seeds=seed_runs(TABLES["seeds"], SEEDS_SHOW).summary())
-    assert ("| addsub-text2text | 2.0000 ± 2.4841 (3 seeds) | 1.0000 ± 0 (3 seeds) | 0.7000 ± 0.2484 (3 seeds) "
-            "(3+3 1.0000) | 0.9950 | 0.9900 |") in seeded
+    assert ("| addsub-text2text | 2.0000 ± 2.4841 (3 seeds) | 1.0000 ± 0 (3 seeds) | 0.7500 (lowest 3+3 1.0000) | "
+            "0.9950 | 0.9900 |") in seeded  # past the range: the committed run's (the shapes change)
     assert "| classifier (glyph reader) | 0.9900 ± 0 (3 seeds) of the digits (0.9950 of all glyphs) |" in seeded
     assert seeded.endswith("half-width of its 95% interval (reports/seeds.md); every other number is the committed "
                            "run's (metrics/).\n")
+
+
+def test_shapes_table_every_shape_of_every_kind(tmp_path: Path) -> None:
+    """The table past the training range: a row per task and shape (by operator, widest number, narrower number,
+    the wider first), a column per kind and img2text's symbolic baseline; a kind without the shape shows '-'."""
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    shapes = {"10-10": 0.25, "3-1": 0.5, "1+3": 0.75, "3+1": 1.0, "3+3": 0.5}
+    (metrics / "addsub-text2text.json").write_text(json.dumps({"beyond_range": {
+        "exact_match": 0.6, **{f"{shape}_exact_match": value for shape, value in shapes.items()}}}))
+    (metrics / "addsub-img2text.json").write_text(json.dumps({"beyond_range": {
+        "exact_match": 0.5, "3+1_exact_match": 0.5, "3+1_symbolic_exact_match": 0.375}}))
+    rows = shapes_table(metrics).splitlines()
+    assert rows[0] == ("| task | shape (digits) | text2text | img2text | img2text's symbolic baseline | "
+                       "text2img (read back) |")
+    assert rows[2:] == ["| addsub | 3+1 | 1.0000 | 0.5000 | 0.3750 | - |", "| addsub | 1+3 | 0.7500 | - | - | - |",
+                        "| addsub | 3+3 | 0.5000 | - | - | - |", "| addsub | 3-1 | 0.5000 | - | - | - |",
+                        "| addsub | 10-10 | 0.2500 | - | - | - |"]
 
 
 def _cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -487,6 +505,12 @@ def test_results_check(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
             "--seeds", str(tmp_path / "none.json"), "--check")
     code, out, _ = _cli(capsys, *args)
     assert code == 0 and out.startswith(f"{readme}: the same as its metrics give")
+    shapes = tmp_path / "generalisation.md"
+    shapes.write_text(f"<!-- shapes:start -->\n{shapes_table(metrics)}<!-- shapes:end -->\n")
+    assert _cli(capsys, *args, "--shapes", str(shapes))[0] == 0
+    shapes.write_text(shapes.read_text().replace("| 1.0000 |", "| 0.9000 |"))
+    assert _cli(capsys, *args, "--shapes", str(shapes))[2] == (
+        f"error: {shapes}: differs from what its metrics give: run `seq2arith results --shapes {shapes}`\n")
     readme.write_text(readme.read_text().replace("0.9800", "0.9700"))
     code, out, err = _cli(capsys, *args)
     assert code == 1 and err == (f"error: {readme}: differs from what its metrics give: run `seq2arith results "

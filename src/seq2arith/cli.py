@@ -14,6 +14,7 @@
   seq2arith architectures                       the report's architecture figures as built here
   seq2arith tables --check                      fail when a committed table differs from its experiments
   seq2arith results --readme README.md          the README results table from metrics/ (and reports/seeds.json)
+  seq2arith results --readme README.md --shapes reports/generalisation.md   and the table per shape past the range
   seq2arith deps --write                        dvc.yaml's code deps from the stages' imports
 
 A query is numbers joined by operators (+ - *), such as 22+13; spaces may surround operators but
@@ -162,11 +163,15 @@ def parser() -> argparse.ArgumentParser:
     results.add_argument("--curves", type=Path, default=Path("plots/curves"),
                          help="the training curves, beside which the training seconds are (default: %(default)s)")
     results.add_argument("--readme", type=Path, help="rewrite the table between the results markers of this file")
+    results.add_argument("--shapes", type=Path, metavar="MARKDOWN",
+                         help="also rewrite the per-shape table past the training range between the shapes markers "
+                              "of this file (reports/generalisation.md)")
     results.add_argument("--seeds", type=Path, default=Path("reports/seeds.json"), metavar="JSON",
                          help="where it exists, each headline number is its mean ± 95%% half-width over the seeds "
                               "(`seq2arith tables seeds`) (default: %(default)s)")
     results.add_argument("--check", action="store_true",
-                         help="write nothing; fail when the --readme block differs from what the metrics give")
+                         help="write nothing; fail when the --readme (and --shapes) block differs from what the "
+                              "metrics give")
     results.set_defaults(run=results_command)
 
     deps = commands.add_parser("deps", help="dvc.yaml's code deps: each stage's script's library import closure")

@@ -21,7 +21,7 @@ from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.models.architecture import Architecture
 from seq2arith.pools import load_pools
-from seq2arith.queries import TaskConfig, padded_width, shape_answer_width, widths
+from seq2arith.queries import TaskConfig, beyond_range_shapes, padded_width, shape_answer_width, widths
 from seq2arith.questions import Query, QueryError, load_tasks, resolve, task_named
 from seq2arith.strips import StripError, read_strip, write_strip
 from seq2arith.text import PAD, encode_labels
@@ -64,6 +64,26 @@ def query_widths(query: Query, arch: Architecture, task: str, config: TaskConfig
                          "(model.core: columns reads wider ones)")
     digits = [len(str(number)) for number in query.numbers]
     return widths(config.operators, max(digits))[0], shape_answer_width(digits, query.operators[0])
+
+
+def past_measured_range(resolved: Sequence[tuple[Query, str]], tasks: dict[str, TaskConfig]) -> str | None:
+    """One line for the queries with a number wider than any the pipeline measures its task's models on
+    (``beyond_range_shapes``: the far shapes), naming the widest shape measured; None where there are none."""
+    past, widest = [], {}
+    for query, task in resolved:
+        measured = [shape for shape in beyond_range_shapes(tasks[task]) if shape[1] == query.operators[0]]
+        if not measured:
+            continue
+        digits, operator, other = max(measured, key=lambda shape: max(shape[0], shape[2]))
+        if max(len(str(number)) for number in query.numbers) > max(digits, other):
+            past.append(query.text)
+            widest[f"{digits}{'x' if operator == '*' else operator}{other}"] = task
+    if not past:
+        return None
+    shown = ", ".join(past[:3]) + (f" and {len(past) - 3} more" if len(past) > 3 else "")
+    shapes = ", ".join(f"{shape} in metrics/{task}-text2text.json" for shape, task in widest.items())
+    return (f"note: {shown} {'is' if len(past) == 1 else 'are'} past the measured range (the widest shape "
+            f"measured: {shapes}); the answer is the model's, unmeasured at that width")
 
 
 def encode_queries(queries: Sequence[Query], width: int, vocabulary: str) -> torch.Tensor:
@@ -202,14 +222,22 @@ def predict(args: argparse.Namespace) -> None:
         assert pixels is not None
         write_strip(args.draw, pixels[0])
         print(read[0].strip())
+        _note_past_measured_range([(query, task)], tasks)
         return
     resolved = read_queries(args, tasks)
     answers = text_answers(resolved, tasks, args.models, device)
+    _note_past_measured_range(resolved, tasks)
     if args.batch is None and len(resolved) == 1:
         print(answers[0])
     else:
         for (query, _), answer in zip(resolved, answers):
             print(f"{query.text} = {answer}")
+
+
+def _note_past_measured_range(resolved: Sequence[tuple[Query, str]], tasks: dict[str, TaskConfig]) -> None:
+    note = past_measured_range(resolved, tasks)
+    if note:
+        print(note, file=sys.stderr)
 
 
 def render(args: argparse.Namespace) -> None:

@@ -154,15 +154,31 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
             metrics[split].update(kind.pool_scores(model, handwriting, split))
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
     if beyond and arch.model.any_width:
-        answered = {}
-        for name, shaped in beyond.items():  # each shape's answers as wide as its widest
-            rows = Split(shaped, handwriting, "test", arch.model.reverse_answer, fields=(inputs,))
-            answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
-        metrics["beyond_range"] = beyond_range_scores({name: shaped.answers for name, shaped in beyond.items()},
-                                                      answered)
+        metrics["beyond_range"] = _beyond_range_scores(kind, runner, inputs, arch, beyond, handwriting, reader)
     test = splits["test"].answers
     return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),
                       confusion_table(test, predicted["test"]))
+
+
+def _beyond_range_scores(kind: ArithmeticKind, runner: nn.Module, inputs: str, arch: Architecture,
+                         beyond: dict[str, QuerySet], handwriting: Handwriting | None, reader: GlyphReader | None
+                         ) -> dict[str, float | None]:
+    """``beyond_range_scores`` of the model's answers to each shape past the range, and for a kind that reads
+    handwriting those of its symbolic baseline (``3x1_symbolic_exact_match``, ...)."""
+    answered: dict[str, list[str]] = {}
+    symbolic: dict[str, list[str]] = {}
+    for name, shaped in beyond.items():  # each shape's answers as wide as its widest
+        rows = Split(shaped, handwriting, "test", arch.model.reverse_answer, fields=(inputs,))
+        answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
+        if kind.reads_images:
+            assert reader is not None and handwriting is not None
+            symbolic[name] = symbolic_answers(read_queries(reader, handwriting, rows.query_glyphs), shaped.answer_width)
+    truth = {name: shaped.answers for name, shaped in beyond.items()}
+    scores = beyond_range_scores(truth, answered)
+    if symbolic:
+        scores.update({f"{key.removesuffix('exact_match')}symbolic_exact_match": value
+                       for key, value in beyond_range_scores(truth, symbolic).items()})
+    return scores
 
 
 def beyond_range_scores(answers: Mapping[str, Sequence[str]], predictions: Mapping[str, Sequence[str]]

@@ -228,42 +228,62 @@ def shape_answer_width(digits: Sequence[int], operator: str) -> int:
 
 
 def shape(query: str) -> str:
-    """What a query of two numbers looks like: the digits of each (the wider first where the order does not
-    matter) and the operator, ``x`` for ``*``: ``'45*123'`` -> ``'3x2'``, ``'12-345'`` -> ``'2-3'``."""
+    """What a query of two numbers looks like: the digits of each, in their order, and the operator, ``x`` for
+    ``*``: ``'45*123'`` -> ``'2x3'``, ``'12-345'`` -> ``'2-3'``."""
     numbers, (operator,) = terms(query)
-    digits = [len(str(number)) for number in numbers]
-    first, second = sorted(digits, reverse=True) if operator in COMMUTATIVE else digits
+    first, second = (len(str(number)) for number in numbers)
     return f"{first}{'x' if operator == '*' else operator}{second}"
 
 
+FAR = {"+": (2, 3, "5x"), "-": (2, 3, "5x"), "*": (2, 3)}  # far shapes, both numbers as wide: digits past the
+# task's, or five times its width
+
+
 def beyond_range_shapes(task: TaskConfig) -> list[tuple[int, str, int]]:
-    """(digits of one number, operator, digits of the other) of the queries one digit past the task's numbers:
-    for 0..99, 3+3 and 3-3 digits for sums and differences, 3x1, 3x2 and 3x3 for products."""
-    wider = len(str(task.highest_integer)) + 1
-    return [(wider, operator, other) for operator in task.operators
-            for other in ((1, wider - 1, wider) if operator == "*" else (wider,))]
+    """(digits of the first number, operator, digits of the second) of the queries past the task's numbers. Near:
+    every pair of widths up to one digit past the task's with at least one number that wide, in both orders (for
+    0..99: 3-1, 1-3, 3-2, 2-3, 3-3). Far, both numbers as wide: for 0..99 4, 5 and 10 digits for sums and
+    differences (five times the width), 4 and 5 for products."""
+    digits = len(str(task.highest_integer))
+    wider = digits + 1
+    near = [pair for other in range(1, wider) for pair in ((wider, other), (other, wider))] + [(wider, wider)]
+    shapes = []
+    for operator in task.operators:
+        far = [digits * 5 if extra == "5x" else digits + int(extra) for extra in FAR[operator]]
+        shapes += [(first, operator, second) for first, second in near + [(width, width) for width in far]]
+    return shapes
 
 
 def beyond_range_queries(task: TaskConfig, count: int, rng: np.random.Generator
                          ) -> dict[str, tuple[list[str], list[str]]]:
     """Per shape of ``beyond_range_shapes`` (by ``shape``): ``count`` distinct queries drawn at random (fewer where
-    the shape has fewer), a commutative one in either order, and their answers; queries padded to the widest of
-    them, answers to the widest of their shape (a 3x1 product has at most 4 digits). None for a task of more than
-    two numbers."""
+    the shape has fewer), and their answers; queries padded to the width that holds two numbers as wide as the
+    shape's widest, answers to the widest of their shape (a 3x1 product has at most 4 digits). None for a task of
+    more than two numbers."""
     if task.num_addends != 2:
         return {}
-    query_width = widths(task.operators, len(str(task.highest_integer)) + 1)[0]
     drawn = {}
     for digits, operator, other in beyond_range_shapes(task):
         first, second = (range(10 ** (d - 1) if d > 1 else 0, 10**d) for d in (digits, other))
-        total = len(first) * len(second)
-        queries = []
-        for index in _distinct_integers(total, min(count, total), rng):
-            numbers = [first[index // len(second)], second[index % len(second)]]
-            if operator in COMMUTATIVE and rng.random() < 0.5:
-                numbers.reverse()
-            queries.append(query_text(numbers, operator))
+        numbers = _distinct_pairs(first, second, count, rng)
+        queries = [query_text(pair, operator) for pair in numbers]
+        query_width = widths([operator], max(digits, other))[0]
         width = shape_answer_width((digits, other), operator)
         drawn[shape(queries[0])] = ([query.ljust(query_width, PAD) for query in queries],
                                     [str(evaluate(query)).ljust(width, PAD) for query in queries])
     return drawn
+
+
+def _distinct_pairs(first: range, second: range, count: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """``count`` distinct pairs of a number of ``first`` and one of ``second`` (all of them where there are fewer),
+    uniformly at random; the ranges may hold numbers of any width that fits int64."""
+    total = len(first) * len(second)
+    if total < 2**62:
+        return [(first[index // len(second)], second[index % len(second)])
+                for index in _distinct_integers(total, min(count, total), rng)]
+    chosen: dict[tuple[int, int], None] = {}
+    while len(chosen) < count:
+        missing = count - len(chosen)
+        pairs = zip(rng.integers(first.start, first.stop, missing), rng.integers(second.start, second.stop, missing))
+        chosen.update(dict.fromkeys((int(a), int(b)) for a, b in pairs))
+    return list(chosen)

@@ -16,12 +16,13 @@ from seq2arith.report.architectures import architecture_summaries
 from seq2arith.report.check import committed_tables, differs, same_results, table_status
 from seq2arith.report.experiments import recent, sweep_curves
 from seq2arith.report.figures import drawn_figures, experiment_figures, sweep_figure
-from seq2arith.report.markdown import between, experiment_table, replace_between, results_table
+from seq2arith.report.markdown import between, experiment_table, replace_between, results_table, shapes_table
 from seq2arith.report.numbers import report_runs
 from seq2arith.report.seeds import Seeds, load_seeds, seed_runs, seeds_json, seeds_table
 from seq2arith.report.specs import TABLES
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
+SHAPES_START, SHAPES_END = "<!-- shapes:start -->", "<!-- shapes:end -->"
 TABLES_START, TABLES_END = "<!-- tables:start -->", "<!-- tables:end -->"
 
 
@@ -139,13 +140,18 @@ def queue_command(args: argparse.Namespace) -> None:
 def results_command(args: argparse.Namespace) -> None:
     block = results_table(args.metrics, args.curves, seeds=load_seeds(args.seeds),
                           seeds_table=args.seeds.with_suffix(".md"))
+    shapes = shapes_table(args.metrics)
     if not args.check:
         _print_or_write(block, args.readme, RESULTS_START, RESULTS_END)
+        if args.shapes is not None:
+            _print_or_write(shapes, args.shapes, SHAPES_START, SHAPES_END)
         return
     if args.readme is None:
         raise Seq2ArithError("--check compares with the results block of --readme FILE: name the file")
     if not same_results(between(args.readme.read_text(), RESULTS_START, RESULTS_END), block):
         raise Seq2ArithError(differs(args.readme, "its metrics", f"seq2arith results --readme {args.readme}"))
+    if args.shapes is not None and between(args.shapes.read_text(), SHAPES_START, SHAPES_END) != shapes:
+        raise Seq2ArithError(differs(args.shapes, "its metrics", f"seq2arith results --shapes {args.shapes}"))
     print(f"{args.readme}: the same as its metrics give (the training seconds, wall clock, not compared)")
 
 

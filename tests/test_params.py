@@ -205,7 +205,7 @@ def test_unknown_key():
     """An unknown key names itself, its value and lists the allowed keys."""
     message = params_error(parse_section, ModelConfig, {"typo": 3}, "model")
     assert "model.typo = 3" in message and "unknown key" in message
-    assert ("allowed: batchnorm, bidirectional, core, decoder, dropout, extra_lstm, features, hidden, "
+    assert ("allowed: batchnorm, bidirectional, carry, core, decoder, dropout, extra_lstm, features, hidden, "
             "mlp_layers, reverse_answer") in message
 
 

@@ -38,7 +38,7 @@ class Split:
         self.query_glyphs = queries.query_glyphs[rows]
         order = np.array([target_positions(answer, reverse_answer) for answer in self.answers])
         self.answer_glyphs = np.take_along_axis(queries.answer_glyphs[rows], order, axis=1)
-        self.values = value_targets(self.queries, queries.answer_width) if "values" in fields else None
+        self.values = value_targets(self.queries, queries.answer_width + 1) if "values" in fields else None
 
     def __len__(self) -> int:
         return len(self.queries)

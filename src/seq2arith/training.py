@@ -99,7 +99,7 @@ def value_loss(values: torch.Tensor | None, batch: Batch, weight: float) -> torc
     column values (the batch field ``values``); 0 for a core without them."""
     if values is None or not weight:
         return 0.0
-    return weight * F.cross_entropy(values.flatten(0, 2), batch["values"].flatten())
+    return weight * F.cross_entropy(values.flatten(0, 2), batch["values"][:, :, :values.shape[2]].flatten())
 
 
 def text_objective(inputs: str, value_weight: float = 0.0) -> Objective[Answers]:

@@ -24,7 +24,7 @@ from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConf
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import objective as glyph_objective
 from seq2arith.models.architecture import Architecture
-from seq2arith.models.cores import Core, ModelConfig
+from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
@@ -109,7 +109,7 @@ class Img2Text(nn.Module):
         self.symbols = symbols  # what the reader's outputs stand for; None: features, not symbol probabilities
         self.temperature = cast(Img2TextConfig, arch.options).reader_temperature
         self.core = Core(features, arch.query_width, arch.answer_width, arch.model, symbols)
-        self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
+        self.head = character_head(self.core, arch.vocabulary)
 
     def read(self, strip: torch.Tensor) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_in, F) glyph features."""

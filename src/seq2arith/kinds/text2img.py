@@ -18,7 +18,7 @@ from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
-from seq2arith.models.cores import Core
+from seq2arith.models.cores import Core, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead
 from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.pools import load_handwriting
@@ -70,7 +70,7 @@ class Text2Img(nn.Module):
         assert isinstance(options, Text2ImgConfig)
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
         characters = len(arch.vocabulary) if options.text_loss > 0 else 0
-        self.text_head = nn.Linear(self.core.output_size, characters) if characters else None
+        self.text_head = character_head(self.core, arch.vocabulary) if characters else None
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
         self.head = head(self.core.output_size + characters, options.dense_units)
 

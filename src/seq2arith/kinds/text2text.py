@@ -9,7 +9,7 @@ from torch import nn
 
 from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.architecture import Architecture
-from seq2arith.models.cores import Core
+from seq2arith.models.cores import Core, character_head
 from seq2arith.training import Answers, KindConfig
 
 
@@ -22,7 +22,7 @@ class Text2Text(nn.Module):
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
-        self.head = nn.Linear(self.core.output_size, len(arch.vocabulary))
+        self.head = character_head(self.core, arch.vocabulary)
 
     def forward(self, query: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, V) logits."""

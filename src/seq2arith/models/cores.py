@@ -14,7 +14,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from seq2arith.models.columns import ColumnCore
+from seq2arith.models.columns import CARRIES, ColumnCore
 from seq2arith.models.numbers import NumberReader
 from seq2arith.params import require
 
@@ -38,6 +38,7 @@ class ModelConfig:
     decoder: str = "attention"  # lstm: repeat (the report's RepeatVector) | attention (each step reads the encoder)
     reverse_answer: bool = True  # emit the answer units-digit first, as written sums carry
     value_loss: float = 0.0  # columns: weight of the auxiliary loss on each column's written value
+    carry: str = "machine"  # columns: machine (a learned finite-state machine carries) | lstm (LSTMs carry)
 
     def validate(self, key: str) -> None:
         require(f"{key}.core", self.core, self.core in CORES, f"allowed: {', '.join(CORES)}")
@@ -49,6 +50,7 @@ class ModelConfig:
         require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
         require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
+        require(f"{key}.carry", self.carry, self.carry in CARRIES, f"allowed: {', '.join(CARRIES)}")
         for name, cores in LSTM_SETTINGS.items():
             value = getattr(self, name)
             require(f"{key}.{name}", value, self.core in cores or not value,
@@ -155,6 +157,32 @@ class MLP(nn.Module):
         return self.layers(inputs)
 
 
+class WrittenCharacters(nn.Module):
+    """The head of a core whose states are already characters (``Core.writes``): their log-probabilities put in
+    the places of ``vocabulary`` (B, T, len(writes)) -> (B, T, V) logits; a vocabulary character it never writes
+    (an operator) is impossible, and one it writes that the vocabulary lacks (a product's minus) is dropped."""
+
+    places: torch.Tensor
+    written: torch.Tensor
+
+    def __init__(self, writes: str, vocabulary: str) -> None:
+        super().__init__()
+        kept = [i for i, char in enumerate(writes) if char in vocabulary]
+        self.register_buffer("written", torch.tensor(kept), persistent=False)
+        self.register_buffer("places", torch.tensor([vocabulary.index(writes[i]) for i in kept]), persistent=False)
+        self.size = len(vocabulary)
+
+    def forward(self, states: torch.Tensor) -> torch.Tensor:
+        logits = states.new_full((*states.shape[:-1], self.size), -1e4)
+        return logits.index_copy(-1, self.places, states.index_select(-1, self.written))
+
+
+def character_head(core: Core, vocabulary: str) -> nn.Module:
+    """What turns ``core``'s states into logits over ``vocabulary``: a linear layer, or where the states already
+    are characters (the column core's carry machine), ``WrittenCharacters``."""
+    return WrittenCharacters(core.writes, vocabulary) if core.writes else nn.Linear(core.output_size, len(vocabulary))
+
+
 class CoreOutput(NamedTuple):
     states: torch.Tensor  # (B, T_out, output_size): one per answer position
     values: torch.Tensor | None  # (B, T_out, 2, VALUE_CLASSES): the column core's column values; None for others
@@ -182,12 +210,13 @@ class Core(nn.Module):
         self.network: nn.Module
         if config.core == "columns":
             assert symbols is not None
-            self.network = ColumnCore(symbols, config.hidden, config.dropout, config.extra_lstm)
+            self.network = ColumnCore(symbols, config.hidden, config.dropout, config.extra_lstm, config.carry)
         elif config.core == "lstm":
             self.network = Seq2Seq(size, answer_width, config)
         else:
             self.network = MLP(steps * size, answer_width, config)
         self.output_size: int = self.network.output_size
+        self.writes: str | None = getattr(self.network, "writes", None)  # characters its states already are
 
     @classmethod
     def over_text(cls, vocabulary: str, query_width: int, answer_width: int, config: ModelConfig) -> Core:

@@ -54,7 +54,8 @@ BEYOND_RANGE = tuple((f"metrics/{task}-{kind}.json", f"beyond_range.{shape}_exac
                      for shape in shapes)
 PAST_THE_RANGE = tuple((f"metrics/{task}-text2text.json", key) for task, shapes in (
     ("addsub", ("3-1", "1-3", "3-3", "4-4", "10+10", "10-10")), ("mul", ("3x2", "2x3", "3x3", "4x4", "5x5")))
-    for key in ("validation.exact_match", *(f"beyond_range.{shape}_exact_match" for shape in shapes)))
+    for key in ("validation.exact_match", "test.unseen_pair_exact_match",
+                *(f"beyond_range.{shape}_exact_match" for shape in shapes)))
 THREE_DIGITS = (*((f"metrics/{task}-text2text.json", key) for task in ("add3", "mul3") for key in (
     "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match",
     "beyond_range.exact_match")),
@@ -121,7 +122,8 @@ TABLES = {
                               ("split.test_ratio", "model.core"), BEYOND_RANGE,
                               ("text2text.", "img2text.", "text2img.")),
     "past-the-range": TableSpec("What each part buys past the training range (text2text, trained on 0..99)",
-                                ("model.carry", "model.extra_lstm", "text2text.epochs", "text2text.learning_rate"),
+                                ("split.test_ratio", "model.carry", "model.extra_lstm", "text2text.epochs",
+                                 "text2text.learning_rate"),
                                 PAST_THE_RANGE, ("text2text.",)),
     "three-digit": TableSpec("Three-digit tasks trained: add3 and mul3, 50,000 sampled queries each",
                              ("text2text.epochs",), THREE_DIGITS, ("tasks.", "img2text.", "text2img.")),

@@ -55,7 +55,7 @@ def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwr
     classifier = load_classifier(classifier_checkpoint)
     glyphs = queries.query_glyphs[:20]
     read = classifier.read_strips(handwriting.pixels(glyphs))
-    assert evaluation.read_queries(classifier, handwriting, glyphs) == read
+    assert evaluation.read_queries(evaluation.pool_readings(classifier, handwriting), glyphs) == read
 
 
 def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting

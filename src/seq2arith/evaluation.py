@@ -102,10 +102,14 @@ def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str
     return results
 
 
-def read_queries(reader: GlyphReader, handwriting: Handwriting, glyphs: np.ndarray) -> list[str]:
-    """What ``reader`` reads in the strips drawn with ``glyphs`` (N, T) indices: each pool image read once."""
-    symbols = np.array(list(reader.read_strips(handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
-    return ["".join(row) for row in symbols[glyphs]]
+def pool_readings(reader: GlyphReader, handwriting: Handwriting) -> np.ndarray:
+    """What ``reader`` reads in every image of ``handwriting``'s pools, each read once: (N,) characters."""
+    return np.array(list(reader.read_strips(handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
+
+
+def read_queries(readings: np.ndarray, glyphs: np.ndarray) -> list[str]:
+    """The strips drawn with ``glyphs`` (N, T) pool indices, as read in ``readings`` (``pool_readings``)."""
+    return ["".join(row) for row in readings[glyphs]]
 
 
 def digit_readings(model: nn.Module, arch: Architecture, reader: GlyphReader, handwriting: Handwriting, pool: str
@@ -143,36 +147,39 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
               for split in SPLITS}
     trained = splits["train"].queries
     metrics, tables, predicted = {}, [], {}
+    readings = None  # what the classifier reads in each pool image: img2text's symbolic baseline
+    if kind.reads_images:
+        assert reader is not None and handwriting is not None
+        readings = pool_readings(reader, handwriting)
     for split, data in splits.items():
         predicted[split], _ = kind.answers(runner, arch, data, reader, inputs)
         unseen = unseen_pairs(trained, data.queries) if split != "train" else None
         metrics[split] = scores(data.answers, predicted[split], unseen, prefix="read_" if kind.draws else "")
-        if kind.reads_images:
-            assert reader is not None and handwriting is not None
-            symbolic = symbolic_answers(read_queries(reader, handwriting, data.query_glyphs), arch.answer_width)
+        if readings is not None:
+            symbolic = symbolic_answers(read_queries(readings, data.query_glyphs), arch.answer_width)
             metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
             metrics[split].update(kind.pool_scores(model, handwriting, split))
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
     if beyond and arch.model.any_width:
-        metrics["beyond_range"] = _beyond_range_scores(kind, runner, inputs, arch, beyond, handwriting, reader)
+        metrics["beyond_range"] = _beyond_range_scores(kind, runner, inputs, arch, beyond, handwriting, reader,
+                                                       readings)
     test = splits["test"].answers
     return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),
                       confusion_table(test, predicted["test"]))
 
 
 def _beyond_range_scores(kind: ArithmeticKind, runner: nn.Module, inputs: str, arch: Architecture,
-                         beyond: dict[str, QuerySet], handwriting: Handwriting | None, reader: GlyphReader | None
-                         ) -> dict[str, float | None]:
-    """``beyond_range_scores`` of the model's answers to each shape past the range, and for a kind that reads
-    handwriting those of its symbolic baseline (``3x1_symbolic_exact_match``, ...)."""
+                         beyond: dict[str, QuerySet], handwriting: Handwriting | None, reader: GlyphReader | None,
+                         readings: np.ndarray | None) -> dict[str, float | None]:
+    """``beyond_range_scores`` of the model's answers to each shape past the range, and with the ``readings`` of
+    the pools (a kind that reads handwriting) those of its symbolic baseline (``3x1_symbolic_exact_match``, ...)."""
     answered: dict[str, list[str]] = {}
     symbolic: dict[str, list[str]] = {}
     for name, shaped in beyond.items():  # each shape's answers as wide as its widest
         rows = Split(shaped, handwriting, "test", arch.model.reverse_answer, fields=(inputs,))
         answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
-        if kind.reads_images:
-            assert reader is not None and handwriting is not None
-            symbolic[name] = symbolic_answers(read_queries(reader, handwriting, rows.query_glyphs), shaped.answer_width)
+        if readings is not None:
+            symbolic[name] = symbolic_answers(read_queries(readings, rows.query_glyphs), shaped.answer_width)
     truth = {name: shaped.answers for name, shaped in beyond.items()}
     scores = beyond_range_scores(truth, answered)
     if symbolic:

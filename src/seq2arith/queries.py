@@ -235,10 +235,6 @@ def shape(query: str) -> str:
     return f"{first}{'x' if operator == '*' else operator}{second}"
 
 
-FAR = {"+": (2, 3, "5x"), "-": (2, 3, "5x"), "*": (2, 3)}  # far shapes, both numbers as wide: digits past the
-# task's, or five times its width
-
-
 def beyond_range_shapes(task: TaskConfig) -> list[tuple[int, str, int]]:
     """(digits of the first number, operator, digits of the second) of the queries past the task's numbers. Near:
     every pair of widths up to one digit past the task's with at least one number that wide, in both orders (for
@@ -247,11 +243,10 @@ def beyond_range_shapes(task: TaskConfig) -> list[tuple[int, str, int]]:
     digits = len(str(task.highest_integer))
     wider = digits + 1
     near = [pair for other in range(1, wider) for pair in ((wider, other), (other, wider))] + [(wider, wider)]
-    shapes = []
-    for operator in task.operators:
-        far = [digits * 5 if extra == "5x" else digits + int(extra) for extra in FAR[operator]]
-        shapes += [(first, operator, second) for first, second in near + [(width, width) for width in far]]
-    return shapes
+    far = {operator: (digits + 2, digits + 3, *(() if operator == "*" else (5 * digits,)))
+           for operator in task.operators}
+    return [(first, operator, second) for operator in task.operators
+            for first, second in near + [(width, width) for width in far[operator]]]
 
 
 def beyond_range_queries(task: TaskConfig, count: int, rng: np.random.Generator

@@ -114,8 +114,8 @@ class ColumnCore(nn.Module):
             encoded, _ = self.encoder(self.read(values[:, :-1].softmax(-1).flatten(-2)))  # (B, K, 2 hidden)
             decoded, _ = self.decoder(encoded)  # (B, K, hidden), units first
             return self.dropout(decoded), values
-        carried = self.machine(self.digit_sums(values.softmax(-1).detach(), product))  # (B, K + 1, 2, 10): the
-        # values are what their own loss taught, which the carrying cannot bend
+        # the machine reads the values as their own loss taught them: no gradient of the carrying bends them
+        carried = self.machine(self.digit_sums(values.softmax(-1).detach(), product))  # (B, K + 1, 2, 10)
         negative = carried[:, -1:, :1, 9:]  # (B, 1, 1, 1): as written, a borrow past the highest column
         digits = torch.cat([carried, (1 - negative) * carried[:, :, :1] + negative * carried[:, :, 1:]], 2)
         written = written_characters(digits[:, :-1, 2], negative[..., 0, 0])  # (B, K, 12)

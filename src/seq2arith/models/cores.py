@@ -31,7 +31,7 @@ class ModelConfig:
     features: str = "characters"  # lstm and mlp: what they read: characters (one per position) | digit_pairs
     hidden: int = 64  # the width of every layer (the report's "LSTM size")
     mlp_layers: int = 2  # hidden ReLU layers of the mlp core
-    extra_lstm: int = 0  # lstm and columns: encoder LSTM layers beyond the first (report Tables 1 and 4)
+    extra_lstm: int = 0  # lstm: encoder LSTM layers beyond the first; columns: LSTMs over its columns (Tables 1, 4)
     bidirectional: bool = False  # lstm: bidirectional encoder and decoder LSTMs (report 3.3.3)
     dropout: float = 0.0  # before the output head (lstm, columns: also between stacked layers; mlp: after each layer)
     batchnorm: bool = False  # lstm: batch norm on the decoder outputs (report 3.3.3 "regularisation")

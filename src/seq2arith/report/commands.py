@@ -140,17 +140,17 @@ def queue_command(args: argparse.Namespace) -> None:
 def results_command(args: argparse.Namespace) -> None:
     block = results_table(args.metrics, args.curves, seeds=load_seeds(args.seeds),
                           seeds_table=args.seeds.with_suffix(".md"))
-    shapes = shapes_table(args.metrics)
+    shapes = shapes_table(args.metrics) if args.shapes is not None else None
     if not args.check:
         _print_or_write(block, args.readme, RESULTS_START, RESULTS_END)
-        if args.shapes is not None:
+        if shapes is not None:
             _print_or_write(shapes, args.shapes, SHAPES_START, SHAPES_END)
         return
     if args.readme is None:
         raise Seq2ArithError("--check compares with the results block of --readme FILE: name the file")
     if not same_results(between(args.readme.read_text(), RESULTS_START, RESULTS_END), block):
         raise Seq2ArithError(differs(args.readme, "its metrics", f"seq2arith results --readme {args.readme}"))
-    if args.shapes is not None and between(args.shapes.read_text(), SHAPES_START, SHAPES_END) != shapes:
+    if shapes is not None and between(args.shapes.read_text(), SHAPES_START, SHAPES_END) != shapes:
         raise Seq2ArithError(differs(args.shapes, "its metrics", f"seq2arith results --shapes {args.shapes}"))
     print(f"{args.readme}: the same as its metrics give (the training seconds, wall clock, not compared)")
 

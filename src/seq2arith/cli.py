@@ -11,6 +11,9 @@
                                                 reference classifier reads in them
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
   seq2arith queue "Table 3" --rows 1,2          queue the report's rows as DVC experiments
+  seq2arith queue "Table 1" --cluster           ... or run them on a local Dask cluster (or --cluster ADDRESS)
+  seq2arith sweep -S model.hidden=64,128 -S seed=0,1 [--cluster tcp://HOST:8786]
+                                                a sweep as DVC experiments on a Dask cluster, pulled here
   seq2arith architectures                       the report's architecture figures as built here
   seq2arith tables --check                      fail when a committed table differs from its experiments
   seq2arith results --readme README.md          the README results table from metrics/ (and reports/seeds.json)
@@ -38,11 +41,13 @@ from seq2arith.errors import report_errors
 from seq2arith.params import DEVICE
 from seq2arith.pipeline_deps import code_deps
 from seq2arith.report.commands import (
+    LOCAL,
     TABLES_END,
     TABLES_START,
     architectures_command,
     queue_command,
     results_command,
+    sweep_command,
     tables_command,
 )
 from seq2arith.report.specs import TABLES
@@ -69,6 +74,13 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _seed(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not a positive count")
     return value
 
 
@@ -146,7 +158,28 @@ def parser() -> argparse.ArgumentParser:
     queue.add_argument("tables", nargs="+", metavar="TABLE", help='such as "Table 3"')
     queue.add_argument("--rows", type=_rows, help="only these rows, counted from 1 (such as 1,2,5)")
     queue.add_argument("--print", action="store_true", help="print the commands, queue nothing")
+    queue.add_argument("--cluster", nargs="?", const=LOCAL, metavar="ADDRESS",
+                       help="run the rows on the Dask scheduler at ADDRESS instead of queueing them (without "
+                            "ADDRESS: a local cluster), as `seq2arith sweep` does")
+    queue.add_argument("--workers", type=_positive, default=2,
+                       help="workers of the local cluster (default: %(default)s)")
     queue.set_defaults(run=queue_command)
+
+    sweep = commands.add_parser(
+        "sweep", help="a sweep as DVC experiments on a Dask cluster",
+        description="One `dvc exp run` per combination of the -S values (DVC's own sweep syntax: a,b,c and "
+                    "range(start,stop,step)), each run by a cluster worker in its own clone of the git remote at "
+                    "HEAD and pushed to the git and DVC remotes (run-cache included), then pulled here: "
+                    "`dvc exp show` lists them. A stage that ran anywhere before is restored from the run-cache. "
+                    "See docs/scale-out.md.")
+    sweep.add_argument("targets", nargs="*", metavar="STAGE", help="run only these stages and what they need")
+    sweep.add_argument("-S", "--set", action="append", default=[], metavar="KEY=VALUES", required=True,
+                       help="a params.yaml key and its values, as `dvc exp run -S`; repeat for a grid")
+    sweep.add_argument("--cluster", metavar="ADDRESS",
+                       help="the Dask scheduler (tcp://HOST:8786); default: a local cluster on 127.0.0.1")
+    sweep.add_argument("--workers", type=_positive, default=2,
+                       help="workers of the local cluster (default: %(default)s)")
+    sweep.set_defaults(run=sweep_command)
 
     summaries = commands.add_parser("architectures", help="the report's architecture figures, built here",
                                     description="Each of the report's architecture figures (Figures 1, 7, 10) as "

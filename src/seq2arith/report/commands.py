@@ -17,7 +17,7 @@ from seq2arith.report.check import committed_tables, differs, same_results, tabl
 from seq2arith.report.experiments import recent, sweep_curves
 from seq2arith.report.figures import drawn_figures, experiment_figures, sweep_figure
 from seq2arith.report.markdown import between, experiment_table, replace_between, results_table, shapes_table
-from seq2arith.report.numbers import report_runs
+from seq2arith.report.numbers import report_experiments, report_runs
 from seq2arith.report.seeds import Seeds, load_seeds, seed_runs, seeds_json, seeds_table
 from seq2arith.report.specs import TABLES
 
@@ -126,8 +126,16 @@ def _print_or_write(block: str, into: Path | None, start: str, end: str) -> None
     into.write_text(replace_between(into.read_text() if into.exists() else f"{start}\n{end}\n", start, end, block))
 
 
+LOCAL = "local"  # `--cluster` without an address: a local cluster on 127.0.0.1
+
+
 def queue_command(args: argparse.Namespace) -> None:
-    """Queue the report's rows as DVC experiments (or print the commands)."""
+    """Queue the report's rows as DVC experiments (or print the commands), or run them on a Dask cluster."""
+    if args.cluster is not None:
+        from seq2arith.cluster import run_sweep  # Dask loads only for a sweep on a cluster
+        run_sweep([experiment for table in args.tables for experiment in report_experiments(table, args.rows)],
+                  None if args.cluster == LOCAL else args.cluster, args.workers)
+        return
     runs = [run for table in args.tables for run in report_runs(table, args.rows)]
     for run in runs:
         print("dvc " + " ".join(run))
@@ -158,3 +166,10 @@ def results_command(args: argparse.Namespace) -> None:
 def architectures_command(args: argparse.Namespace) -> None:
     block = architecture_summaries(load_params(args.params))
     _print_or_write(block, args.into, TABLES_START, TABLES_END)
+
+
+def sweep_command(args: argparse.Namespace) -> None:
+    """One DVC experiment per combination of the -S values, on a Dask cluster."""
+    from seq2arith.cluster import run_sweep  # Dask loads only for a sweep
+    from seq2arith.sweeps import configurations
+    run_sweep(configurations(args.set, tuple(args.targets)), args.cluster, args.workers)

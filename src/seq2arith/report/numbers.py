@@ -11,6 +11,7 @@ import yaml
 
 from seq2arith.errors import Seq2ArithError
 from seq2arith.report.dotted import get
+from seq2arith.sweeps import Experiment
 
 REPORT_NUMBERS = Path(__file__).with_name("report.yaml")  # the student report's own numbers, typed once
 
@@ -45,9 +46,9 @@ def setting(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_NUMBERS) -> list[list[str]]:
-    """`dvc exp run --queue` arguments that run ``rows`` (1-based; default all) of the report's ``table`` on
-    its recipe, each experiment named after its row (``table-3-row-1``)."""
+def report_experiments(table: str, rows: list[int] | None = None, path: Path = REPORT_NUMBERS) -> list[Experiment]:
+    """The experiments that run ``rows`` (1-based; default all) of the report's ``table`` on its recipe, each
+    named after its row (``table-3-row-1``)."""
     tables = report_numbers(path)["tables"]
     if table not in tables:
         raise Seq2ArithError(f"no {table!r} in the report's numbers; choose from {', '.join(tables)}")
@@ -56,13 +57,13 @@ def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_N
     wrong = [row for row in rows or [] if not 1 <= row <= count]
     if wrong:
         raise Seq2ArithError(f"{table} has rows 1 to {count}, not {', '.join(map(str, wrong))}")
-    runs = []
-    for number, row in enumerate(spec["rows"], start=1):
-        if rows and number not in rows:
-            continue
-        settings = spec["recipe"] | row["params"]
-        name = f"{table.lower().replace(' ', '-')}-row-{number}"
-        runs.append(["exp", "run", "--queue", "--name", name,
-                     *(part for key, value in settings.items() for part in ("-S", f"{key}={setting(value)}")),
-                     spec["stage"]])
-    return runs
+    return [Experiment(f"{table.lower().replace(' ', '-')}-row-{number}",
+                       tuple(f"{key}={setting(value)}" for key, value in (spec["recipe"] | row["params"]).items()),
+                       (spec["stage"],))
+            for number, row in enumerate(spec["rows"], start=1) if not rows or number in rows]
+
+
+def report_runs(table: str, rows: list[int] | None = None, path: Path = REPORT_NUMBERS) -> list[list[str]]:
+    """`dvc exp run --queue` arguments of ``report_experiments``."""
+    return [["exp", "run", "--queue", *experiment.run_arguments()]
+            for experiment in report_experiments(table, rows, path)]

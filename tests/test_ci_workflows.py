@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -106,7 +107,7 @@ def test_gitlab_reports_the_diff_on_merge_requests() -> None:
     assert ".venv/bin/dvc metrics diff --md origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
     assert ".venv/bin/dvc params diff --md origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script
     assert re.search(r"^\s*cml comment create --publish .*report\.md$", script, re.M)
-    assert GITLAB_JOB["artifacts"]["paths"] == ["report.md"]
+    assert GITLAB_JOB["artifacts"]["paths"] == ["report.md", "plots-diff/"]
 
 
 def _install_tools(tmp_path: Path, uid: int, sudo: bool = True, present: tuple[str, ...] = ()
@@ -152,3 +153,49 @@ def test_install_tools_without_root_or_sudo_fails_in_one_line(tmp_path: Path) ->
     assert result.returncode != 0 and calls == []
     assert result.stderr.splitlines() == [
         ".ci/run: cannot install npm chromium: apt-get needs root or sudo, and this user has neither"]
+
+
+def test_both_ci_files_comment_the_changed_plots_with_a_pinned_cml() -> None:
+    """On a pull or merge request both CI files add .ci/plots_diff.py's images to the report, with a pinned CML."""
+    github = "\n".join(step.get("run", "") for step in JOB["steps"])
+    gitlab = "\n".join(GITLAB_JOB["script"])
+    for script in (github, gitlab):
+        assert re.search(r"\.venv/bin/python \.ci/plots_diff\.py .+ plots-diff", script)
+    setup_cml = next(step for step in JOB["steps"] if step.get("uses", "").startswith("iterative/setup-cml"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+", setup_cml["with"]["version"])
+    assert re.fullmatch(r"\d+\.\d+\.\d+", GITLAB_JOB["variables"]["CML_VERSION"]) and "latest" not in gitlab
+
+
+def _plots_diff():
+    spec = importlib.util.spec_from_file_location("plots_diff", ROOT / ".ci" / "plots_diff.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _curve(values: dict[str, list[float]]) -> list[dict]:
+    """`dvc plots diff --json`'s render of a loss curve with one train/loss.tsv per revision."""
+    return [{"type": "vega", "revisions": list(values), "content": {
+        "title": {"text": "loss"}, "encoding": {"x": {"field": "step", "type": "quantitative"}},
+        "data": {"values": [{"step": str(step), "loss": str(loss), "rev": revision, "filename": "train/loss.tsv"}
+                            for revision, losses in values.items() for step, loss in enumerate(losses)]}}}]
+
+
+def test_plots_diff_shows_only_the_plots_that_changed(tmp_path: Path) -> None:
+    """A curve whose points differ between revisions is drawn as a PNG and linked; one that is the same is not;
+    image plots are linked per revision when their bytes differ."""
+    for name, content in (("a.png", b"one"), ("b.png", b"two"), ("c.png", b"one")):
+        (tmp_path / name).write_bytes(content)
+    plots = {"changed": _curve({"main": [1.0, 0.5], "workspace": [1.0, 0.2]}),
+             "same": _curve({"main": [1.0, 0.5], "workspace": [1.0, 0.5]}),
+             "grid.png": [{"type": "image", "revisions": ["main"], "url": str(tmp_path / "a.png")},
+                          {"type": "image", "revisions": ["workspace"], "url": str(tmp_path / "b.png")}],
+             "glyphs.png": [{"type": "image", "revisions": ["main"], "url": str(tmp_path / "a.png")},
+                            {"type": "image", "revisions": ["workspace"], "url": str(tmp_path / "c.png")}]}
+    report = _plots_diff().report(plots, tmp_path)
+    assert report.splitlines() == [f"![changed]({tmp_path / 'changed.png'})",
+                                   f"![grid.png (main)]({tmp_path / 'a.png'})",
+                                   f"![grid.png (workspace)]({tmp_path / 'b.png'})"]
+    assert (tmp_path / "changed.png").read_bytes().startswith(b"\x89PNG") and not (tmp_path / "same.png").exists()
+    assert _plots_diff().report({"same": plots["same"]}, tmp_path) == "No plot differs.\n"

@@ -138,3 +138,18 @@ def test_every_checkpoint_is_one_artifact() -> None:
         assert artifact["path"] == f"models/{name}.pt" and artifact["type"] == "model"
         assert artifact["desc"] and artifact["labels"]
         assert (ROOT / artifact["meta"]["metrics"]).is_file()
+
+
+def test_every_task_and_kind_has_its_curves_in_dvc_plots_show() -> None:
+    """A task added to params.yaml gets its stages from `foreach`, but its curves reach `dvc plots show` only
+    through dvc.yaml's top-level plots: each task x kind must have its loss and accuracy plots there, drawn from
+    its own curves folder."""
+    tasks = yaml.safe_load((ROOT / "params.yaml").read_text())["tasks"]
+    plots = {name: spec for entry in yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+             for name, spec in entry.items()}
+    for task in tasks:
+        for kind in ("text2text", "img2text", "text2img"):
+            for curve in ("loss", "accuracy"):
+                name = f"{task}-{kind}-{curve}"
+                assert name in plots, f"dvc.yaml's plots lack {name}: add it beside the other tasks' curves"
+                assert all(path.startswith(f"plots/curves/{task}-{kind}/") for path in plots[name]["y"]), name

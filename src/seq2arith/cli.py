@@ -170,8 +170,8 @@ def parser() -> argparse.ArgumentParser:
         description="One `dvc exp run` per combination of the -S values (DVC's own sweep syntax: a,b,c and "
                     "range(start,stop,step)), each run by a cluster worker in its own clone of the git remote at "
                     "HEAD and pushed to the git and DVC remotes (run-cache included), then pulled here: "
-                    "`dvc exp show` lists them. A stage that ran anywhere before is restored from the run-cache. "
-                    "See docs/scale-out.md.")
+                    "`dvc exp show` lists them. An experiment already on the git remote for HEAD is pulled, not "
+                    "run again. See docs/scale-out.md.")
     sweep.add_argument("targets", nargs="*", metavar="STAGE", help="run only these stages and what they need")
     sweep.add_argument("-S", "--set", action="append", default=[], metavar="KEY=VALUES", required=True,
                        help="a params.yaml key and its values, as `dvc exp run -S`; repeat for a grid")

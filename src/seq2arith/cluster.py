@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 from distributed import Client, LocalCluster, as_completed
 
 from seq2arith.errors import Seq2ArithError
-from seq2arith.sweeps import DVC, Experiment, Outcome, check_clone, check_keys, last_error_line, run_experiment
+from seq2arith.sweeps import DVC, Experiment, Outcome, check_clone, check_keys, output_of, run_experiment
 
 CONNECT_TIMEOUT = "5s"
 
@@ -42,13 +41,6 @@ def _client(address: str | None, workers: int) -> Iterator[Client]:
         yield client
 
 
-def _dvc(clone: Path, *args: str) -> str:
-    result = subprocess.run([*DVC, *args], cwd=clone, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise Seq2ArithError(f"dvc {' '.join(args[:2])}: {last_error_line(result)}")
-    return result.stdout
-
-
 def run_sweep(experiments: list[Experiment], address: str | None = None, workers: int = 2,
               clone: Path = Path(), git_remote: str = "origin") -> list[Outcome]:
     """Run ``experiments`` on the cluster from ``clone``'s HEAD, pull each finished one into ``clone``, and
@@ -56,7 +48,7 @@ def run_sweep(experiments: list[Experiment], address: str | None = None, workers
     configuration) is pulled, not run again. Raises after the others finish when any failed."""
     check_keys(experiments, clone / "params.yaml")
     origin, commit = check_clone(clone, git_remote)
-    published = set(_dvc(clone, "exp", "list", "--name-only", git_remote).split())
+    published = set(output_of(clone, *DVC, "exp", "list", "--name-only", git_remote).split())
     outcomes = [Outcome(experiment, ()) for experiment in experiments if experiment.name in published]
     for outcome in outcomes:
         print(f"{outcome.experiment.name}: on {git_remote} already, nothing ran", flush=True)
@@ -75,9 +67,9 @@ def run_sweep(experiments: list[Experiment], address: str | None = None, workers
                 continue
             outcomes.append(outcome)
             print(f"{outcome.experiment.name}: " + (f"ran {', '.join(outcome.ran)}" if outcome.ran
-                                                    else "every stage restored, nothing ran"), flush=True)
+                                                    else "no stage had to run"), flush=True)
     if outcomes:
-        _dvc(clone, "exp", "pull", "--force", git_remote, *(outcome.experiment.name for outcome in outcomes))
+        output_of(clone, *DVC, "exp", "pull", "--force", git_remote, *(outcome.experiment.name for outcome in outcomes))
     if failed:
         raise Seq2ArithError(f"{len(failed)} of {len(experiments)} experiments failed: "
                              f"{', '.join(experiment.name for experiment in failed)}")

@@ -2,9 +2,9 @@
 
 What the submitting clone checks before anything starts (``check_clone``, ``check_keys``), the configurations of
 DVC's own ``-S`` sweep syntax (``configurations``), and the task one worker runs (``run_experiment``): clone the
-git remote at the submitted commit, `dvc exp run --pull --allow-missing` (a stage that ran anywhere before comes
-back from the shared run-cache instead of running), then `dvc exp push --run-cache` to the git remote and the DVC
-remote. The engine that hands the tasks to workers is in ``cluster``.
+git remote at the submitted commit, `dvc exp run --pull --allow-missing` (fetching only what its stages read; a
+stage whose run record and outputs are all on the DVC remote is restored instead of run), then `dvc exp push
+--run-cache` to the git remote and the DVC remote. The engine that hands the tasks to workers is in ``cluster``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Experiment:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker did for one experiment: the stages it ran (none when every stage came from the run-cache)."""
+    """What a worker did for one experiment: the stages it ran (none when none had to run)."""
 
     experiment: Experiment
     ran: tuple[str, ...]
@@ -90,10 +90,12 @@ def check_keys(experiments: list[Experiment], params_file: Path) -> None:
                 node = node[part]
 
 
-def _git(clone: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=clone, capture_output=True, text=True)
+def output_of(folder: Path, *command: str, env: dict[str, str] | None = None) -> str:
+    """What ``command`` (git, or DVC as ``*DVC``) prints in ``folder``; its error line as a Seq2ArithError."""
+    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise Seq2ArithError(f"git {' '.join(args)}: {last_error_line(result)}")
+        name = " ".join(part for part in command[:4] if not part.startswith("/"))
+        raise Seq2ArithError(f"{name}: {last_error_line(result)}")
     return result.stdout.strip()
 
 
@@ -101,14 +103,14 @@ def check_clone(clone: Path, git_remote: str) -> tuple[str, str]:
     """The git remote's URL and the commit the workers start from (HEAD), once the clone is fit to sweep: no
     uncommitted change, HEAD on the git remote, a default DVC remote in the committed .dvc/config that a clone
     elsewhere reaches too."""
-    if _git(clone, "status", "--porcelain", "--untracked-files=no"):
+    if output_of(clone, "git", "status", "--porcelain", "--untracked-files=no"):
         raise Seq2ArithError("the workspace has uncommitted changes: commit them (and push), the workers clone HEAD")
-    url = _git(clone, "remote", "get-url", git_remote)
+    url = output_of(clone, "git", "remote", "get-url", git_remote)
     if Path(clone, url).is_dir():
         url = str(Path(clone, url).resolve())
-    _git(clone, "fetch", "--quiet", git_remote)
-    commit = _git(clone, "rev-parse", "HEAD")
-    if not _git(clone, "for-each-ref", "--contains", commit, f"refs/remotes/{git_remote}"):
+    output_of(clone, "git", "fetch", "--quiet", git_remote)
+    commit = output_of(clone, "git", "rev-parse", "HEAD")
+    if not output_of(clone, "git", "for-each-ref", "--contains", commit, f"refs/remotes/{git_remote}"):
         raise Seq2ArithError(f"HEAD ({commit[:7]}) is not on the git remote {git_remote!r}: push it first")
     config = ConfigObj(str(clone / ".dvc" / "config"))  # as committed: `dvc config` would resolve the paths
     remote = config.get("core", {}).get("remote")
@@ -139,18 +141,13 @@ def run_experiment(experiment: Experiment, origin: str, commit: str) -> Outcome:
         clone = Path(folder) / "repo"
         env = {**os.environ, "PYTHONPATH": str(clone / "src"), "DVC_NO_ANALYTICS": "1",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-        def run(*command: str) -> str:
-            result = subprocess.run(command, cwd=clone if clone.exists() else folder, env=env, capture_output=True,
-                                    text=True)
-            if result.returncode != 0:
-                name = " ".join(part for part in command[:4] if not part.startswith("/"))
-                raise ExperimentFailed(f"{experiment}: {name} failed: {last_error_line(result)}")
-            return result.stdout
-
-        run("git", "clone", "--quiet", origin, str(clone))
-        run("git", "checkout", "--quiet", commit)
-        output = run(*DVC, "exp", "run", "--pull", "--allow-missing", *experiment.run_arguments())
-        run(*DVC, "exp", "push", "--force", "--run-cache", "origin", experiment.name)
+        try:
+            output_of(Path(folder), "git", "clone", "--quiet", origin, str(clone), env=env)
+            output_of(clone, "git", "checkout", "--quiet", commit, env=env)
+            output = output_of(clone, *DVC, "exp", "run", "--pull", "--allow-missing", *experiment.run_arguments(),
+                               env=env)
+            output_of(clone, *DVC, "exp", "push", "--force", "--run-cache", "origin", experiment.name, env=env)
+        except Seq2ArithError as error:
+            raise ExperimentFailed(f"{experiment}: {error}") from None
     ran = tuple(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '"))
     return Outcome(experiment, ran)

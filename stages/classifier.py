@@ -1,4 +1,9 @@
-"""classifier: a small CNN that reads one glyph (0-9, + - x, blank); scores text2img, reads img2text strips."""
+"""classifier (and judge): a small CNN that reads one glyph (0-9, + - x, blank).
+
+The classifier gives img2text's symbolic baseline (and its reader, with ``img2text.reader: classifier``); the
+judge, trained from its own params section with generic augmentation only and never shown a drawing, reads
+text2img's drawings back.
+"""
 
 import argparse
 from pathlib import Path
@@ -18,6 +23,8 @@ from seq2arith.training import score
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--section", choices=("classifier", "judge"), default="classifier",
+                        help="the params.yaml section it is trained from")
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
     parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
@@ -28,7 +35,8 @@ def main() -> None:
 
     threads = use_threads()
     values = params.load_params(args.params)
-    options = params.section(values, "classifier", classifier.ClassifierConfig)
+    options = (params.section(values, "judge", classifier.ClassifierConfig) if args.section == "judge"
+               else params.section(values, "classifier", classifier.ClassifierConfig))
     device = torch_device(params.device(values))
     handwriting = load_handwriting(args.digits, args.glyphs)
     train = classifier.GlyphDataset(handwriting, "train", options.blanks, options.operator_share)

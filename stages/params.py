@@ -14,7 +14,7 @@ from seq2arith.errors import report_errors
 from seq2arith.glyphs import GlyphsConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
-from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.mnist import DataConfig
 from seq2arith.models.cores import ModelConfig
@@ -25,7 +25,7 @@ from seq2arith.training_plan import TrainConfig
 
 SECTIONS: dict[str, type[params.Section]] = {  # each section's dataclass, as the stages that read it parse it
     "data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig, "train": TrainConfig,
-    "plots": PlotsConfig, "classifier": ClassifierConfig,
+    "plots": PlotsConfig, "drawing": DrawingConfig, "classifier": ClassifierConfig, "judge": ClassifierConfig,
 }
 KINDS: dict[str, type[KindConfig]] = {"text2text": Text2TextConfig, "img2text": Img2TextConfig,
                                       "text2img": Text2ImgConfig}  # their values may be given per task

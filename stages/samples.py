@@ -1,19 +1,29 @@
 """samples: text2img's answers to a spread of test queries drawn as glyph grids, raw and thresholded at
-plots.threshold, each answer as the classifier reads it (wrong reads in red)."""
+plots.threshold, each answer as the judge reads it (wrong reads in red); its drawn digits beside real test-pool
+digits of the same labels; and a few queries drawn again and again, each time in another style."""
 
 import argparse
 from pathlib import Path
+from typing import cast
+
+import numpy as np
+import torch
 
 from seq2arith import checkpoint, params, plots
+from seq2arith.batches import predict
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
 from seq2arith.kinds import classifier, text2img
-from seq2arith.seeding import rng
+from seq2arith.pools import load_handwriting
+from seq2arith.seeding import rng, seed_torch
 from seq2arith.splits import Split
+from seq2arith.text import to_target
 from seq2arith.threads import use_threads
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
+STYLED_QUERIES, STYLES = 3, 4  # queries drawn again in other styles, and how many times each
+BESIDE_REAL = 4  # drawn and real glyphs of each digit
 
 
 def main() -> None:
@@ -22,29 +32,58 @@ def main() -> None:
     parser.add_argument("--task", required=True, help="the task's name under tasks: in params.yaml")
     parser.add_argument("--model", type=Path, required=True, help="checkpoint of train-text2img@<task>")
     parser.add_argument("--data", type=Path, required=True, help="output folder of dataset@<task>")
-    parser.add_argument("--classifier", type=Path, required=True, help="checkpoint of the classifier stage")
+    parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
+    parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
+    parser.add_argument("--judge", type=Path, required=True, help="checkpoint of the judge stage")
     parser.add_argument("--raw", type=Path, required=True, help="PNG: the drawn pixels as they are")
     parser.add_argument("--thresholded", type=Path, required=True, help="PNG: pixels above plots.threshold")
+    parser.add_argument("--beside-real", type=Path, required=True, help="PNG: drawn digits beside real ones")
+    parser.add_argument("--styles", type=Path, required=True, help="PNG: a few queries, each drawn in several styles")
     args = parser.parse_args()
 
     use_threads()
     values = params.load_params(args.params)
     threshold = params.section(values, "plots", plots.PlotsConfig).threshold
-    device = torch_device(params.device(values))
-    reader = classifier.load_classifier(args.classifier, device)
+    seed, device = params.seed(values), torch_device(params.device(values))
+    seed_torch(seed, "samples", device)  # the styles drawn
+    judge = classifier.load_classifier(args.judge, device, stage="judge")
     model, arch = checkpoint.load(args.model, text2img.KIND, stage=checkpoint.training_stage(args.model),
                                   device=device)
+    cast(text2img.Text2Img, model).drawing = params.section(values, "drawing", text2img.DrawingConfig)
     test = Split(QuerySet.load(args.data), None, "test", arch.model.reverse_answer, fields=("query",))
-    read, pixels = text2img.KIND.answers(model, arch, test, reader)
+    outputs = predict(model, test, "query")
+    read, pixels = text2img.KIND.read(outputs, arch, judge)
     assert pixels is not None
-    name = f"{args.task}-text2img"  # also keys the random choice of queries shown
-    rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, rng(params.seed(values), f"samples-{name}"))
-    queries, read, pixels = [test.queries[row] for row in rows], [read[row] for row in rows], pixels[rows]
-    wrong = [test.answers[row].strip() != text.strip() for row, text in zip(rows, read)]
-    plots.sample_grid(queries, pixels.numpy(), read, wrong, f"{name}: generated answers", args.raw)
-    plots.sample_grid(queries, (pixels > threshold).float().numpy(), read, wrong, f"{name}: pixels > {threshold}",
-                      args.thresholded)
+    name = f"{args.task}-text2img"  # also keys the random choices of queries and glyphs shown
+    choices = rng(seed, f"samples-{name}")
+    rows = plots.sample_rows(test.answers, read, SAMPLE_ROWS, choices)
+    queries = [test.queries[row] for row in rows]
+    read_shown = [read[row] for row in rows]
+    plots.sample_grid(queries, pixels[rows].numpy(), read_shown, _wrong(test, rows, read_shown),
+                      f"{name}: generated answers, as the judge reads them", args.raw)
+    thresholded = (pixels[rows] > threshold).float()
+    read_thresholded = judge.read_strips(thresholded)
+    plots.sample_grid(queries, thresholded.numpy(), read_thresholded, _wrong(test, rows, read_thresholded),
+                      f"{name}: pixels > {threshold}, as the judge reads them", args.thresholded)
 
+    styled = np.repeat(rows[-STYLED_QUERIES:], STYLES)  # the widest answers, each drawn again in new styles
+    with torch.no_grad():
+        again = model(test[styled]["query"].to(device)).cpu()
+    read_again, drawn_again = text2img.KIND.read(again, arch, judge)
+    assert drawn_again is not None
+    plots.sample_grid([test.queries[row] for row in styled], drawn_again.numpy(), read_again,
+                      _wrong(test, styled, read_again), f"{name}: the same queries, each drawn {STYLES} times",
+                      args.styles)
+
+    drawn = np.array([list(to_target(answer, arch.model.reverse_answer)) for answer in test.answers])
+    plots.beside_real_figure(outputs.sigmoid().numpy(), drawn, load_handwriting(args.digits, args.glyphs),
+                             BESIDE_REAL, choices, f"{name}: drawn digits beside real test-pool digits",
+                             args.beside_real)
+
+
+def _wrong(test: Split, rows: np.ndarray, read: list[str]) -> list[bool]:
+    """Which of ``rows``' answers, as ``read`` (one reading a row), are not the true answer."""
+    return [test.answers[row].strip() != text.strip() for row, text in zip(rows, read)]
 
 if __name__ == "__main__":
     report_errors(main)

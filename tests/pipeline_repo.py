@@ -24,8 +24,10 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
     "text2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32},
     "img2text": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32,
                  "label_epochs": 0},  # a one-epoch program gives no strip its answer: no image would be labelled
-    "text2img": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32, "image_epochs": {"addsub": 1, "mul": 1}},
+    "text2img": {"epochs": {"addsub": 1, "mul": 1}, "batch_size": 32, "image_epochs": {"addsub": 1, "mul": 1},
+                 "dense_units": 8, "style_size": 2},
     "classifier": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
+    "judge": {"epochs": 1, "batch_size": 256, "conv_filters": 4, "blanks": 20},
 }
 TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
 EXPERIMENT, EXPERIMENT_CHANGE = "longer-mul", "text2text.epochs.mul=2"  # one task's text2text and what reads it:

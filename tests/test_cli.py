@@ -70,6 +70,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory, digits: Digits, glyphs: Glyphs)
     models = root / "models"
     options = section(params, "classifier", ClassifierConfig)
     checkpoint.save(models / "classifier.pt", classifier.KIND, classifier.Classifier(options), options)
+    checkpoint.save(models / "judge.pt", classifier.KIND, classifier.Classifier(options), options)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
         program = None
@@ -241,7 +242,7 @@ def test_predict_images_with_bad_files(ws: Workspace, capsys: pytest.CaptureFixt
 
 
 def test_predict_draw(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    """predict --draw writes the answer glyphs (28 x 28*T_out, 8-bit) and prints what the classifier reads."""
+    """predict --draw writes the answer glyphs (28 x 28*T_out, 8-bit) and prints what the judge reads."""
     drawn = tmp_path / "answer.png"
     code, out, err = run(capsys, "predict", *ws.args(), "--draw", str(drawn), "12*34")
     assert code == 0 and err == ""
@@ -329,11 +330,11 @@ def test_missing_model(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: P
     assert_error(run(capsys, "predict", *ws.args(models=tmp_path), *args), "no model at", stage)
 
 
-def test_missing_classifier(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    """--draw without the reference classifier names the classifier stage."""
+def test_missing_judge(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """--draw without the judge, which reads the drawing back, names the judge stage."""
     (tmp_path / "addsub-text2img.pt").write_bytes((ws.models / "addsub-text2img.pt").read_bytes())
     assert_error(run(capsys, "predict", *ws.args(models=tmp_path), "--draw", str(tmp_path / "a.png"), "1+2"),
-                 "dvc repro classifier")
+                 "dvc repro judge")
 
 
 def test_broken_checkpoints(ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from seq2arith import kinds
 from seq2arith.glyphs import GlyphsConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
-from seq2arith.kinds.text2img import Text2ImgConfig
+from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.mnist import DataConfig
 from seq2arith.models.cores import ModelConfig
@@ -41,7 +41,9 @@ SECTIONS = {
     "text2text": Text2TextConfig,
     "img2text": Img2TextConfig,
     "text2img": Text2ImgConfig,
+    "drawing": DrawingConfig,
     "classifier": ClassifierConfig,
+    "judge": ClassifierConfig,
 }
 
 
@@ -312,8 +314,8 @@ def test_params_yaml_lists_every_setting() -> None:
     """Every field of every config dataclass has a value in params.yaml, so `dvc exp run -S` can set it."""
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,
-                "classifier": ClassifierConfig, "tasks.addsub": TaskConfig, "tasks.mul": TaskConfig,
-                "train": TrainConfig, "plots": PlotsConfig,
+                "classifier": ClassifierConfig, "judge": ClassifierConfig, "tasks.addsub": TaskConfig,
+                "tasks.mul": TaskConfig, "train": TrainConfig, "plots": PlotsConfig, "drawing": DrawingConfig,
                 **{kind: kinds.named(kind).options for kind in kinds.ARITHMETIC}}
     for key, cls in sections.items():
         node = params

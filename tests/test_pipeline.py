@@ -11,14 +11,14 @@ import yaml
 from pipeline_repo import KINDS, TASKS, PipelineRepo
 
 pytestmark = pytest.mark.slow
-STAGES = ({"params", "download", "glyphs", "classifier", "plots"} | {f"{stage}@{t}" for stage in ("dataset", "samples")
-                                                          for t in TASKS}
+STAGES = ({"params", "download", "glyphs", "classifier", "judge", "plots"}
+          | {f"{stage}@{t}" for stage in ("dataset", "samples") for t in TASKS}
           | {f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS})
 
 
 def test_first_repro_runs_every_stage(tiny_pipeline: PipelineRepo) -> None:
     """A fresh copy runs all stages, one per task of params.yaml where a stage runs per task: params, download,
-    glyphs, datasets, classifier, six trains and evaluations (img2text's reader learning from answers through its
+    glyphs, datasets, classifier, judge, six trains and evaluations (img2text's reader learning from answers through its
     task's text2text), text2img's samples and plots."""
     assert tiny_pipeline.ran_stages(tiny_pipeline.first_run) == STAGES
 
@@ -28,8 +28,9 @@ def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
     test query among the training rows), predictions, figures and curves (validation: no test curve)."""
     path = tiny_pipeline.path
     for name in ["data/mnist/images.npy", "data/glyphs/images.npy", "plots/glyphs.png", "models/classifier.pt",
-                 "plots/samples/addsub-text2img-raw.png", "plots/samples/mul-text2img-thresholded.png",
-                 "plots/exact-match.png"]:
+                 "models/judge.pt", "plots/samples/addsub-text2img-raw.png",
+                 "plots/samples/mul-text2img-thresholded.png", "plots/samples/mul-text2img-beside-real.png",
+                 "plots/samples/addsub-text2img-styles.png", "plots/exact-match.png"]:
         assert (path / name).is_file(), name
     for task in TASKS:
         stats = json.loads((path / f"metrics/dataset-{task}.json").read_text())
@@ -42,6 +43,10 @@ def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
             assert set(metrics) == {*splits, "beyond_range"}  # the columns core answers wider numbers
             if kind == "img2text":  # its reader (answers) reads symbols
                 assert all("reader_digit_accuracy" in metrics[split] for split in splits)
+            if kind == "text2img":  # read by the judge and by the classifier; like real digits of the pool or not
+                assert all({"real_read_exact_match", "classifier_read_exact_match"} <= set(metrics[split])
+                           for split in splits)
+                assert {"frechet_distance", "frechet_ratio", "diversity"} <= set(metrics["test"])
             assert set(json.loads((path / f"metrics/train-{task}-{kind}.json").read_text())) == {
                 "epochs", "train_queries"}  # no wall clock among the metrics: it would differ in every diff
             assert json.loads((path / f"plots/curves/{task}-{kind}/metrics.json").read_text())["seconds"] >= 0
@@ -50,8 +55,9 @@ def test_outputs_exist(tiny_pipeline: PipelineRepo) -> None:
             curves = path / f"plots/curves/{task}-{kind}/plots/metrics"
             assert (curves / "validation/exact_match.tsv").is_file() and not (curves / "test").exists()
         assert (path / f"plots/curves/{task}-img2text/plots/metrics/validation/reader_digit_accuracy.tsv").is_file()
-    assert set(json.loads((path / "metrics/classifier.json").read_text())) == {
-        "train_accuracy", "validation_accuracy", "test_accuracy", "validation_digit_accuracy", "digit_accuracy"}
+    for reader in ("classifier", "judge"):
+        assert set(json.loads((path / f"metrics/{reader}.json").read_text())) == {
+            "train_accuracy", "validation_accuracy", "test_accuracy", "validation_digit_accuracy", "digit_accuracy"}
 
 
 def test_second_repro_runs_nothing(tiny_pipeline: PipelineRepo) -> None:

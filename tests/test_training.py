@@ -177,6 +177,42 @@ def test_drawing_epochs_score_the_drawings(queries) -> None:
     assert set(drawing.objective.scores(pixels, batch)) == {"pixel_accuracy"}
 
 
+def test_styled_drawing_is_a_conditional_vae(queries) -> None:
+    """With style_size, the drawing epochs train a conditional VAE: the model also reads the target handwriting,
+    the loss is the pixels' plus the styles' KL divergence per pixel, it falls while the core stays as it was, and
+    each character's fitted prior moves from N(0, 1) toward the styles encoded for it."""
+    query_set, handwriting = queries
+    options = dataclasses.replace(OPTIONS["text2img"], epochs=1, image_epochs=3, style_size=3)
+    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    _, drawing = arithmetic("text2img").phases(model, arch, handwriting)
+    train_set, test_set = datasets(drawing, query_set, handwriting, True)
+    batch = train_set[np.arange(8)]
+    drawing.trainee.eval()  # scored: each style its posterior mean
+    pixels, mean, log_variance = drawing.objective.run(drawing.trainee, batch["query"], batch)
+    divergence = -0.5 * (1 + log_variance - mean**2 - log_variance.exp()).sum(-1).mean() / 784
+    torch.testing.assert_close(drawing.objective.loss((pixels, mean, log_variance), batch),
+                               F.binary_cross_entropy_with_logits(pixels, batch["answer_images"]) + divergence)
+    core = {k: v.clone() for k, v in model.core.state_dict().items()}
+    before = score(drawing.trainee, drawing.objective, train_set, 64)
+    after = fit(drawing.trainee, drawing.objective, train_set, test_set, drawing.options, seed_torch(0, "t"))
+    assert after["train"]["loss"] < before["loss"]
+    assert all(torch.equal(value, core[name]) for name, value in model.core.state_dict().items())
+    assert model.style_means.abs().sum() > 0
+    assert not torch.equal(model.style_covariances, torch.eye(3).expand_as(model.style_covariances))
+
+
+@pytest.mark.parametrize("style_size", [0, 3])
+def test_styles_draw_a_query_differently_each_time(queries, style_size: int) -> None:
+    """Drawn twice, a query's answer is drawn in two styles; without styles (the report's decoders), twice the
+    same."""
+    query_set, _ = queries
+    options = dataclasses.replace(OPTIONS["text2img"], image_epochs=1, style_size=style_size)
+    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    query = torch.eye(len(arch.vocabulary))[torch.zeros(2, arch.query_width, dtype=torch.long)]
+    with torch.no_grad():
+        assert torch.equal(model(query), model(query)) == (style_size == 0)
+
+
 # --- devices -------------------------------------------------------------------------------------------------------
 
 META = torch.device("meta")  # tensors with shapes and no data: where a model "is" can be checked without a GPU

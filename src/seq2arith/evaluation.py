@@ -10,13 +10,17 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import torch
 from torch import nn
 
+from seq2arith.batches import predict
 from seq2arith.dataset import QuerySet
 from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import SPLITS, Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
+from seq2arith.kinds.classifier import Classifier
 from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, read_digits
+from seq2arith.likeness import likeness
 from seq2arith.models.architecture import Architecture
 from seq2arith.queries import evaluate, unseen_pairs
 from seq2arith.splits import Split
@@ -138,10 +142,13 @@ class Evaluation:
 
 def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, queries: QuerySet,
                    handwriting: Handwriting | None, reader: GlyphReader | None,
-                   beyond: dict[str, QuerySet] | None = None) -> Evaluation:
+                   beyond: dict[str, QuerySet] | None = None, judge: Classifier | None = None,
+                   rng: np.random.Generator | None = None) -> Evaluation:
     """Every metric of ``model`` on the train, validation and test split of ``queries`` (test: queries in no training
     batch, drawn in test-pool images), and on ``beyond`` (test queries past the training range, per shape) where its
-    core reads any width; ``reader`` (the classifier) reads drawn answers and gives img2text's symbolic baseline."""
+    core reads any width. ``reader`` (the classifier) gives img2text's symbolic baseline; drawn answers are read by
+    ``judge`` (a reader that never saw a drawing), once more by the classifier, and their digits compared with real
+    handwriting (``drawing_scores``, real digits picked by ``rng``)."""
     runner, inputs = kind.runner(model, handwriting)
     splits = {split: Split(queries, handwriting, split, arch.model.reverse_answer, fields=(inputs,))
               for split in SPLITS}
@@ -151,21 +158,51 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
     if kind.reads_images:
         assert reader is not None and handwriting is not None
         readings = pool_readings(reader, handwriting)
+    answer_reader = judge if kind.draws else reader
     for split, data in splits.items():
-        predicted[split], _ = kind.answers(runner, arch, data, reader, inputs)
         unseen = unseen_pairs(trained, data.queries) if split != "train" else None
+        outputs = predict(runner, data, inputs)
+        predicted[split], _ = kind.read(outputs, arch, answer_reader)
         metrics[split] = scores(data.answers, predicted[split], unseen, prefix="read_" if kind.draws else "")
+        if kind.draws:
+            assert reader is not None and judge is not None and rng is not None
+            metrics[split].update(drawing_scores(kind, outputs, arch, data, reader, judge, rng))
         if readings is not None:
             symbolic = symbolic_answers(read_queries(readings, data.query_glyphs), arch.answer_width)
             metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
             metrics[split].update(kind.pool_scores(model, handwriting, split))
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
     if beyond and arch.model.any_width:
-        metrics["beyond_range"] = _beyond_range_scores(kind, runner, inputs, arch, beyond, handwriting, reader,
+        metrics["beyond_range"] = _beyond_range_scores(kind, runner, inputs, arch, beyond, handwriting, answer_reader,
                                                        readings)
     test = splits["test"].answers
     return Evaluation(metrics, pd.concat(tables), error_counts(test, predicted["test"]),
                       confusion_table(test, predicted["test"]))
+
+
+def drawing_scores(kind: ArithmeticKind, outputs: torch.Tensor, arch: Architecture, data: Split,
+                   classifier: GlyphReader, judge: Classifier, rng: np.random.Generator) -> dict[str, float | None]:
+    """Of the answers to ``data``'s queries drawn as a kind's raw ``outputs``:
+
+    - ``real_read_exact_match``: the judge reading the same answers written in real handwriting of the split's
+      pool (``data``'s own): how legible real handwriting is to it, the figure to read ``read_exact_match`` by;
+    - ``classifier_read_exact_match``: read by the classifier, whose ``faint`` augmentation was chosen with
+      drawings in view;
+    - but for the train split, how like the real digits of the pool the drawn digits are, by the judge's features
+      (``likeness.likeness``).
+    """
+    assert data.handwriting is not None
+    real = judge.read_strips(data.handwriting.pixels(data.answer_glyphs))  # in the order drawn, as data.targets
+    values: dict[str, float | None] = {
+        "real_read_exact_match": float(np.mean([read == target for read, target in zip(real, data.targets)])),
+        "classifier_read_exact_match": text_metrics(data.answers, kind.read(outputs, arch, classifier)[0])[
+            "exact_match"]}
+    if data.split != "train":
+        drawn = np.array([list(target) for target in data.targets])
+        digits = np.char.isdigit(drawn)
+        values.update(likeness(judge.features, outputs.sigmoid()[torch.from_numpy(digits)], drawn[digits],
+                               data.handwriting, data.split, rng))
+    return values
 
 
 def _beyond_range_scores(kind: ArithmeticKind, runner: nn.Module, inputs: str, arch: Architecture,

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seq2arith import glyph
 from seq2arith.figures import COLORS, plt, save_png
+from seq2arith.handwriting import Handwriting
 from seq2arith.params import require
+from seq2arith.text import DIGITS
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,29 @@ def sample_grid(queries: list[str], pixels: np.ndarray, read: list[str], wrong: 
             axes[row, col].set_yticks([])
         axes[row, 0].set_ylabel(f"{query.strip()}\nread {text.strip()!r}{' ✗' if miss else ''}", rotation=0,
                                 ha="right", va="center", fontsize=8, color="red" if miss else "black")
+    figure.suptitle(title)
+    figure.tight_layout()
+    save_png(figure, path)
+
+
+def beside_real_figure(drawn: np.ndarray, labels: np.ndarray, handwriting: Handwriting, count: int,
+                       rng: np.random.Generator, title: str, path: Path) -> None:
+    """One row per digit: ``count`` drawn glyphs of it, picked at random from ``drawn`` (N, T, 28, 28) in [0, 1]
+    whose characters are ``labels`` (N, T), beside ``count`` real test-pool digits of it."""
+    digits = [digit for digit in DIGITS if (labels == digit).any()]
+    glyphs = drawn.reshape(-1, glyph.SIDE, glyph.SIDE)
+    figure, axes = plt.subplots(len(digits), 2 * count, figsize=(2 * count * 0.8 + 0.6, len(digits) * 0.8),
+                                squeeze=False)
+    for row, digit in enumerate(digits):
+        real = np.flatnonzero((handwriting.symbols == digit) & handwriting.in_pool("test"))
+        shown = [*glyphs[rng.choice(np.flatnonzero(labels.ravel() == digit), count)],
+                 *handwriting.pixels(rng.choice(real, count)).numpy()]
+        for col, image in enumerate(shown):
+            axes[row, col].imshow(image, cmap="gray_r", vmin=0, vmax=1)
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+    axes[0, 0].set_title("drawn", loc="left", fontsize=9)
+    axes[0, count].set_title("real", loc="left", fontsize=9)
     figure.suptitle(title)
     figure.tight_layout()
     save_png(figure, path)

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import trange
 
+from seq2arith import glyph
 from seq2arith.batches import Batch, Rows, batches
 from seq2arith.devices import device_of
 from seq2arith.params import PerTask, for_task, per_task, require
@@ -67,6 +68,12 @@ class Objective(Generic[Out]):
     scores: Callable[[Out, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
     # Keras reports) and, for answers, "exact_match" (whole answers right)
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    also_reads: tuple[str, ...] = ()  # fields (of ``fields``) the model reads after ``inputs``: a conditional VAE's
+    # encoder reads its target
+
+    def run(self, model: nn.Module, inputs: torch.Tensor, batch: Batch) -> Any:
+        """``model``'s output on ``inputs`` (the batch's field, maybe augmented) and the fields it also reads."""
+        return model(inputs, *(batch[field] for field in self.also_reads))
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,22 @@ def image_objective(loss: str, text_loss: float, value_weight: float = 0.0) -> O
     return drawing_objective(loss, score_name="accuracy")
 
 
+def style_objective(loss: str, kl_weight: float) -> Objective[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """A conditional VAE's drawing epochs: pixel logits against the answer's handwriting, whose styles the model
+    encodes (it also reads ``answer_images``), plus ``kl_weight`` times the styles' KL divergence from N(0, 1) per
+    pixel (1: the negative evidence lower bound, per pixel)."""
+    pixels = pixel_loss(loss)
+
+    def divergence(mean: torch.Tensor, log_variance: torch.Tensor) -> torch.Tensor:
+        return -0.5 * (1 + log_variance - mean**2 - log_variance.exp()).sum(-1).mean() / glyph.SIDE**2
+
+    return Objective("query", ("answer_images",),
+                     lambda out, batch: pixels(out[0], batch["answer_images"]) + kl_weight * divergence(*out[1:]),
+                     lambda out, batch: {"pixel_accuracy": pixel_accuracy(out[0], batch["answer_images"]),
+                                         "style_divergence": divergence(*out[1:])},
+                     also_reads=("answer_images",))
+
+
 def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objective[torch.Tensor]:
     """Pixel logits against the answer's handwriting, and nothing else: what text2img's drawing epochs learn
     (their characters are frozen, so scoring them again would log the character epochs' last numbers)."""
@@ -152,7 +175,7 @@ def score(model: nn.Module, objective: Objective[Any], rows: Rows, batch_size: i
     totals: dict[str, float] = {}
     for batch in batches(rows, batch_size, device=device_of(model)):
         inputs = batch[objective.inputs]
-        output = model(inputs)
+        output = objective.run(model, inputs, batch)
         _add(totals, len(inputs), {"loss": objective.loss(output, batch), **objective.scores(output, batch)})
     return {name: total / len(rows) for name, total in totals.items()}
 
@@ -194,7 +217,7 @@ def fit(model: nn.Module, objective: Objective[Any], train: Rows, validation: Ro
             inputs = batch[objective.inputs]
             if objective.augment is not None:
                 inputs = objective.augment(inputs, generator)
-            output = model(inputs)
+            output = objective.run(model, inputs, batch)
             loss = objective.loss(output, batch)
             optimizer.zero_grad()
             loss.backward()

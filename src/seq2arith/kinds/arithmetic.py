@@ -22,7 +22,7 @@ from seq2arith.training import Answers, KindConfig, Phase, text_objective
 
 
 class GlyphReader(Protocol):
-    """What reads drawn or handwritten glyphs back: the trained classifier."""
+    """What reads drawn or handwritten glyphs back: the classifier, or the judge."""
 
     def read_strips(self, strips: torch.Tensor) -> list[str]:
         """(N, T, 28, 28) pixels -> N strings of T characters."""
@@ -114,7 +114,11 @@ class ArithmeticKind(Kind[Architecture]):
         (default: the task's; queries wider than the task's need ``arch.model.any_width``); drawn answers as
         ``reader`` reads the generated glyphs, and their pixels in reading order (N, T_out, 28, 28). ``inputs``: the
         batch field ``model`` reads (default: the kind's own; see ``runner``)."""
-        outputs = predict(model, rows, inputs or self.inputs, answer_width)
+        return self.read(predict(model, rows, inputs or self.inputs, answer_width), arch, reader)
+
+    def read(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None = None
+             ) -> tuple[list[str], torch.Tensor | None]:
+        """``answers`` from the raw outputs of its model: the same drawings can be read by more than one reader."""
         emitted, pixels = self.emitted(outputs, arch, reader)
         return [from_target(text, arch.model.reverse_answer) for text in emitted], pixels
 

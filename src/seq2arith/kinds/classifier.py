@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -87,6 +87,15 @@ class Classifier(nn.Module):
         chars = np.array(list(SYMBOLS))[labels.reshape(strips.shape[:2]).numpy()]
         return ["".join(row) for row in chars]
 
+    @torch.no_grad()
+    def features(self, images: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
+        """(N, 28, 28) pixels -> (N, 128 x members): its members' hidden layers, side by side."""
+        self.eval()
+        device = device_of(self)
+        return torch.cat([torch.cat([cast(GlyphCNN, member).hidden(images[i:i + batch_size].to(device))
+                                     for member in self.members], 1)
+                          .cpu() for i in range(0, len(images), batch_size)]).numpy()
+
 
 class ClassifierKind(Kind[ClassifierConfig]):
     name = "classifier"
@@ -101,9 +110,9 @@ class ClassifierKind(Kind[ClassifierConfig]):
 KIND = ClassifierKind()
 
 
-def load_classifier(path: Path, device: torch.device = torch.device("cpu")) -> Classifier:
-    """The classifier stage's checkpoint at ``path``, on ``device``."""
-    model, _ = checkpoint.load(path, KIND, stage="classifier", device=device)
+def load_classifier(path: Path, device: torch.device = torch.device("cpu"), stage: str = "classifier") -> Classifier:
+    """The checkpoint at ``path`` of the classifier stage (or of the judge, its twin trained apart), on ``device``."""
+    model, _ = checkpoint.load(path, KIND, stage=stage, device=device)
     assert isinstance(model, Classifier)
     return model
 

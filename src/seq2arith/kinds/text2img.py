@@ -19,11 +19,37 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, character_head
-from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead
+from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
 from seq2arith.params import PerTask, for_task, per_task, require
 from seq2arith.pools import load_handwriting
 from seq2arith.text import target_positions
-from seq2arith.training import Answers, KindConfig, Phase, drawing_objective, image_objective, text_objective
+from seq2arith.training import (
+    Answers,
+    KindConfig,
+    Phase,
+    drawing_objective,
+    image_objective,
+    style_objective,
+    text_objective,
+)
+
+STYLE_MOMENTUM = 0.05  # of a batch's encoded styles in each character's fitted prior, as batch norm's momentum
+STYLE_JITTER = 1e-5  # added to the prior's covariances: a character with one style a batch stays drawable
+
+
+@dataclass(frozen=True)
+class DrawingConfig:
+    """How a trained text2img draws: read by its evaluate and samples stages and by ``seq2arith predict --draw``,
+    never by its training (changing it retrains nothing)."""
+
+    style_temperature: float = 1.0  # the spread of the styles drawn from the prior (< 1: fewer odd ones)
+    sharpness: float = 1.0  # the drawn pixels are sigmoid(sharpness x logits): > 1 sharpens the strokes, which the
+    # decoder draws as a mean over the styles it cannot tell apart
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.style_temperature", self.style_temperature, 0 <= self.style_temperature <= 10,
+                 "must be in [0, 10]")
+        require(f"{key}.sharpness", self.sharpness, 0 < self.sharpness <= 100, "must be in (0, 100]")
 
 
 @dataclass(frozen=True)
@@ -34,8 +60,15 @@ class Text2ImgConfig(KindConfig):
     text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
     image_epochs: PerTask = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
     # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
-    image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate ...
-    image_weight_decay: float = 0.01  # ... and weight decay: drawing is a lookup, it needs no grokking
+    image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate, weight decay and batch size
+    image_weight_decay: float = 0.01
+    image_batch_size: int = 256
+    style_size: int = 0  # > 0: a conditional VAE: every drawn glyph also reads a style vector this long, encoded from
+    # the target handwriting while training and drawn from ``style_prior`` when drawing; 0: no style (the report's
+    # decoders: each character's mean image)
+    style_prior: str = "fitted"  # fitted: per character, the Gaussian of the styles encoded in its training
+    # handwriting | standard: N(0, 1), the VAE's own
+    kl_weight: float = 1.0  # of the styles' KL divergence from N(0, 1) (1: the evidence lower bound)
     fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
 
     def validate(self, key: str) -> None:
@@ -54,6 +87,15 @@ class Text2ImgConfig(KindConfig):
                  "must be in (0, 1]")
         require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
                  "must be in [0, 10]")
+        require(f"{key}.image_batch_size", self.image_batch_size, 1 <= self.image_batch_size <= 65_536,
+                 "must be an integer from 1 to 65536")
+        require(f"{key}.style_size", self.style_size, 0 <= self.style_size <= 256, "must be an integer from 0 to 256")
+        for name, epochs in per_task(self.image_epochs, f"{key}.image_epochs"):
+            require(name, epochs, epochs > 0 or self.style_size == 0,
+                     "must be > 0 with style_size > 0 (styles are learned in the drawing epochs)")
+        require(f"{key}.style_prior", self.style_prior, self.style_prior in ("fitted", "standard"),
+                 "allowed: fitted, standard")
+        require(f"{key}.kl_weight", self.kl_weight, 0 <= self.kl_weight <= 100, "must be in [0, 100]")
 
     def for_task(self, task: str, key: str) -> Text2ImgConfig:
         return dataclasses.replace(super().for_task(task, key),
@@ -62,34 +104,85 @@ class Text2ImgConfig(KindConfig):
 
 class Text2Img(nn.Module):
     """With a character head (``text2img.text_loss`` > 0), the image head draws from each answer position's
-    state and the character the character head reads there; without one, from the state alone (the report's)."""
+    state and the character the character head reads there; without one, from the state alone (the report's).
+
+    With ``style_size`` > 0 the image head is a conditional VAE's decoder: it reads the character and a style per
+    glyph, which its encoder (``styles``) learns from real handwriting. It draws in styles from the prior: N(0, 1),
+    or (``fitted``) for each character the Gaussian of the styles it encoded in that character's training
+    handwriting, tracked while training as batch norm tracks its statistics.
+    """
+
+    style_means: torch.Tensor  # (V, style_size): buffers, saved in the checkpoint
+    style_covariances: torch.Tensor  # (V, style_size, style_size)
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
         options = arch.options
         assert isinstance(options, Text2ImgConfig)
+        self.options = options
+        self.drawing = DrawingConfig()  # the drawing stages set params.yaml's
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
         characters = len(arch.vocabulary) if options.text_loss > 0 else 0
         self.text_head = character_head(self.core, arch.vocabulary) if characters else None
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
-        self.head = head(self.core.output_size + characters, options.dense_units)
+        conditions = characters if options.style_size else self.core.output_size + characters  # see ``conditions``
+        self.head = head(conditions + options.style_size, options.dense_units)
+        self.styles = StyleEncoder(conditions, options.style_size, options.dense_units) if options.style_size else None
+        size = options.style_size
+        self.register_buffer("style_means", torch.zeros(characters, size))  # the fitted prior, per character
+        self.register_buffer("style_covariances", torch.eye(size).repeat(characters, 1, 1))
 
     def forward(self, query: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
-        """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
+        """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits, drawn as ``drawing`` says; styles drawn from
+        torch's global generator."""
         states = self.core(query, answer_width).states
-        return self.draw(states, None if self.text_head is None else self.text_head(states))
+        characters = None if self.text_head is None else self.text_head(states)
+        conditions = self.conditions(states, characters)
+        if self.styles is None:
+            return self.drawing.sharpness * self.head(conditions)
+        assert characters is not None
+        return self.drawing.sharpness * self.draw(conditions, self.prior_styles(characters.argmax(-1)))
 
     def forward_with_text(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Pixel logits (B, T_out, 28, 28) and, from the same states, character logits (B, T_out, V) or None, and the
         column core's value logits or None."""
         states, values = self.core(query)
         characters = None if self.text_head is None else self.text_head(states)
-        return self.draw(states, characters), characters, values
+        return self.head(self.conditions(states, characters)), characters, values
 
-    def draw(self, states: torch.Tensor, characters: torch.Tensor | None) -> torch.Tensor:
-        """(B, T_out, F) core states and (B, T_out, V) character logits or None -> pixel logits."""
-        inputs = states if characters is None else torch.cat([states, characters.softmax(-1)], dim=-1)
-        return self.head(inputs)
+    def conditions(self, states: torch.Tensor, characters: torch.Tensor | None) -> torch.Tensor:
+        """(B, T_out, F) core states and (B, T_out, V) character logits or None -> what each glyph is drawn from:
+        the state and the character read there; with styles, the character alone, as the style says the rest (a
+        decoder that also reads the state drew less legibly: reports/handwriting.md)."""
+        if characters is None:
+            return states
+        return characters.softmax(-1) if self.styles is not None else torch.cat([states, characters.softmax(-1)], -1)
+
+    def draw(self, conditions: torch.Tensor, styles: torch.Tensor) -> torch.Tensor:
+        """(B, T_out, C) conditions and (B, T_out, style_size) styles -> pixel logits."""
+        return self.head(torch.cat([conditions, styles], dim=-1))
+
+    def prior_styles(self, characters: torch.Tensor) -> torch.Tensor:
+        """A style for each of ``characters`` (B, T_out) indices, drawn from the prior at the drawing's
+        ``style_temperature``."""
+        noise = self.drawing.style_temperature * torch.randn(*characters.shape, self.options.style_size,
+                                                             device=characters.device)
+        if self.options.style_prior == "standard":
+            return noise
+        spread = torch.linalg.cholesky(self.style_covariances + STYLE_JITTER * torch.eye(self.options.style_size,
+                                                                                         device=noise.device))
+        return self.style_means[characters] + (spread[characters] @ noise[..., None])[..., 0]
+
+    @torch.no_grad()
+    def track_styles(self, characters: torch.Tensor, styles: torch.Tensor) -> None:
+        """Move each character's prior toward the mean and covariance of the ``styles`` (B, T_out, style_size)
+        encoded for it in one training batch (``characters``: (B, T_out) indices)."""
+        characters, styles = characters.flatten(), styles.flatten(0, 1)
+        for character in characters.unique():
+            encoded = styles[characters == character]
+            if len(encoded) > 1:
+                self.style_means[character].lerp_(encoded.mean(0), STYLE_MOMENTUM)
+                self.style_covariances[character].lerp_(torch.cov(encoded.T), STYLE_MOMENTUM)
 
 
 class WithTextHead(nn.Module):
@@ -132,11 +225,34 @@ class DrawingOnly(nn.Module):
 
     def forward(self, query: torch.Tensor) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, 28, 28) pixel logits."""
+        return self.model.head(self.frozen(query)[0])
+
+    @torch.no_grad()
+    def frozen(self, query: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the frozen core gives each answer position to draw from: (B, T_out, C) conditions, and (B, T_out)
+        the index of the character its character head reads there."""
         assert self.model.text_head is not None
-        with torch.no_grad():
-            states = self.model.core(query).states
-            characters = self.model.text_head(states)
-        return self.model.draw(states, characters)
+        states = self.model.core(query).states
+        characters = self.model.text_head(states)
+        return self.model.conditions(states, characters), characters.argmax(-1)
+
+
+class StyledDrawing(DrawingOnly):
+    """DrawingOnly for a conditional VAE: each target glyph's style is encoded, drawn from its posterior while
+    training (its mean when scored), and decoded with what the glyph must show."""
+
+    def forward(self, query: torch.Tensor, answer_images: torch.Tensor  # type: ignore[override]
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, T_in, V) one-hot and (B, T_out, 28, 28) target handwriting -> pixel logits, and the styles' posterior
+        mean and log variance (B, T_out, style_size)."""
+        assert self.model.styles is not None
+        conditions, characters = self.frozen(query)
+        mean, log_variance = self.model.styles(answer_images, conditions)
+        if not self.training:
+            return self.model.draw(conditions, mean), mean, log_variance
+        self.model.track_styles(characters, mean)
+        styles = mean + (0.5 * log_variance).exp() * torch.randn_like(mean)  # drawn from the posterior
+        return self.model.draw(conditions, styles), mean, log_variance
 
 
 class Text2ImgKind(ArithmeticKind):
@@ -162,11 +278,12 @@ class Text2ImgKind(ArithmeticKind):
         options, values = arch.options, arch.model.value_loss
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
         if options.image_epochs:
-            drawing = dataclasses.replace(options, epochs=options.image_epochs,
+            drawing = dataclasses.replace(options, epochs=options.image_epochs, batch_size=options.image_batch_size,
                                           learning_rate=options.image_learning_rate,
                                           weight_decay=options.image_weight_decay)
-            return [Phase(TextOnly(model), text_objective("query", values), options),
-                    Phase(DrawingOnly(model), drawing_objective(options.loss), drawing)]
+            drawer = (Phase(StyledDrawing(model), style_objective(options.loss, options.kl_weight), drawing)
+                      if options.style_size else Phase(DrawingOnly(model), drawing_objective(options.loss), drawing))
+            return [Phase(TextOnly(model), text_objective("query", values), options), drawer]
         trainee = WithTextHead(model) if options.text_loss > 0 else model
         return [Phase(trainee, image_objective(options.loss, options.text_loss, values), options)]
 

@@ -27,7 +27,11 @@ class GlyphCNN(nn.Module):
         self.features.to(memory_format=torch.channels_last)  # the layout CPU convolutions run fastest in
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(images.unsqueeze(1).contiguous(memory_format=torch.channels_last)))
+        return self.head[2:](self.hidden(images))
+
+    def hidden(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 28, 28) -> (N, 128): the hidden dense layer's activations (the features a Fréchet distance reads)."""
+        return self.head[:2](self.features(images.unsqueeze(1).contiguous(memory_format=torch.channels_last)))
 
 
 class TimeDistributed(nn.Module):
@@ -62,6 +66,20 @@ class ConvLSTM(nn.Module):
             h = o.sigmoid() * c.tanh()
             outputs.append(self.project(h))  # (B, F)
         return torch.stack(outputs, dim=1)
+
+
+class StyleEncoder(nn.Module):
+    """A conditional VAE's encoder: glyphs (B, T, 28, 28) and what each must show (B, T, F) -> the mean and log
+    variance of each glyph's style, (B, T, size) each."""
+
+    def __init__(self, conditions: int, size: int, units: int) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(glyph.SIDE * glyph.SIDE + conditions, units), nn.ReLU(),
+                                    nn.Linear(units, 2 * size))
+
+    def forward(self, glyphs: torch.Tensor, conditions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_variance = self.layers(torch.cat([glyphs.flatten(-2), conditions], -1)).chunk(2, -1)
+        return mean, log_variance
 
 
 class DenseImageHead(nn.Module):

@@ -77,6 +77,10 @@ def reading_scores(*tasks: str) -> tuple[tuple[str, str], ...]:
 
 
 READING_FROM_ANSWERS = reading_scores("addsub", "mul")
+HANDWRITING = tuple((f"metrics/{task}-text2img.json", f"{split}.{key}") for task in ("addsub", "mul")
+                    for split, key in (("validation", "read_exact_match"), ("validation", "diversity"),
+                                       ("test", "read_exact_match"), ("test", "real_read_exact_match"),
+                                       ("test", "frechet_ratio"), ("test", "diversity")))
 NESY_PROTOCOL = (("metrics/train-add2-img2text.json", "train_queries"), *reading_scores("add2"))
 HEADLINE = {"text2text": ("test.exact_match", "test.unseen_pair_exact_match", "beyond_range.exact_match"),
             "img2text": ("test.exact_match", "test.unseen_pair_exact_match", "test.symbolic_exact_match",
@@ -155,6 +159,11 @@ TABLES = {
                                          ("read_exact_match", "read_char_accuracy")), LSTM_RECIPE,
                           samples=tuple(f"plots/samples/{task}-text2img-{style}.png" for task in ("addsub", "mul")
                                         for style in ("raw", "thresholded"))),
+    "handwriting": TableSpec(
+        "text2img that writes like a person: what each part buys, read and compared by the judge",
+        ("text2img.style_size", "text2img.style_prior", "text2img.image_decoder", "text2img.image_batch_size",
+         "drawing.style_temperature", "drawing.sharpness"), HANDWRITING, ("text2img.", "drawing."),
+        samples=tuple(f"plots/samples/{task}-text2img-beside-real.png" for task in ("addsub", "mul"))),
     "multiplication": TableSpec(
         "Multiplication ablation (text2text): what makes it generalise",
         (*RECIPE, "split.group", *(f"text2text.{k}" for k in (*FIT, "weight_decay"))),

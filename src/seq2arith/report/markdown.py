@@ -145,12 +145,13 @@ def results_table(metrics_dir: Path, curves_dir: Path, report: Path = REPORT_NUM
                      f"{_beyond(metrics.get('beyond_range'))} | "
                      f"{_cell(test[f'{prefix}char_accuracy'])} | {_cell(train[f'{prefix}exact_match'])} | "
                      f"{_cell(fit.get('epochs'))} epochs, {_cell(fit.get('seconds'))} s | {_best(best)} |")
-    classifier = metrics_dir / "classifier.json"
-    if classifier.exists():
-        scores = json.loads(classifier.read_text())
-        digits = headline(classifier, "digit_accuracy", scores.get("digit_accuracy"))
-        lines.append(f"| classifier (glyph reader) | {digits} of the digits ({_cell(scores['test_accuracy'])} of all "
-                     "glyphs) | - | - | - | - | - | - |")
+    for reader, role in (("classifier", "glyph reader"), ("judge", "reads text2img's drawings")):
+        path = metrics_dir / f"{reader}.json"
+        if path.exists():
+            scores = json.loads(path.read_text())
+            digits = headline(path, "digit_accuracy", scores.get("digit_accuracy"))
+            lines.append(f"| {reader} ({role}) | {digits} of the digits ({_cell(scores['test_accuracy'])} of all "
+                         "glyphs) | - | - | - | - | - | - |")
     if any(" seeds)" in line for line in lines):
         lines += ["", f"a ± b (n seeds): the mean over n seeds and the half-width of its 95% interval "
                       f"({seeds_table}); every other number is the committed run's (metrics/)."]

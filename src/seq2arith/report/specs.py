@@ -85,10 +85,11 @@ NESY_PROTOCOL = (("metrics/train-add2-img2text.json", "train_queries"), *reading
 HEADLINE = {"text2text": ("test.exact_match", "test.unseen_pair_exact_match", "beyond_range.exact_match"),
             "img2text": ("test.exact_match", "test.unseen_pair_exact_match", "test.symbolic_exact_match",
                          "test.reader_digit_accuracy", "beyond_range.exact_match"),
-            "text2img": ("test.read_exact_match", "test.read_unseen_pair_exact_match", "beyond_range.exact_match")}
+            "text2img": ("test.read_exact_match", "test.read_unseen_pair_exact_match", "test.real_read_exact_match",
+                         "test.frechet_ratio", "test.diversity", "beyond_range.exact_match")}
 SEEDS = (*((f"metrics/{task}-{kind}.json", key) for task in ("addsub", "mul") for kind, keys in HEADLINE.items()
            for key in keys),
-         ("metrics/classifier.json", "digit_accuracy"))  # every model's headline numbers
+         *((f"metrics/{reader}.json", "digit_accuracy") for reader in ("classifier", "judge")))  # every headline
 
 
 def _text2text_sweep(title: str, params: tuple[str, ...], core: tuple[tuple[str, Any], ...],

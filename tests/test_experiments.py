@@ -70,15 +70,16 @@ def _changed_stages(repo: PipelineRepo) -> set[str]:
     ("split.validation_ratio", 0.2, {"dataset@addsub", "dataset@mul"}),
     ("tasks.mul.highest_integer", 8, {"dataset@mul", "train-img2text@mul"}),  # img2text's program: every query
     ("data.source", "idx", {"download"}),
-    ("device", "cpu", {"classifier", "judge", *TRAININGS, *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
+    ("device", "cpu", {"classifier", "judge", *TRAININGS,
+                       *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
                        "samples@addsub", "samples@mul"}),
 ])
 def test_a_key_is_read_by_exactly_its_stages(committed_params: PipelineRepo, key: str, value,
                                              readers: set[str]) -> None:
     """A changed params key makes exactly the stages that read it out of date (and the params stage, which checks
     them all): one task's epochs only that task's training, the core every training and no dataset or classifier,
-    how text2img draws only its evaluations and samples, plots.threshold only the samples, a task's numbers its dataset and its img2text (whose program answers every
-    query of the task)."""
+    how text2img draws only its evaluations and samples, plots.threshold only the samples, a task's numbers its
+    dataset and its img2text (whose program answers every query of the task)."""
     committed_params.write_params(nested({key: value}, committed_params.params()))
     assert _changed_stages(committed_params) == readers | {CHECK}
 

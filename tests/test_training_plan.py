@@ -174,7 +174,8 @@ def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting,
     model, arch = checkpoint.load(tmp_path / "model.pt", chosen)
     reader = load_classifier(classifier_checkpoint)
     beyond = beyond_range_sets(task, 5, handwriting, np.random.default_rng(1))  # 4-digit numbers: the columns core
-    result = evaluation.evaluate_model(chosen, model, arch, queries, handwriting, reader, beyond)
+    result = evaluation.evaluate_model(chosen, model, arch, queries, handwriting, reader, beyond,
+                                       judge=reader, rng=np.random.default_rng(2))  # the classifier as the judge
     test = result.predictions[result.predictions["split"] == "test"]
     assert len(test) == queries.is_test.sum() and (test["answer"].str.len() <= answer_width(task)).all()
     assert set(SPLITS) <= set(result.metrics) and set(result.predictions["split"]) == set(SPLITS)

@@ -50,8 +50,7 @@ def main() -> None:
     seed, device = params.seed(values), torch_device(params.device(values))
     seed_torch(seed, "evaluate", device)  # text2img draws its styles from torch's global generator
     model, arch = checkpoint.load(args.model, kind, stage=checkpoint.training_stage(args.model), device=device)
-    if isinstance(model, text2img.Text2Img):
-        model.drawing = params.section(values, "drawing", text2img.DrawingConfig)
+    text2img.draw_as_params(model, values)
     reader = None  # the classifier, for kinds with images: imported only then (dvc.yaml: --classifier)
     if args.classifier is not None:
         reader = cast(GlyphReader, checkpoint.load(args.classifier, kinds.named("classifier"), "classifier", device)[0])

@@ -4,7 +4,6 @@ digits of the same labels; and a few queries drawn again and again, each time in
 
 import argparse
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import torch
@@ -49,7 +48,7 @@ def main() -> None:
     judge = classifier.load_classifier(args.judge, device, stage="judge")
     model, arch = checkpoint.load(args.model, text2img.KIND, stage=checkpoint.training_stage(args.model),
                                   device=device)
-    cast(text2img.Text2Img, model).drawing = params.section(values, "drawing", text2img.DrawingConfig)
+    text2img.draw_as_params(model, values)
     test = Split(QuerySet.load(args.data), None, "test", arch.model.reverse_answer, fields=("query",))
     outputs = predict(model, test, "query")
     read, pixels = text2img.KIND.read(outputs, arch, judge)

@@ -13,7 +13,7 @@ from torch import nn
 from seq2arith.devices import device_of
 
 Batch = dict[str, torch.Tensor]
-BATCH_SIZE = 1024  # examples per forward pass when only outputs are wanted: speed only, no number depends on it
+BATCH_SIZE = 256  # examples per forward pass when only outputs are wanted: speed only, no number depends on it
 
 
 class Rows(Protocol):

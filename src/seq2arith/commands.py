@@ -20,7 +20,7 @@ from seq2arith.kinds import text2img
 from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.models.architecture import Architecture
-from seq2arith.params import load_params, section
+from seq2arith.params import load_params
 from seq2arith.pools import load_pools
 from seq2arith.queries import TaskConfig, beyond_range_shapes, padded_width, shape_answer_width, widths
 from seq2arith.questions import Query, QueryError, load_tasks, resolve, task_named
@@ -215,7 +215,7 @@ def predict(args: argparse.Namespace) -> None:
             raise UsageError("--draw writes one image: give exactly one query")
         query, task = resolve(args.queries[0], tasks, args.task)
         model, arch = load_model(args.models, task, text2img.KIND, device)
-        cast(text2img.Text2Img, model).drawing = section(load_params(args.params), "drawing", text2img.DrawingConfig)
+        text2img.draw_as_params(model, load_params(args.params))
         reader = load_classifier(args.models / "judge.pt", device, stage="judge")
         query_width, answer_width = query_widths(query, arch, task, tasks[task])
         read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], query_width,

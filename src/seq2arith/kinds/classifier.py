@@ -37,6 +37,7 @@ MAX_ROTATION = math.radians(12)
 MAX_SHIFT = 0.15  # of half the image: about 2 pixels
 SCALE_RANGE = (0.9, 1.1)
 MIN_BRIGHTNESS = 0.4  # faint: the dimmest strokes (text2img's drawn digits peak near 0.6)
+READ_BATCH = 256  # images per forward pass when reading: speed only (CPU convolutions 3x faster than at 4096)
 MAX_BLUR, BLUR_RADIUS = 1.5, 3  # faint: the widest Gaussian blur (pixels) and its kernel's half-width
 
 
@@ -77,24 +78,24 @@ class Classifier(nn.Module):
         members = torch.stack([member(images).log_softmax(-1) for member in self.members])  # (M, N, S)
         return members.logsumexp(0) - math.log(len(self.members))
 
-    @torch.no_grad()
-    def read_strips(self, strips: torch.Tensor, batch_size: int = 4096) -> list[str]:
+    def read_strips(self, strips: torch.Tensor) -> list[str]:
         """What it reads in each strip: (N, T, 28, 28) pixels -> N strings of T characters."""
-        self.eval()
-        flat, device = strips.reshape(-1, glyph.SIDE, glyph.SIDE), device_of(self)
-        labels = torch.cat([self(flat[i:i + batch_size].to(device)).argmax(-1).cpu()
-                            for i in range(0, len(flat), batch_size)])
+        labels = self._in_batches(lambda images: self(images).argmax(-1),
+                                  strips.reshape(-1, glyph.SIDE, glyph.SIDE))
         chars = np.array(list(SYMBOLS))[labels.reshape(strips.shape[:2]).numpy()]
         return ["".join(row) for row in chars]
 
-    @torch.no_grad()
-    def features(self, images: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
+    def features(self, images: torch.Tensor) -> np.ndarray:
         """(N, 28, 28) pixels -> (N, 128 x members): its members' hidden layers, side by side."""
+        return self._in_batches(lambda batch: torch.cat([cast(GlyphCNN, member).hidden(batch)
+                                                         for member in self.members], 1), images).numpy()
+
+    @torch.no_grad()
+    def _in_batches(self, read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor) -> torch.Tensor:
+        """``read`` of (N, 28, 28) ``images``, READ_BATCH at a time on the model's device, back on the CPU."""
         self.eval()
         device = device_of(self)
-        return torch.cat([torch.cat([cast(GlyphCNN, member).hidden(images[i:i + batch_size].to(device))
-                                     for member in self.members], 1)
-                          .cpu() for i in range(0, len(images), batch_size)]).numpy()
+        return torch.cat([read(images[i:i + READ_BATCH].to(device)).cpu() for i in range(0, len(images), READ_BATCH)])
 
 
 class ClassifierKind(Kind[ClassifierConfig]):

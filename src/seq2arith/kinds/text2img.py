@@ -20,7 +20,7 @@ from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
-from seq2arith.params import PerTask, for_task, per_task, require
+from seq2arith.params import PerTask, for_task, per_task, require, section
 from seq2arith.pools import load_handwriting
 from seq2arith.text import target_positions
 from seq2arith.training import (
@@ -50,6 +50,12 @@ class DrawingConfig:
         require(f"{key}.style_temperature", self.style_temperature, 0 <= self.style_temperature <= 10,
                  "must be in [0, 10]")
         require(f"{key}.sharpness", self.sharpness, 0 < self.sharpness <= 100, "must be in (0, 100]")
+
+
+def draw_as_params(model: nn.Module, params: dict[str, Any]) -> None:
+    """A loaded text2img ``model`` draws as the ``drawing`` section of ``params`` says; any other model: nothing."""
+    if isinstance(model, Text2Img):
+        model.drawing = section(params, "drawing", DrawingConfig)
 
 
 @dataclass(frozen=True)
@@ -292,7 +298,7 @@ class Text2ImgKind(ArithmeticKind):
         """The drawn glyphs as ``reader`` (the classifier) reads them, and their pixels in reading order
         (N, T_out, 28, 28)."""
         if reader is None:
-            raise ValueError("text2img's drawings need a reader: the classifier")
+            raise ValueError("text2img's drawings need a reader: the judge (or the classifier)")
         pixels = outputs.sigmoid()
         emitted = reader.read_strips(pixels)
         order = torch.tensor(np.array([target_positions(text, arch.model.reverse_answer) for text in emitted]))

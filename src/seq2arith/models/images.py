@@ -10,15 +10,15 @@ from seq2arith import glyph
 
 
 class GlyphCNN(nn.Module):
-    """(N, 28, 28) -> (N, out_features): conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool), then a hidden
-    dense layer."""
+    """(N, 28, 28) -> (N, out_features): conv blocks (3x3 conv, batch norm, 2x2 max-pool, ReLU: the same numbers as
+    ReLU before the pool, on a quarter of the pixels), then a hidden dense layer."""
 
     def __init__(self, conv_layers: int, conv_filters: int, out_features: int) -> None:
         super().__init__()
         blocks, channels = [], 1
         for i in range(conv_layers):
             width = conv_filters * 2**i
-            blocks += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)]
+            blocks += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.MaxPool2d(2), nn.ReLU()]
             channels = width
         side = glyph.SIDE // 2**conv_layers
         self.features = nn.Sequential(*blocks, nn.Flatten())

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from seq2arith import checkpoint, params, plots
-from seq2arith.batches import predict
+from seq2arith.batches import raw_outputs
 from seq2arith.dataset import QuerySet
 from seq2arith.devices import torch_device
 from seq2arith.errors import report_errors
@@ -50,7 +50,7 @@ def main() -> None:
                                   device=device)
     text2img.draw_as_params(model, values)
     test = Split(QuerySet.load(args.data), None, "test", arch.model.reverse_answer, fields=("query",))
-    outputs = predict(model, test, "query")
+    outputs = raw_outputs(model, test, "query")
     read, pixels = text2img.KIND.read(outputs, arch, judge)
     assert pixels is not None
     name = f"{args.task}-text2img"  # also keys the random choices of queries and glyphs shown

@@ -16,7 +16,7 @@ from seq2arith.seeding import rng, seed_torch
 from seq2arith.splits import Split
 from seq2arith.threads import use_threads
 from seq2arith.training import fit
-from seq2arith.training_plan import Inputs, plan_training
+from seq2arith.training_plan import InputFiles, plan_training
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     stream = f"{args.task}-{args.kind}"  # every random stream of this training is keyed by its task and kind
     generator = seed_torch(seed, f"train-{stream}", device)
     plan = plan_training(kind, args.task, values,
-                         Inputs(args.data, args.digits, args.glyphs, args.classifier, args.program), device)
+                         InputFiles(args.data, args.digits, args.glyphs, args.classifier, args.program), device)
     handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:

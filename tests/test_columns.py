@@ -25,7 +25,7 @@ from seq2arith.models.columns import (
     written_characters,
 )
 from seq2arith.models.cores import ModelConfig, WrittenCharacters
-from seq2arith.queries import SplitConfig, TaskConfig, evaluate
+from seq2arith.queries import SplitConfig, TaskConfig, value_of
 from seq2arith.seeding import seed_torch
 from seq2arith.text import SYMBOLS, encode_labels
 from seq2arith.training import fit
@@ -48,8 +48,8 @@ def test_column_values_are_the_written_algorithms(query: str, values: list[tuple
     for value in written:
         digits.append((value + carry) % 10)
         carry = (value + carry) // 10
-    if evaluate(query) >= 0:
-        assert int("".join(map(str, reversed(digits)))) == evaluate(query)
+    if value_of(query) >= 0:
+        assert int("".join(map(str, reversed(digits)))) == value_of(query)
 
 
 @pytest.mark.parametrize(("query", "digits"), [

@@ -1,4 +1,4 @@
-"""The metrics of DESIGN.md and the tables evaluate writes."""
+"""The metrics of docs/pipeline.md and the tables the evaluate stage writes."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from seq2arith.queries import (
     TaskConfig,
     all_queries,
     answer_width,
-    evaluate,
     mirror,
     mirror_order,
     padded_width,
@@ -19,6 +18,7 @@ from seq2arith.queries import (
     split_test,
     task_queries,
     unseen_pairs,
+    value_of,
 )
 
 
@@ -59,7 +59,7 @@ def test_padding_example(addsub):
 def test_answers_match_evaluate(addsub, mul):
     """Every enumerated answer is the value of its query."""
     for queries, answers in (addsub, mul):
-        assert all(int(a) == evaluate(q) for q, a in zip(queries, answers))
+        assert all(int(a) == value_of(q) for q, a in zip(queries, answers))
 
 
 def test_three_addends_count():
@@ -100,7 +100,7 @@ def test_sample_of_a_task_too_large_to_list():
     queries, answers = task_queries(task, np.random.default_rng(0))
     assert len(set(queries)) == 500 and {len(q) for q in queries} == {padded_width(task)} == {19}
     assert {len(a) for a in answers} == {answer_width(task)} == {6}  # -29997 .. 39996
-    assert all(int(a) == evaluate(q) for q, a in zip(queries, answers))
+    assert all(int(a) == value_of(q) for q, a in zip(queries, answers))
     assert {"+", "-"} <= set("".join(queries))
     assert task_queries(task, np.random.default_rng(0)) == (queries, answers)
     assert task_queries(task, np.random.default_rng(1))[0] != queries
@@ -120,14 +120,14 @@ def test_sample_of_most_of_a_task():
 ])
 def test_evaluate_precedence(query, value):
     """evaluate applies * before + and -, and + and - left to right."""
-    assert evaluate(query) == value
+    assert value_of(query) == value
 
 
 @pytest.mark.parametrize("query", ["", "   ", "+5", "5+", "5++7", "5+*7+", "1+-+2", "a+1", "5/2", "5+7=12"])
 def test_evaluate_rejects_malformed(query):
     """Queries not of the form number (operator number)... raise Seq2ArithError."""
     with pytest.raises(Seq2ArithError, match="is not of the form"):
-        evaluate(query)
+        value_of(query)
 
 
 @pytest.mark.parametrize("count, ratio", [(1000, 0.25), (20000, 0.25), (7, 0.5)])

@@ -27,7 +27,14 @@ from seq2arith.queries import SplitConfig, TaskConfig, answer_width, padded_widt
 from seq2arith.seeding import seed_torch
 from seq2arith.splits import Split
 from seq2arith.training import fit
-from seq2arith.training_plan import Inputs, TrainingPlan, check_two_numbers, datasets, plan_training, training_queries
+from seq2arith.training_plan import (
+    InputFiles,
+    TrainingPlan,
+    check_two_numbers,
+    datasets,
+    plan_training,
+    training_queries,
+)
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwr
     classifier = load_classifier(classifier_checkpoint)
     glyphs = queries.query_glyphs[:20]
     read = classifier.read_strips(handwriting.pixels(glyphs))
-    assert evaluation.read_queries(evaluation.pool_readings(classifier, handwriting), glyphs) == read
+    assert evaluation.strips_as_read(evaluation.pool_readings(classifier, handwriting), glyphs) == read
 
 
 def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
@@ -80,7 +87,7 @@ MUL = {"sampled": {"operators": ["*"], "highest_integer": 9, "max_queries": 60},
 
 
 def _stored(folder: Path, task: dict, handwriting: Handwriting, digits: Digits, glyphs: Glyphs
-            ) -> tuple[QuerySet, Inputs]:
+            ) -> tuple[QuerySet, InputFiles]:
     """``task``'s query set of every split, saved in ``folder`` as the dataset stage saves it, with the handwriting
     folders and a text2text checkpoint of the task (img2text's program) beside it."""
     queries = create_data(TaskConfig(**task), SplitConfig(0.25), handwriting, np.random.default_rng(0))
@@ -89,7 +96,8 @@ def _stored(folder: Path, task: dict, handwriting: Handwriting, digits: Digits, 
     glyphs.save(folder / "glyphs")
     model, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
     checkpoint.save(folder / "mul-text2text.pt", TEXT2TEXT, model, arch)
-    return queries, Inputs(folder / "data", folder / "digits", folder / "glyphs", program=folder / "mul-text2text.pt")
+    return queries, InputFiles(folder / "data", folder / "digits", folder / "glyphs",
+                               program=folder / "mul-text2text.pt")
 
 
 @pytest.mark.parametrize("kind", ["text2text", "img2text", "text2img"])

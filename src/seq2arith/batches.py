@@ -35,7 +35,7 @@ def batches(rows: Rows, batch_size: int, generator: torch.Generator | None = Non
 
 
 @torch.no_grad()
-def predict(model: nn.Module, rows: Rows, inputs: str, answer_width: int | None = None,
+def raw_outputs(model: nn.Module, rows: Rows, inputs: str, answer_width: int | None = None,
             batch_size: int = BATCH_SIZE) -> torch.Tensor:
     """An arithmetic model's raw outputs for the field ``inputs`` of every row, in order, on the CPU, for answers
     ``answer_width`` wide (default: its task's)."""

@@ -35,7 +35,7 @@ class UsageError(Seq2ArithError):
     """Command-line arguments that do not fit together."""
 
 
-class Inputs:
+class FieldRows:
     """The least of a dataset that ``answers`` needs: one input field, indexed by arrays of rows."""
 
     def __init__(self, field: str, values: torch.Tensor) -> None:
@@ -111,7 +111,7 @@ def text_answers(resolved: Sequence[tuple[Query, str]], tasks: dict[str, TaskCon
         for (query_width, answer_width) in dict.fromkeys(asked.values()):
             same = [i for i in rows if asked[i] == (query_width, answer_width)]
             inputs = encode_queries([resolved[i][0] for i in same], query_width, arch.vocabulary)
-            predicted, _ = text2text.answers(model, arch, Inputs("query", inputs), answer_width=answer_width)
+            predicted, _ = text2text.answers(model, arch, FieldRows("query", inputs), answer_width=answer_width)
             for i, text in zip(same, predicted):
                 texts[i] = text.strip()
     return texts
@@ -135,13 +135,13 @@ def image_answers(paths: Sequence[Path], models: Path, task: str, config: TaskCo
         same = [i for i, strip in enumerate(strips) if isinstance(strip, torch.Tensor) and len(strip) == glyphs]
         answer_width = (arch.answer_width if glyphs <= arch.query_width
                         else widths(config.operators, (glyphs - 1) // 2)[1])
-        inputs = Inputs("query_images", torch.stack([cast(torch.Tensor, strips[i]) for i in same]))
+        inputs = FieldRows("query_images", torch.stack([cast(torch.Tensor, strips[i]) for i in same]))
         for i, text in zip(same, img2text.answers(model, arch, inputs, answer_width=answer_width)[0]):
             texts[i] = text.strip()
     return [strip if isinstance(strip, StripError) else texts[i] for i, strip in enumerate(strips)]
 
 
-def read_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list[tuple[Query, str]]:
+def asked_queries(args: argparse.Namespace, tasks: dict[str, TaskConfig]) -> list[tuple[Query, str]]:
     """The queries of the arguments or of ``--batch``, each validated and paired with its task."""
     if args.batch is None:
         return [resolve(text, tasks, args.task) for text in args.queries]
@@ -218,7 +218,7 @@ def predict(args: argparse.Namespace) -> None:
         text2img.draw_as_params(model, load_params(args.params))
         reader = load_classifier(args.models / "judge.pt", device, stage="judge")
         query_width, answer_width = query_widths(query, arch, task, tasks[task])
-        read, pixels = text2img.KIND.answers(model, arch, Inputs("query", encode_queries([query], query_width,
+        read, pixels = text2img.KIND.answers(model, arch, FieldRows("query", encode_queries([query], query_width,
                                                                                           arch.vocabulary)),
                                              reader, answer_width=answer_width)
         assert pixels is not None
@@ -226,7 +226,7 @@ def predict(args: argparse.Namespace) -> None:
         print(read[0].strip())
         _note_past_measured_range([(query, task)], tasks)
         return
-    resolved = read_queries(args, tasks)
+    resolved = asked_queries(args, tasks)
     answers = text_answers(resolved, tasks, args.models, device)
     _note_past_measured_range(resolved, tasks)
     if args.batch is None and len(resolved) == 1:

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from seq2arith.batches import predict
+from seq2arith.batches import raw_outputs
 from seq2arith.dataset import QuerySet
 from seq2arith.errors import Seq2ArithError
 from seq2arith.handwriting import SPLITS, Handwriting
@@ -22,7 +22,7 @@ from seq2arith.kinds.classifier import Classifier
 from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, read_digits
 from seq2arith.likeness import likeness
 from seq2arith.models.architecture import Architecture
-from seq2arith.queries import evaluate, unseen_pairs
+from seq2arith.queries import unseen_pairs, value_of
 from seq2arith.splits import Split
 from seq2arith.text import PAD
 
@@ -94,12 +94,12 @@ def confusion_table(answers: Sequence[str], predictions: Sequence[str]) -> pd.Da
     return table.value_counts().rename("count").reset_index().sort_values(["actual", "predicted"], ignore_index=True)
 
 
-def symbolic_answers(read_queries: Sequence[str], answer_width: int) -> list[str]:
+def symbolic_answers(queries_read: Sequence[str], answer_width: int) -> list[str]:
     """img2text's symbolic baseline: compute what the classifier read; a malformed reading answers blank."""
     results = []
-    for query in read_queries:
+    for query in queries_read:
         try:
-            answer = str(evaluate(query))
+            answer = str(value_of(query))
         except Seq2ArithError:
             answer = ""
         results.append(answer.ljust(answer_width, PAD) if len(answer) <= answer_width else UNREADABLE * answer_width)
@@ -111,7 +111,7 @@ def pool_readings(reader: GlyphReader, handwriting: Handwriting) -> np.ndarray:
     return np.array(list(reader.read_strips(handwriting.pixels(np.arange(len(handwriting.images)))[None])[0]))
 
 
-def read_queries(readings: np.ndarray, glyphs: np.ndarray) -> list[str]:
+def strips_as_read(readings: np.ndarray, glyphs: np.ndarray) -> list[str]:
     """The strips drawn with ``glyphs`` (N, T) pool indices, as read in ``readings`` (``pool_readings``)."""
     return ["".join(row) for row in readings[glyphs]]
 
@@ -161,14 +161,14 @@ def evaluate_model(kind: ArithmeticKind, model: nn.Module, arch: Architecture, q
     answer_reader = judge if kind.draws else reader
     for split, data in splits.items():
         unseen = unseen_pairs(trained, data.queries) if split != "train" else None
-        outputs = predict(runner, data, inputs)
+        outputs = raw_outputs(runner, data, inputs)
         predicted[split], _ = kind.read(outputs, arch, answer_reader)
         metrics[split] = scores(data.answers, predicted[split], unseen, prefix="read_" if kind.draws else "")
         if kind.draws:
             assert reader is not None and judge is not None and rng is not None
             metrics[split].update(drawing_scores(kind, outputs, arch, data, reader, judge, rng))
         if readings is not None:
-            symbolic = symbolic_answers(read_queries(readings, data.query_glyphs), arch.answer_width)
+            symbolic = symbolic_answers(strips_as_read(readings, data.query_glyphs), arch.answer_width)
             metrics[split]["symbolic_exact_match"] = text_metrics(data.answers, symbolic)["exact_match"]
             metrics[split].update(kind.pool_scores(model, handwriting, split))
         tables.append(predictions_table(data.queries, data.answers, predicted[split], split))
@@ -216,7 +216,7 @@ def _beyond_range_scores(kind: ArithmeticKind, runner: nn.Module, inputs: str, a
         rows = Split(shaped, handwriting, "test", arch.model.reverse_answer, fields=(inputs,))
         answered[name] = kind.answers(runner, arch, rows, reader, inputs, shaped.answer_width)[0]
         if readings is not None:
-            symbolic[name] = symbolic_answers(read_queries(readings, rows.query_glyphs), shaped.answer_width)
+            symbolic[name] = symbolic_answers(strips_as_read(readings, rows.query_glyphs), shaped.answer_width)
     truth = {name: shaped.answers for name, shaped in beyond.items()}
     scores = beyond_range_scores(truth, answered)
     if symbolic:

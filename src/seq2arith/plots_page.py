@@ -1,5 +1,5 @@
 """The page `dvc plots show` and `dvc plots diff` write, offline: DVC's HTML template (`.dvc/config`:
-``plots.html_template``) with the Vega scripts inlined from the npm packages `make setup` installs, so that no
+`plots.html_template`) with the Vega scripts inlined from the npm packages `make setup` installs, so that no
 plot waits for a CDN.
 
     python -m seq2arith.plots_page node_modules .dvc/plots-page.html

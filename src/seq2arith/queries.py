@@ -70,7 +70,7 @@ class SplitConfig:
                 "must be an integer from 0 (none) to 100000")
 
 
-def evaluate(query: str) -> int:
+def value_of(query: str) -> int:
     """The integer value of ``query`` with the usual precedence (``*`` before ``+`` and ``-``)."""
     tokens = TOKEN.findall(query.replace(PAD, ""))
     if ("".join(tokens) != query.replace(PAD, "") or len(tokens) % 2 == 0
@@ -136,7 +136,7 @@ def _with_answers(task: TaskConfig, queries: list[str]) -> tuple[list[str], list
     """``queries`` and their answers, padded with spaces to the task's widths (not just the widest here)."""
     query_width, answers_width = padded_width(task), answer_width(task)
     return ([query.ljust(query_width, PAD) for query in queries],
-            [str(evaluate(query)).ljust(answers_width, PAD) for query in queries])
+            [str(value_of(query)).ljust(answers_width, PAD) for query in queries])
 
 
 COMMUTATIVE = "+*"  # operators whose operands may swap places: a+b = b+a, a*b = b*a
@@ -211,7 +211,7 @@ def answer_width(task: TaskConfig) -> int:
     corners = [query_text(numbers, ops)
                for ops in itertools.product(task.operators, repeat=task.num_addends - 1)
                for numbers in itertools.product((0, task.highest_integer), repeat=task.num_addends)]
-    return max(len(str(evaluate(query))) for query in corners)
+    return max(len(str(value_of(query))) for query in corners)
 
 
 def widths(operators: Sequence[str], digits: int) -> tuple[int, int]:
@@ -224,7 +224,7 @@ def shape_answer_width(digits: Sequence[int], operator: str) -> int:
     """Characters in the widest answer of two numbers of ``digits`` digits joined by ``operator`` (a 3x1-digit
     product: 4), from the corners of their ranges as ``answer_width`` does."""
     ranges = [(10 ** (d - 1) if d > 1 else 0, 10**d - 1) for d in digits]
-    return max(len(str(evaluate(query_text(numbers, operator)))) for numbers in itertools.product(*ranges))
+    return max(len(str(value_of(query_text(numbers, operator)))) for numbers in itertools.product(*ranges))
 
 
 def shape(query: str) -> str:
@@ -265,7 +265,7 @@ def beyond_range_queries(task: TaskConfig, count: int, rng: np.random.Generator
         query_width = widths([operator], max(digits, other))[0]
         width = shape_answer_width((digits, other), operator)
         drawn[shape(queries[0])] = ([query.ljust(query_width, PAD) for query in queries],
-                                    [str(evaluate(query)).ljust(width, PAD) for query in queries])
+                                    [str(value_of(query)).ljust(width, PAD) for query in queries])
     return drawn
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from seq2arith.errors import Seq2ArithError
 from seq2arith.params import ParamsError, load_params, section
-from seq2arith.queries import TaskConfig, evaluate, query_text, terms
+from seq2arith.queries import TaskConfig, query_text, terms, value_of
 from seq2arith.text import OPERATORS, PAD, SYMBOLS
 
 
@@ -55,7 +55,7 @@ def parse_query(raw: str) -> Query:
     if re.search(r"\d\s+\d", body):
         raise QueryError(f"query {body!r}: a space inside a number")
     compact = re.sub(r"\s+", "", body)
-    evaluate(compact)  # checks the form number (operator number)...
+    value_of(compact)  # checks the form number (operator number)...
     numbers, operators = terms(compact)
     return Query(query_text(numbers, operators), numbers, operators)
 

@@ -37,7 +37,7 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class InputFiles:
     """The files a training stage reads: its task's query set and, for kinds that need them, the handwriting
     folders, the classifier checkpoint and the task's text2text (img2text's program)."""
 
@@ -106,7 +106,7 @@ def training_queries(queries: QuerySet) -> QuerySet:
     return queries.subset(queries.split != "test")
 
 
-def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], inputs: Inputs,
+def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], inputs: InputFiles,
                   device: torch.device) -> TrainingPlan:
     """What train-<kind>@<task> trains, built from ``params`` (torch's global generator seeded first: it draws
     the initial weights)."""

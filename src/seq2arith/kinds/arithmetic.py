@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith.batches import Rows, predict
+from seq2arith.batches import Rows, raw_outputs
 from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds import ARITHMETIC, named
@@ -114,7 +114,7 @@ class ArithmeticKind(Kind[Architecture]):
         (default: the task's; queries wider than the task's need ``arch.model.any_width``); drawn answers as
         ``reader`` reads the generated glyphs, and their pixels in reading order (N, T_out, 28, 28). ``inputs``: the
         batch field ``model`` reads (default: the kind's own; see ``runner``)."""
-        return self.read(predict(model, rows, inputs or self.inputs, answer_width), arch, reader)
+        return self.read(raw_outputs(model, rows, inputs or self.inputs, answer_width), arch, reader)
 
     def read(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None = None
              ) -> tuple[list[str], torch.Tensor | None]:

@@ -25,8 +25,9 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, stored: dict[str, Any], options: type[KindConfig], key: str) -> Self:
-        """The inverse of ``to_dict`` for a kind whose section is ``options`` (at ``key`` in params.yaml): the
-        model and that section validated as params.yaml's are (ParamsError if not)."""
+        """The inverse of ``dataclasses.asdict`` (as ``checkpoint.save`` stores it) for a kind whose section is
+        ``options`` (at ``key`` in params.yaml): the model and that section validated as params.yaml's are
+        (ParamsError if not)."""
         return cls(**{**stored, "model": parse_section(ModelConfig, stored["model"], "model"),
                       "options": parse_section(options, stored["options"], key)})
 

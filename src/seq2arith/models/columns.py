@@ -30,7 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from seq2arith.models.numbers import NumberReader
-from seq2arith.queries import evaluate, terms
+from seq2arith.queries import terms, value_of
 from seq2arith.text import DIGITS, PAD
 
 VALUE_OFFSET = 9  # column values start at -9 (a difference's column 0 - 9)
@@ -205,8 +205,8 @@ def column_digits(query: str, columns: int) -> list[tuple[int, int, int]]:
     numbers as written, swapped, and of the answer. A negative difference, carried as written, borrows past its
     highest column (``'21-43'``: -22 is written ...9978); its answer is the swapped one's digits (22)."""
     (first, second), (operator,) = terms(query)
-    ways = (evaluate(f"{first}{operator}{second}"), evaluate(f"{second}{operator}{first}"))
-    return list(zip(*(_digits(value % 10**columns, columns) for value in ways), _digits(abs(evaluate(query)), columns)))
+    ways = (value_of(f"{first}{operator}{second}"), value_of(f"{second}{operator}{first}"))
+    return list(zip(*(_digits(value % 10**columns, columns) for value in ways), _digits(abs(value_of(query)), columns)))
 
 
 def value_targets(queries: Sequence[str], columns: int) -> torch.Tensor:

@@ -174,8 +174,8 @@ TABLES = {
         ("device", "tasks.", "plots.", "img2text.", "text2img.", "model.mlp_layers")),
     "reading-from-answers": TableSpec(
         "img2text's reader: learned from the answers alone, or the classifier trained with a label per glyph",
-        ("img2text.reader", "img2text.epochs", "img2text.label_epochs", "img2text.conv_layers",
-         "img2text.conv_filters", "img2text.augment"),
+        ("img2text.reader", "img2text.epochs", "img2text.batch_size", "img2text.learning_rate",
+         "img2text.weight_decay", "img2text.label_epochs", "img2text.conv_filters", "img2text.augment"),
         READING_FROM_ANSWERS, ("img2text.",)),
     "nesy-protocol": TableSpec(
         "The neuro-symbolic benchmarks' protocol: add2 (N = 2), each training digit image in one strip only",

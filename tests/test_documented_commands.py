@@ -328,6 +328,23 @@ def stage_names(values: dict[str, Any]) -> set[str]:
     return names
 
 
+def missing_params(values: dict[str, Any]) -> list[str]:
+    """The params dvc.yaml's stages read (``name@item: key``) that ``values`` lacks: DVC stops on them before any
+    stage runs ("Parameters ... are missing from 'params.yaml'"), as when a scalar replaces a per-task mapping."""
+    missing = []
+    for name, stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].items():
+        runs = {f"{name}@{item}": item for item in values["tasks"]} if "foreach" in stage else {name: ""}
+        for run, item in runs.items():
+            for entry in (stage.get("do") or stage).get("params") or []:  # a key, or {file: keys or None (all)}
+                for key in [entry] if isinstance(entry, str) else [k for keys in entry.values() for k in keys or []]:
+                    node: Any = values
+                    for part in key.replace("${key}", item).split("."):
+                        node = node.get(part, KeyError) if isinstance(node, dict) else KeyError
+                    if node is KeyError:
+                        missing.append(f"{run}: {key.replace('${key}', item)}")
+    return missing
+
+
 def _merged(base: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
     """``base`` with the document's ``edit`` laid over it, mapping by mapping (``...`` keeps a value)."""
     out = dict(base)
@@ -425,6 +442,9 @@ def _check_dvc(documented: Documented, folder: Path) -> None:
         if documented.kind == "options":
             continue  # the keys exist; the values are checked with the command they join
         validate(values)
+        missing = missing_params(values)
+        if missing:
+            raise AssertionError(f"dvc.yaml's stages read params these values lack: {', '.join(missing)}")
         names = stage_names(values)
         unknown = [target for target in args.targets if target.removeprefix("dvc.yaml:") not in names]
         if unknown:
@@ -493,9 +513,9 @@ push`; `-S model.hidden=32` alone; `make repro` is no command here.
 tasks:
   addsub: ...
   add3: {operators: ['+'], highest_integer: 999, num_addends: 2}
-text2text: {epochs: 8}
-img2text: {epochs: 8}
-text2img: {epochs: 8, image_epochs: 5}
+text2text: {epochs: {add3: 8}}
+img2text: {epochs: {add3: 8}}
+text2img: {epochs: {add3: 8}, image_epochs: {add3: 5}}
 ```
 
 `dvc repro evaluate-text2text@add3`
@@ -543,3 +563,12 @@ def test_problem_names_what_the_project_rejects(command: str, reason: str, tmp_p
     options are each rejected, with the reason named; a command shown to be run may not leave out arguments."""
     documented = Documented("doc.md", 1, "command", tuple(shlex.split(command)), False, ())
     assert reason in (problem(documented, tmp_path) or "")
+
+
+def test_a_scalar_for_a_per_task_value_is_a_missing_param() -> None:
+    """`-S text2img.epochs=5` passes the params check (one value for every task) but leaves no
+    text2img.epochs.addsub for DVC to read: the documented-command check names it, as DVC would."""
+    values = params.load_params(PARAMS)
+    assert missing_params(values) == []
+    values["text2img"]["epochs"] = 5
+    assert "train-text2img@addsub: text2img.epochs.addsub" in missing_params(values)

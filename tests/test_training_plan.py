@@ -56,7 +56,7 @@ def test_evaluator_matches_pixel_path(queries: QuerySet, handwriting: Handwritin
         assert torch.allclose(runner(batch[inputs]), model(batch["query_images"]), atol=1e-5)
 
 
-def test_read_queries_matches_read_strips(queries: QuerySet, handwriting: Handwriting,
+def test_strips_as_read_matches_read_strips(queries: QuerySet, handwriting: Handwriting,
                                          classifier_checkpoint) -> None:
     """Reading every pool image once gives the same query readings as reading each strip's pixels."""
     classifier = load_classifier(classifier_checkpoint)

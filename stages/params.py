@@ -6,6 +6,7 @@ a valid change re-runs only the stages that read the changed keys.
 """
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,11 @@ def validate(values: dict[str, Any]) -> None:
         params.section(values, key, cls)
     for kind, options in KINDS.items():
         kind_options = params.section(values, kind, options)
+        for name in (field.name for field in dataclasses.fields(options) if field.type == "PerTask"):
+            given = (values.get(kind) or {}).get(name)  # dvc.yaml's stages read <kind>.<name>.<task>
+            params.require(f"{kind}.{name}", given, given is None or isinstance(given, dict),
+                           f"give one value per task ({{{', '.join(f'{task}: ...' for task in tasks)}}}): each "
+                           f"task's stages read their own, {kind}.{name}.<task>")
         for task in tasks:  # as train-<kind>@<task> resolves them: a per-task value for every task
             kind_options.for_task(task, kind)
 

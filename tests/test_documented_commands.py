@@ -565,10 +565,14 @@ def test_problem_names_what_the_project_rejects(command: str, reason: str, tmp_p
     assert reason in (problem(documented, tmp_path) or "")
 
 
-def test_a_scalar_for_a_per_task_value_is_a_missing_param() -> None:
-    """`-S text2img.epochs=5` passes the params check (one value for every task) but leaves no
-    text2img.epochs.addsub for DVC to read: the documented-command check names it, as DVC would."""
+def test_a_scalar_for_a_per_task_value_is_refused() -> None:
+    """`-S text2img.epochs=5` leaves no text2img.epochs.addsub for DVC to read: the params stage refuses it in one
+    line naming the key, and the documented-command check names what DVC would miss."""
     values = params.load_params(PARAMS)
     assert missing_params(values) == []
     values["text2img"]["epochs"] = 5
     assert "train-text2img@addsub: text2img.epochs.addsub" in missing_params(values)
+    stage = _params_stage()
+    assert stage is not None
+    with pytest.raises(params.ParamsError, match=r"text2img\.epochs.*give one value per task \(\{addsub: \.\.\., mul"):
+        stage(values)

@@ -32,7 +32,7 @@ def require(key: str, value: Any, ok: bool, allowed: str) -> None:
         raise ParamsError(f"params.yaml: {key} = {value!r}: {allowed}")
 
 
-PerTask = int | dict[str, int]  # one value for every task, or one per task name ({addsub: 20, mul: 60})
+PerTask = int | dict[str, int]  # params.yaml: one per task name ({addsub: 20, mul: 60}); code: also one for all
 
 
 def per_task(value: PerTask, key: str) -> list[tuple[str, int]]:
@@ -46,7 +46,7 @@ def for_task(value: PerTask, task: str, key: str) -> int:
     """The value of a PerTask setting ``key`` for ``task``."""
     if not isinstance(value, dict):
         return value
-    require(key, value, task in value, f"names no value for task {task!r}: give one, or one number for all tasks")
+    require(key, value, task in value, f"names no value for task {task!r}: give one")
     return value[task]
 
 

@@ -312,36 +312,41 @@ def validate(values: dict[str, Any]) -> None:
                              "in stages/ or src/): this test cannot check values set there")
 
 
-def stage_names(values: dict[str, Any]) -> set[str]:
-    """The stages of dvc.yaml under ``values``: ``name``, and ``name@item`` for each item a foreach runs over."""
-    names = set()
+def _stage_runs(values: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each run of a dvc.yaml stage under ``values``: its name (``name@item`` for each item a foreach runs over),
+    the item (or ""), and its definition."""
     for name, stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].items():
-        names.add(name)
         items = stage.get("foreach")
+        if items is None:
+            yield name, "", stage
+            continue
         if isinstance(items, str):  # ${tasks}: a params.yaml key
             match = re.fullmatch(r"\$\{\s*([\w.]+)\s*\}", items)
             assert match, f"dvc.yaml: {name}: foreach {items!r} is not a plain ${{key}}"
             items = values
             for part in match[1].split("."):
                 items = items[part]
-        names |= {f"{name}@{item}" for item in items or ()}
-    return names
+        for item in items or ():
+            yield f"{name}@{item}", str(item), stage["do"]
+
+
+def stage_names(values: dict[str, Any]) -> set[str]:
+    """The stages of dvc.yaml under ``values``: ``name``, and ``name@item`` for each item a foreach runs over."""
+    return {name for run, _, _ in _stage_runs(values) for name in (run, run.split("@")[0])}
 
 
 def missing_params(values: dict[str, Any]) -> list[str]:
     """The params dvc.yaml's stages read (``name@item: key``) that ``values`` lacks: DVC stops on them before any
     stage runs ("Parameters ... are missing from 'params.yaml'"), as when a scalar replaces a per-task mapping."""
     missing = []
-    for name, stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].items():
-        runs = {f"{name}@{item}": item for item in values["tasks"]} if "foreach" in stage else {name: ""}
-        for run, item in runs.items():
-            for entry in (stage.get("do") or stage).get("params") or []:  # a key, or {file: keys or None (all)}
-                for key in [entry] if isinstance(entry, str) else [k for keys in entry.values() for k in keys or []]:
-                    node: Any = values
-                    for part in key.replace("${key}", item).split("."):
-                        node = node.get(part, KeyError) if isinstance(node, dict) else KeyError
-                    if node is KeyError:
-                        missing.append(f"{run}: {key.replace('${key}', item)}")
+    for run, item, stage in _stage_runs(values):
+        for entry in stage.get("params") or []:  # a key, or {file: keys or None (all of it)}
+            for key in [entry] if isinstance(entry, str) else [k for keys in entry.values() for k in keys or []]:
+                node: Any = values  # a key whose value is null is there: not report.dotted.get, which says None
+                for part in key.replace("${key}", item).split("."):
+                    node = node.get(part, KeyError) if isinstance(node, dict) else KeyError
+                if node is KeyError:
+                    missing.append(f"{run}: {key.replace('${key}', item)}")
     return missing
 
 

@@ -6,7 +6,7 @@ a valid change re-runs only the stages that read the changed keys.
 """
 
 import argparse
-import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,15 @@ def validate(values: dict[str, Any]) -> None:
         params.section(values, f"tasks.{task}", TaskConfig)
     for key, cls in SECTIONS.items():
         params.section(values, key, cls)
+    one_per_task = "{" + ", ".join(f"{task}: ..." for task in tasks) + "}"
     for kind, options in KINDS.items():
         kind_options = params.section(values, kind, options)
-        for name in (field.name for field in dataclasses.fields(options) if field.type == "PerTask"):
+        for name, annotation in typing.get_type_hints(options).items():
             given = (values.get(kind) or {}).get(name)  # dvc.yaml's stages read <kind>.<name>.<task>
-            params.require(f"{kind}.{name}", given, given is None or isinstance(given, dict),
-                           f"give one value per task ({{{', '.join(f'{task}: ...' for task in tasks)}}}): each "
-                           f"task's stages read their own, {kind}.{name}.<task>")
+            params.require(f"{kind}.{name}", given, annotation != params.PerTask or given is None
+                           or isinstance(given, dict),
+                           f"give one value per task ({one_per_task}): each task's stages read their own, "
+                           f"{kind}.{name}.<task>")
         for task in tasks:  # as train-<kind>@<task> resolves them: a per-task value for every task
             kind_options.for_task(task, kind)
 

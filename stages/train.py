@@ -28,7 +28,8 @@ def main() -> None:
     parser.add_argument("--digits", type=Path, help="output folder of the download stage (kinds that draw)")
     parser.add_argument("--glyphs", type=Path, help="output folder of the glyphs stage (kinds that draw)")
     parser.add_argument("--classifier", type=Path, help="classifier checkpoint (img2text with reader: classifier)")
-    parser.add_argument("--program", type=Path, help="the task's text2text checkpoint (img2text's program)")
+    parser.add_argument("--text2text", type=Path, help="the task's text2text checkpoint (img2text's program, the "
+                        "core text2img draws from)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
     parser.add_argument("--metrics", type=Path, required=True, help="JSON: epochs and training queries")
@@ -43,7 +44,7 @@ def main() -> None:
     stream = f"{args.task}-{args.kind}"  # every random stream of this training is keyed by its task and kind
     generator = seed_torch(seed, f"train-{stream}", device)
     plan = plan_training(kind, args.task, values,
-                         InputFiles(args.data, args.digits, args.glyphs, args.classifier, args.program), device)
+                         InputFiles(args.data, args.digits, args.glyphs, args.classifier, args.text2text), device)
     handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
     with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:

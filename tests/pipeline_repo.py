@@ -31,7 +31,8 @@ TINY = {  # every section shrunk so the whole pipeline runs in about a minute on
 }
 TASKS, KINDS = ("addsub", "mul"), ("text2text", "img2text", "text2img")
 EXPERIMENT, EXPERIMENT_CHANGE = "longer-mul", "text2text.epochs.mul=2"  # one task's text2text and what reads it:
-# its evaluation, the task's img2text (the text2text is its program) and its evaluation, the plots
+# its evaluation, the task's img2text and text2img (the text2text is their core) with their evaluations, the samples
+# and the plots
 RESTORE = "git checkout -- params.yaml dvc.lock metrics plots && dvc checkout --force"  # README's one command
 
 

@@ -28,7 +28,6 @@ from seq2arith.models.cores import ModelConfig
 from seq2arith.params import section
 from seq2arith.pools import load_handwriting
 from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.reading_from_answers import load_program
 from seq2arith.strips import read_strip, write_strip
 from seq2arith.text import SYMBOLS, vocabulary
 
@@ -73,15 +72,14 @@ def ws(tmp_path_factory: pytest.TempPathFactory, digits: Digits, glyphs: Glyphs)
     checkpoint.save(models / "judge.pt", classifier.KIND, classifier.Classifier(options), options)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
-        program = None
+        text2text = None
         for name in ARITHMETIC:  # text2text first
             kind = arithmetic(name)
             model, arch = kind.new_model(queries, section(params, "model", ModelConfig),
-                                         section(params, name, kind.options), models / "classifier.pt", program)
+                                         section(params, name, kind.options), models / "classifier.pt", text2text)
             checkpoint.save(models / f"{task}-{name}.pt", kind, model, arch)
-            if name == "text2text":  # img2text's program (params.yaml's reader: answers), as plan_training loads it
-                program = load_program(models / f"{task}-text2text.pt", TaskConfig(**settings), queries,
-                                       f"train-text2text@{task}")
+            if name == "text2text":  # img2text's and text2img's core (params.yaml's reader: answers, image_epochs)
+                text2text = model
     return Workspace(root, root / "params.yaml", models, root / "data", handwriting)
 
 

@@ -86,11 +86,11 @@ def test_a_key_is_read_by_exactly_its_stages(committed_params: PipelineRepo, key
 
 def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(clean: PipelineRepo) -> None:
     """`-S text2text.epochs.mul=2` (the fixture's experiment) trained the mul model again and what reads it (mul's
-    img2text: the text2text is its program), nothing of addsub; with its results in the workspace the diffs show
-    it, and going back to the committed epochs restores every output from the run-cache, training nothing (the
-    params stage checks the values again)."""
-    assert clean.ran_stages(clean.experiment_run) == {CHECK, "plots", *(f"{stage}-{kind}@mul" for stage in (
-        "train", "evaluate") for kind in ("text2text", "img2text"))}
+    img2text and text2img, whose core is the text2text's), nothing of addsub; with its results in the workspace the
+    diffs show it, and going back to the committed epochs restores every output from the run-cache, training
+    nothing (the params stage checks the values again)."""
+    assert clean.ran_stages(clean.experiment_run) == {CHECK, "plots", "samples@mul", *(
+        f"{stage}-{kind}@mul" for stage in ("train", "evaluate") for kind in ("text2text", "img2text", "text2img"))}
     clean.dvc("exp", "apply", EXPERIMENT)
     assert "text2text.epochs.mul" in clean.dvc("params", "diff").stdout
     assert "metrics/train-mul-text2text.json" in clean.dvc("metrics", "diff", "--all").stdout

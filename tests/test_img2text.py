@@ -20,7 +20,7 @@ from seq2arith.models.cores import ModelConfig
 from seq2arith.models.images import GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section
 from seq2arith.queries import SplitConfig, TaskConfig, all_queries
-from seq2arith.reading_from_answers import UNLABELLED, AnswerProgram, Program
+from seq2arith.reading_from_answers import UNLABELLED, AnswerProgram
 from seq2arith.text import to_target, vocabulary
 
 
@@ -65,8 +65,8 @@ ANSWERS = Img2TextConfig(conv_layers=1, conv_filters=4)  # reader: answers, the 
 
 
 @pytest.fixture
-def mul(handwriting: Handwriting) -> tuple[QuerySet, Program]:
-    """Every one-digit product, and its program: an untrained text2text of the task, with the true products
+def mul(handwriting: Handwriting) -> tuple[QuerySet, Text2Text, AnswerProgram]:
+    """Every one-digit product, an untrained text2text of the task, and a program that gives the true products
     (emitted units first) as the answers of the readings."""
     task = TaskConfig(operators=["*"], highest_integer=9)
     queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
@@ -74,30 +74,30 @@ def mul(handwriting: Handwriting) -> tuple[QuerySet, Program]:
     network, _ = TEXT2TEXT.new_model(queries, MODEL, Text2TextConfig())
     assert isinstance(network, Text2Text)
     readings, answers = all_queries(task)
-    return queries, Program(network, AnswerProgram(readings, [to_target(a, True) for a in answers],
-                                                   queries.vocabulary))
+    return queries, network, AnswerProgram(readings, [to_target(a, True) for a in answers], queries.vocabulary)
 
 
-def test_the_answers_reader_is_a_cnn_over_the_tasks_characters_with_the_programs_core(mul) -> None:
+def test_the_answers_reader_is_a_cnn_over_the_tasks_characters_with_the_text2texts_core(mul) -> None:
     """With reader: answers img2text's reader is a per-glyph CNN over the task's characters and its core and head
-    are the program's text2text, weight for weight; without a program it stops with one line naming the key."""
-    queries, program = mul
-    model, arch = arithmetic("img2text").new_model(queries, MODEL, ANSWERS, program=program)
+    are the task's text2text's, weight for weight; without a text2text it stops with one line naming the key."""
+    queries, text2text, _ = mul
+    model, arch = arithmetic("img2text").new_model(queries, MODEL, ANSWERS, text2text=text2text)
     assert isinstance(model, Img2Text) and isinstance(model.reader, TimeDistributed)
     assert isinstance(model.reader.module, GlyphCNN) and model.symbols == queries.vocabulary == arch.vocabulary
     for part in ("core", "head"):
-        mine, programs = getattr(model, part).state_dict(), getattr(program.network, part).state_dict()
-        assert mine.keys() == programs.keys() and all(torch.equal(mine[k], programs[k]) for k in mine), part
+        mine, its = getattr(model, part).state_dict(), getattr(text2text, part).state_dict()
+        assert mine.keys() == its.keys() and all(torch.equal(mine[k], its[k]) for k in mine), part
     with pytest.raises(ParamsError, match=r"img2text.reader = 'answers' needs the task's text2text"):
         arithmetic("img2text").new_model(queries, MODEL, ANSWERS)
 
 
 def test_the_answers_reader_trains_alone_through_the_program(mul, handwriting: Handwriting) -> None:
-    """Its one phase trains the reader's CNN alone (the core stays the program's), on glyph indices and answers:
+    """Its one phase trains the reader's CNN alone (the core stays the text2text's), on glyph indices and answers:
     each strip's glyphs read as log-probabilities over the task's characters."""
-    queries, program = mul
+    queries, text2text, program = mul
     kind = arithmetic("img2text")
-    model, arch = kind.new_model(queries, MODEL, ANSWERS, program=program)
+    assert kind.learns_from_answers(ANSWERS) and not kind.learns_from_answers(Img2TextConfig(reader="classifier"))
+    model, arch = kind.new_model(queries, MODEL, ANSWERS, text2text=text2text)
     (phase,) = kind.phases(model, arch, handwriting, program, queries)
     assert isinstance(phase.trainee, ReaderOfPools)
     assert {id(p) for p in phase.trainee.parameters()} == {id(p) for p in model.reader.parameters()}
@@ -112,10 +112,10 @@ def test_with_label_epochs_the_reader_learns_again_from_the_labels_the_answers_g
     """A second phase: when it starts, every image of the train and validation strips gets the label its readings
     and the answers agree on (no other image: none of the test pool), and the reader's CNN goes back to its initial
     weights to learn, as a classifier, from those images and labels for label_epochs."""
-    queries, program = mul
+    queries, text2text, program = mul
     kind = arithmetic("img2text")
     options = dataclasses.replace(ANSWERS, label_epochs=2)
-    model, arch = kind.new_model(queries, MODEL, options, program=program)
+    model, arch = kind.new_model(queries, MODEL, options, text2text=text2text)
     assert isinstance(model.reader, TimeDistributed)
     initial = {name: value.clone() for name, value in model.reader.module.state_dict().items()}
     _, labelled = kind.phases(model, arch, handwriting, program, queries)
@@ -146,7 +146,7 @@ def test_with_images_once_it_trains_on_strips_drawn_once(mul, handwriting: Handw
     """images_once: the train rows are the strips of ``dataset.drawn_once`` (each train-pool digit image in one
     strip), drawn once: no fresh handwriting, whatever fresh_handwriting says; without it the queries stay as the
     dataset stage drew them."""
-    queries, _ = mul
+    queries, _, _ = mul
     kind = arithmetic("img2text")
     once = dataclasses.replace(ANSWERS, images_once=True)
     assert kind.fresh_handwriting(ANSWERS) and not kind.fresh_handwriting(once)
@@ -160,9 +160,9 @@ def test_pool_scores_are_the_readers_digit_accuracy_when_it_reads_symbols(mul, h
                                                                           classifier_checkpoint) -> None:
     """pool_scores gives the share of a pool's digits the reader reads right, for a reader of symbols (answers, the
     classifier, also read once); a reader of features (trained) has none."""
-    queries, program = mul
+    queries, text2text, _ = mul
     kind = arithmetic("img2text")
-    answers, _ = kind.new_model(queries, MODEL, ANSWERS, program=program)
+    answers, _ = kind.new_model(queries, MODEL, ANSWERS, text2text=text2text)
     classifier, _ = kind.new_model(queries, MODEL, Img2TextConfig(reader="classifier"), classifier_checkpoint)
     trained, _ = kind.new_model(queries, ModelConfig(core="lstm", hidden=8),
                                 Img2TextConfig(reader="trained", conv_filters=4))

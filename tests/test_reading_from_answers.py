@@ -31,7 +31,8 @@ from seq2arith.reading_from_answers import (
     answers_objective,
     digit_accuracy,
     labels_from_answers,
-    load_program,
+    load_text2text,
+    program_of,
 )
 from seq2arith.seeding import seed_torch
 from seq2arith.splits import Split
@@ -133,39 +134,29 @@ def test_digit_accuracy_counts_digit_glyphs_alone() -> None:
 
 # --- the program from a text2text checkpoint -----------------------------------------------------------------------
 
-def test_load_program_answers_every_reading_as_the_text2text_does(tmp_path: Path, handwriting: Handwriting) -> None:
-    """The program loaded from a text2text checkpoint has every query of the task as a reading, each answered as
-    the network emits; a checkpoint of another task is one line naming the stage that makes this task's."""
+def test_the_program_answers_every_reading_as_the_text2text_does(tmp_path: Path, handwriting: Handwriting) -> None:
+    """The program of a text2text checkpoint has every query of the task as a reading, each answered as the
+    network emits; a checkpoint of another task is one line naming the stage that makes this task's."""
     task = TaskConfig(operators=["*"], highest_integer=9)
     queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
     torch.manual_seed(0)
     network, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
     checkpoint.save(tmp_path / "mul-text2text.pt", TEXT2TEXT, network, arch)
-    program = load_program(tmp_path / "mul-text2text.pt", task, queries, "train-text2text@mul")
+    program = program_of(load_text2text(tmp_path / "mul-text2text.pt", queries, "train-text2text@mul"), task,
+                         queries.vocabulary)
     readings, _ = all_queries(task)
-    assert program.answers.readings.tolist() == encode(readings, queries.vocabulary).tolist()
+    assert program.readings.tolist() == encode(readings, queries.vocabulary).tolist()
     with torch.no_grad():
         emitted = network.eval()(torch.from_numpy(encode_labels(readings, queries.vocabulary))).argmax(-1)
-    assert program.answers.answer_of_reading[answer_code(program.answers.readings, len(queries.vocabulary))].tolist() \
+    assert program.answer_of_reading[answer_code(program.readings, len(queries.vocabulary))].tolist() \
         == answer_code(emitted, len(queries.vocabulary)).tolist()
     wider = create_data(TaskConfig(operators=["*"], highest_integer=12), SplitConfig(0.25), handwriting,
                         np.random.default_rng(0))
     with pytest.raises(CheckpointError, match=r"answers another task .*run `dvc repro train-text2text@mul`"):
-        load_program(tmp_path / "mul-text2text.pt", TaskConfig(operators=["*"], highest_integer=12), wider,
-                     "train-text2text@mul")
+        load_text2text(tmp_path / "mul-text2text.pt", wider, "train-text2text@mul")
+    meta = torch.device("meta")  # where the reader trains, the program's every table goes (a GPU's batches index them)
+    assert {tensor.device for tensor in program.to(meta).buffers()} == {meta}
 
-
-
-def test_the_program_is_where_the_reader_trains(tmp_path: Path, handwriting: Handwriting) -> None:
-    """load_program puts the text2text and every table of readings on the device it is given (a GPU's batches
-    index them there)."""
-    task = TaskConfig(operators=["*"], highest_integer=9)
-    queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
-    network, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
-    checkpoint.save(tmp_path / "mul-text2text.pt", TEXT2TEXT, network, arch)
-    meta = torch.device("meta")
-    program = load_program(tmp_path / "mul-text2text.pt", task, queries, "train-text2text@mul", meta)
-    assert {tensor.device for tensor in (*program.network.parameters(), *program.answers.buffers())} == {meta}
 
 # --- learning to read ----------------------------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ from seq2arith.dataset import create_data
 from seq2arith.devices import torch_device
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.img2text import Img2TextConfig
-from seq2arith.kinds.text2img import Text2ImgConfig
-from seq2arith.kinds.text2text import Text2TextConfig
+from seq2arith.kinds.text2img import Text2Img, Text2ImgConfig
+from seq2arith.kinds.text2text import Text2Text, Text2TextConfig
+from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
 from seq2arith.queries import SplitConfig, TaskConfig
@@ -35,11 +36,24 @@ OPTIONS = {
 }
 
 
+TASK = TaskConfig(operators=["+", "-"], highest_integer=9)
+SMALL_CORE = ModelConfig(hidden=16, core="mlp")
+
+
 @pytest.fixture(scope="module")
 def queries(handwriting):
     """All 200 one-digit additions and subtractions, in the random-pixel handwriting of conftest."""
-    task = TaskConfig(operators=["+", "-"], highest_integer=9)
-    return create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0)), handwriting
+    return create_data(TASK, SplitConfig(0.25), handwriting, np.random.default_rng(0)), handwriting
+
+
+def text2img(query_set, options: Text2ImgConfig) -> tuple[Text2Img, Architecture, Text2Text]:
+    """A fresh text2img with ``options`` on the small core, and the untrained text2text of the task whose core and
+    character head it draws from (with image_epochs)."""
+    text2text, _ = arithmetic("text2text").new_model(query_set, SMALL_CORE, Text2TextConfig())
+    assert isinstance(text2text, Text2Text)
+    model, arch = arithmetic("text2img").new_model(query_set, SMALL_CORE, options, text2text=text2text)
+    assert isinstance(model, Text2Img)
+    return model, arch, text2text
 
 
 def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None, classifier: Path | None = None
@@ -142,33 +156,38 @@ def test_frozen_reader_from_classifier(queries, classifier_checkpoint) -> None:
         assert torch.equal(value, before_weights[name]), name
 
 
-def test_text2img_learns_characters_then_drawing(queries) -> None:
-    """With image_epochs, text2img's core learns from the characters first; then only the image head learns
-    and the pixel loss falls while the core and character head stay exactly as they were."""
+def test_text2img_draws_from_its_tasks_text2text(queries) -> None:
+    """With image_epochs, text2img's core and character head are the task's text2text's, and only its image head
+    learns: the pixel loss falls while the core and character head stay exactly the text2text's."""
     query_set, handwriting = queries
     options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                   image_weight_decay=0.5)
-    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    characters, drawing = arithmetic("text2img").phases(model, arch, handwriting)
+    model, arch, text2text = text2img(query_set, options)
+    (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
     assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
-    fit(characters.trainee, characters.objective, *datasets(characters, query_set, handwriting, True),
-        characters.options, seed_torch(0, "t"))
-    core = {k: v.clone() for k, v in model.core.state_dict().items()}
-    train_set, test_set = datasets(drawing, query_set, handwriting, True)
+    train_set, validation_set = datasets(drawing, query_set, handwriting, True)
     before = score(drawing.trainee, drawing.objective, train_set, 64)
-    after = fit(drawing.trainee, drawing.objective, train_set, test_set, drawing.options, seed_torch(0, "t"))
+    after = fit(drawing.trainee, drawing.objective, train_set, validation_set, drawing.options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
-    for name, value in model.core.state_dict().items():
-        assert torch.equal(value, core[name]), name
+    assert model.text_head is not None
+    for mine, its in ((model.core, text2text.core), (model.text_head, text2text.head)):
+        for name, value in mine.state_dict().items():
+            assert torch.equal(value, its.state_dict()[name]), name
+
+
+def test_drawing_from_a_text2text_needs_one(queries) -> None:
+    """image_epochs without the task's text2text to draw from stops in one line."""
+    options = dataclasses.replace(OPTIONS["text2img"], image_epochs=1)
+    with pytest.raises(ParamsError, match=r"^params.yaml: text2img.image_epochs > 0 draws from the task's text2text"):
+        arithmetic("text2img").new_model(queries[0], SMALL_CORE, options)
 
 
 def test_drawing_epochs_score_the_drawings(queries) -> None:
     """text2img's drawing epochs log their pixel loss alone and their pixel accuracy: not the frozen character
     head's loss and exact match, which would repeat the character epochs' last numbers as a flat line."""
     query_set, handwriting = queries
-    options = dataclasses.replace(OPTIONS["text2img"], epochs=1, image_epochs=1)
-    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    _, drawing = arithmetic("text2img").phases(model, arch, handwriting)
+    model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=1))
+    (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
     batch = datasets(drawing, query_set, handwriting, True)[0][np.arange(8)]
     pixels = drawing.trainee(batch["query"])
     assert pixels.shape == batch["answer_images"].shape
@@ -182,9 +201,8 @@ def test_styled_drawing_is_a_conditional_vae(queries) -> None:
     the loss is the pixels' plus the styles' KL divergence per pixel, it falls while the core stays as it was, and
     each character's fitted prior moves from N(0, 1) toward the styles encoded for it."""
     query_set, handwriting = queries
-    options = dataclasses.replace(OPTIONS["text2img"], epochs=1, image_epochs=3, style_size=3)
-    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
-    _, drawing = arithmetic("text2img").phases(model, arch, handwriting)
+    model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=3, style_size=3))
+    (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
     train_set, test_set = datasets(drawing, query_set, handwriting, True)
     batch = train_set[np.arange(8)]
     drawing.trainee.eval()  # scored: each style its posterior mean
@@ -206,8 +224,8 @@ def test_styles_draw_a_query_differently_each_time(queries, style_size: int) -> 
     """Drawn twice, a query's answer is drawn in two styles; without styles (the report's decoders), twice the
     same."""
     query_set, _ = queries
-    options = dataclasses.replace(OPTIONS["text2img"], image_epochs=1, style_size=style_size)
-    model, arch = arithmetic("text2img").new_model(query_set, ModelConfig(hidden=16, core="mlp"), options)
+    model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=1,
+                                                             style_size=style_size))
     query = torch.eye(len(arch.vocabulary))[torch.zeros(2, arch.query_width, dtype=torch.long)]
     with torch.no_grad():
         assert torch.equal(model(query), model(query)) == (style_size == 0)

@@ -89,7 +89,7 @@ MUL = {"sampled": {"operators": ["*"], "highest_integer": 9, "max_queries": 60},
 def _stored(folder: Path, task: dict, handwriting: Handwriting, digits: Digits, glyphs: Glyphs
             ) -> tuple[QuerySet, InputFiles]:
     """``task``'s query set of every split, saved in ``folder`` as the dataset stage saves it, with the handwriting
-    folders and a text2text checkpoint of the task (img2text's program) beside it."""
+    folders and a text2text checkpoint of the task (img2text's program, text2img's core) beside it."""
     queries = create_data(TaskConfig(**task), SplitConfig(0.25), handwriting, np.random.default_rng(0))
     queries.save(folder / "data")
     digits.save(folder / "digits")
@@ -97,7 +97,7 @@ def _stored(folder: Path, task: dict, handwriting: Handwriting, digits: Digits, 
     model, arch = TEXT2TEXT.new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
     checkpoint.save(folder / "mul-text2text.pt", TEXT2TEXT, model, arch)
     return queries, InputFiles(folder / "data", folder / "digits", folder / "glyphs",
-                               program=folder / "mul-text2text.pt")
+                               text2text=folder / "mul-text2text.pt")
 
 
 @pytest.mark.parametrize("kind", ["text2text", "img2text", "text2img"])
@@ -173,7 +173,8 @@ def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting,
         assert rows.sum() > 0 and (handwriting.pool[queries.query_glyphs[rows]] == split).all(), split
     trained = training_queries(with_mirrors(queries))  # as plan_training: mirrors first, then no test row
     chosen = arithmetic(kind)
-    model, arch = chosen.new_model(trained, model_config, SMALL[kind], classifier_checkpoint)
+    text2text, _ = arithmetic("text2text").new_model(trained, model_config, SMALL["text2text"])  # text2img's core
+    model, arch = chosen.new_model(trained, model_config, SMALL[kind], classifier_checkpoint, text2text)
     generator = seed_torch(0, "test")
     for phase in chosen.phases(model, arch, handwriting):
         fit(phase.trainee, phase.objective, *datasets(phase, trained, handwriting, True), phase.options,

@@ -15,7 +15,6 @@ weights, is trained on those images and labels as a classifier is. Still no glyp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -153,18 +152,9 @@ def digit_accuracy(read: np.ndarray, truth: np.ndarray) -> float:
     return float((read[digits] == truth[digits]).mean())
 
 
-@dataclass(frozen=True)
-class Program:
-    """The task's trained text2text and its answers to every reading: what img2text's reader learns through."""
-
-    network: Text2Text
-    answers: AnswerProgram
-
-
-def load_program(path: Path, task: TaskConfig, queries: QuerySet, stage: str,
-                 device: torch.device = torch.device("cpu")) -> Program:
-    """The text2text checkpoint at ``path`` (made by the dvc.yaml stage ``stage``) as the program of ``task``, whose
-    query set is ``queries``, on ``device``; one line if it is missing or answers another task."""
+def load_text2text(path: Path, queries: QuerySet, stage: str) -> Text2Text:
+    """The text2text checkpoint at ``path`` (made by the dvc.yaml stage ``stage``) of the task whose query set is
+    ``queries``, on the CPU; one line if it is missing or answers another task."""
     network, arch = checkpoint.load(path, TEXT2TEXT, stage=stage)
     expected = (queries.vocabulary, queries.query_width, queries.answer_width)
     if (arch.vocabulary, arch.query_width, arch.answer_width) != expected:
@@ -172,9 +162,14 @@ def load_program(path: Path, task: TaskConfig, queries: QuerySet, stage: str,
                               f"{arch.query_width}/{arch.answer_width}; this task's: {expected[0]!r}, "
                               f"{expected[1]}/{expected[2]}): run `dvc repro {stage}` to make this task's")
     assert isinstance(network, Text2Text)
+    return network
+
+
+def program_of(network: Text2Text, task: TaskConfig, vocabulary: str) -> AnswerProgram:
+    """The answers the text2text ``network`` (on the CPU) gives every reading of ``task`` (of these characters):
+    the program img2text's reader learns through."""
     readings, _ = all_queries(task)
-    one_hot = torch.from_numpy(encode_labels(readings, arch.vocabulary))
-    with torch.no_grad():  # every reading answered once, on the CPU: a few thousand short queries
+    one_hot = torch.from_numpy(encode_labels(readings, vocabulary))
+    with torch.no_grad():  # every reading answered once: a few thousand short queries
         emitted = torch.cat([network(one_hot[i:i + BATCH_SIZE]).argmax(-1) for i in range(0, len(one_hot), BATCH_SIZE)])
-    answers = AnswerProgram(readings, decode(emitted.numpy(), arch.vocabulary), arch.vocabulary)
-    return Program(network.to(device), answers.to(device))
+    return AnswerProgram(readings, decode(emitted.numpy(), vocabulary), vocabulary)

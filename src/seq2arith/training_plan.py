@@ -20,7 +20,7 @@ from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section, seed
 from seq2arith.queries import TaskConfig, terms, unseen_pairs
-from seq2arith.reading_from_answers import load_program
+from seq2arith.reading_from_answers import load_text2text, program_of
 from seq2arith.seeding import rng
 from seq2arith.splits import Split
 from seq2arith.training import KindConfig, Phase
@@ -39,13 +39,14 @@ class TrainConfig:
 @dataclass(frozen=True)
 class InputFiles:
     """The files a training stage reads: its task's query set and, for kinds that need them, the handwriting
-    folders, the classifier checkpoint and the task's text2text (img2text's program)."""
+    folders, the classifier checkpoint and the task's text2text (img2text's program, the core text2img draws
+    from)."""
 
     data: Path
     digits: Path | None = None
     glyphs: Path | None = None
     classifier: Path | None = None
-    program: Path | None = None
+    text2text: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,12 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     if handwriting is not None:
         queries = kind.training_strips(queries, handwriting, options, rng(seed(params), f"strips-{task}-{kind.name}"))
     check_two_numbers(queries, model)
-    program = None if inputs.program is None else load_program(
-        inputs.program, section(params, f"tasks.{task}", TaskConfig), queries, f"train-text2text@{task}", device)
-    network, arch = kind.new_model(queries, model, options, inputs.classifier, program)
+    text2text = None if inputs.text2text is None else load_text2text(inputs.text2text, queries,
+                                                                     f"train-text2text@{task}")
+    program = None
+    if text2text is not None and kind.learns_from_answers(options):
+        program = program_of(text2text, section(params, f"tasks.{task}", TaskConfig), queries.vocabulary).to(device)
+    network, arch = kind.new_model(queries, model, options, inputs.classifier, text2text)
     network = network.to(device)
     phases = kind.phases(network, arch, handwriting, program, queries)
     return TrainingPlan(network, arch, queries, handwriting, options, phases,

@@ -73,11 +73,16 @@ class ArithmeticKind(Kind[Architecture]):
         return Architecture(vocabulary, query_width, answer_width, model, options)
 
     def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  program: Any = None) -> tuple[nn.Module, Architecture]:
+                  text2text: Any = None) -> tuple[nn.Module, Architecture]:
         """A fresh model for ``queries``' task (``classifier``: the classifier checkpoint, for a kind that starts
-        from it; ``program``: the task's text2text, for a kind that learns through it)."""
+        from it; ``text2text``: the task's trained ``Text2Text``, for a kind whose core is its core)."""
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
         return self.network(arch), arch
+
+    def learns_from_answers(self, options: KindConfig) -> bool:
+        """With ``options``, it learns through the answers the task's text2text gives every reading (its phases
+        need that program)."""
+        return False
 
     def handwriting(self, digits: Path | None, glyphs: Path | None) -> Handwriting | None:
         """The pools its training and evaluation read (from the download and glyphs stages' folders), if any."""
@@ -95,8 +100,9 @@ class ArithmeticKind(Kind[Architecture]):
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
         """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``
-        (``program``: img2text's ``reading_from_answers.Program``, for the kind that learns through it; ``queries``:
-        the train and validation queries, for a phase that makes rows of its own from them)."""
+        (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text, for a kind that
+        ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that makes rows of its
+        own from them)."""
         return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), arch.options)]
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:

@@ -23,12 +23,19 @@ from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
 from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConfig, augmented
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import objective as glyph_objective
+from seq2arith.kinds.text2text import Text2Text
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.pools import load_handwriting
-from seq2arith.reading_from_answers import UNLABELLED, Program, answers_objective, digit_accuracy, labels_from_answers
+from seq2arith.reading_from_answers import (
+    UNLABELLED,
+    AnswerProgram,
+    answers_objective,
+    digit_accuracy,
+    labels_from_answers,
+)
 from seq2arith.splits import Split
 from seq2arith.text import SYMBOLS
 from seq2arith.training import Answers, KindConfig, Phase, text_objective
@@ -206,7 +213,7 @@ class LabelledImages:
         return {"image": self.images[rows], "label": self.labels[rows]}
 
 
-def self_labelled(reading: ReaderOfPools, program: Program, queries: QuerySet, handwriting: Handwriting,
+def self_labelled(reading: ReaderOfPools, program: AnswerProgram, queries: QuerySet, handwriting: Handwriting,
                   arch: Architecture) -> Phase:
     """The reader learns again, from its initial weights, as a classifier on the labels that its readings and the
     answers gave the images of the train strips (``labels_from_answers``); it watches the same labels on the
@@ -217,7 +224,7 @@ def self_labelled(reading: ReaderOfPools, program: Program, queries: QuerySet, h
 
     def rows() -> tuple[LabelledImages, LabelledImages]:
         labelled = [LabelledImages(reading.pixels, labels_from_answers(
-            reading, program.answers, Split(queries, handwriting, split, arch.model.reverse_answer,
+            reading, program, Split(queries, handwriting, split, arch.model.reverse_answer,
                                             ("query_glyphs", "answer")), len(reading.pixels)))
             for split in ("train", "validation")]
         if not len(labelled[0]):
@@ -252,8 +259,8 @@ class Img2TextKind(ArithmeticKind):
                                     classifier if options.reader == "classifier" else None)
 
     def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  program: Program | None = None) -> tuple[nn.Module, Architecture]:
-        """A fresh Img2Text: with ``reader: answers`` its core and head are the task's text2text (``program``), with
+                  text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
+        """A fresh Img2Text: with ``reader: answers`` its core and head are the task's ``text2text``'s, with
         ``reader: classifier`` its reader is the classifier (the checkpoint ``classifier``)."""
         assert isinstance(options, Img2TextConfig)
         if model.reads_digits and options.reader == "trained":
@@ -262,13 +269,12 @@ class Img2TextKind(ArithmeticKind):
         if options.reader == "trained":
             return super().new_model(queries, model, options)
         if options.reader == "answers":
-            if program is None:
+            if text2text is None:
                 raise ParamsError("params.yaml: img2text.reader = 'answers' needs the task's text2text (its program)")
             arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
             network = self.network(arch)
             assert isinstance(network, Img2Text)
-            network.core.load_state_dict(program.network.core.state_dict())
-            network.head.load_state_dict(program.network.head.state_dict())
+            text2text.copy_into(network.core, network.head)
             return network, arch
         if classifier is None:
             raise ParamsError("params.yaml: img2text.reader = 'classifier' needs the classifier checkpoint")
@@ -279,6 +285,10 @@ class Img2TextKind(ArithmeticKind):
         assert isinstance(network, Img2Text) and isinstance(network.reader, TimeDistributed)
         network.reader.module.load_state_dict(reference.state_dict())
         return network, arch
+
+    def learns_from_answers(self, options: KindConfig) -> bool:
+        assert isinstance(options, Img2TextConfig)
+        return options.reader == "answers"
 
     def handwriting(self, digits: Path | None, glyphs: Path | None) -> Handwriting:
         assert digits is not None and glyphs is not None
@@ -295,7 +305,7 @@ class Img2TextKind(ArithmeticKind):
         return drawn_once(queries, handwriting, rng) if options.images_once else queries
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
-               program: Program | None = None, queries: QuerySet | None = None) -> list[Phase]:
+               program: AnswerProgram | None = None, queries: QuerySet | None = None) -> list[Phase]:
         """answers: the reader learns from the answers through ``program``, the core stays the program's, then (with
         ``label_epochs``) learns again from the labels the answers gave the training images; classifier:
         the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;
@@ -306,7 +316,7 @@ class Img2TextKind(ArithmeticKind):
             assert program is not None and queries is not None
             pixels = handwriting.pixels(np.arange(len(handwriting.images)))
             reading = ReaderOfPools(model, pixels, options.augment)
-            from_answers = Phase(reading, answers_objective(program.answers), options)
+            from_answers = Phase(reading, answers_objective(program), options)
             if not options.label_epochs:
                 return [from_answers]
             return [from_answers, self_labelled(reading, program, queries, handwriting, arch)]

@@ -18,19 +18,17 @@ from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.models.architecture import Architecture
-from seq2arith.models.cores import Core, character_head
+from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
-from seq2arith.params import PerTask, for_task, per_task, require, section
+from seq2arith.params import ParamsError, PerTask, for_task, per_task, require, section
 from seq2arith.pools import load_handwriting
 from seq2arith.text import target_positions
 from seq2arith.training import (
-    Answers,
     KindConfig,
     Phase,
     drawing_objective,
     image_objective,
     style_objective,
-    text_objective,
 )
 
 STYLE_MOMENTUM = 0.05  # of a batch's encoded styles in each character's fitted prior, as batch norm's momentum
@@ -64,8 +62,8 @@ class Text2ImgConfig(KindConfig):
     dense_units: int = 128
     loss: str = "bce"  # bce | mse (the report's)
     text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
-    image_epochs: PerTask = 0  # > 0: the core learns from the characters alone for `epochs`, then the image head
-    # learns to draw from its frozen states for this many epochs; 0: images and characters together throughout
+    image_epochs: PerTask = 0  # > 0: the core and character head are the task's text2text, frozen, and the image
+    # head learns to draw from its states for this many epochs; 0: images and characters together for `epochs`
     image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate, weight decay and batch size
     image_weight_decay: float = 0.01
     image_batch_size: int = 256
@@ -88,7 +86,7 @@ class Text2ImgConfig(KindConfig):
         for name, epochs in per_task(self.image_epochs, f"{key}.image_epochs"):
             require(name, epochs, 0 <= epochs <= 10_000, "must be an integer from 0 to 10000")
             require(name, epochs, epochs == 0 or self.text_loss > 0,
-                     "needs text_loss > 0 (the characters are what the core learns from first)")
+                     "needs text_loss > 0 (the character head is the text2text's, which the drawing reads)")
         require(f"{key}.image_learning_rate", self.image_learning_rate, 0 < self.image_learning_rate <= 1,
                  "must be in (0, 1]")
         require(f"{key}.image_weight_decay", self.image_weight_decay, 0 <= self.image_weight_decay <= 10,
@@ -202,20 +200,6 @@ class WithTextHead(nn.Module):
         return self.model.forward_with_text(query)
 
 
-class TextOnly(nn.Module):
-    """A Text2Img read through its character head alone: how its core learns the arithmetic first."""
-
-    def __init__(self, model: Text2Img) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, query: torch.Tensor) -> Answers:
-        """(B, T_in, V) one-hot -> (B, T_out, V) character logits, and the column core's value logits or None."""
-        assert self.model.text_head is not None
-        states, values = self.model.core(query)
-        return self.model.text_head(states), values
-
-
 class DrawingOnly(nn.Module):
     """A Text2Img whose core and character head are frozen: no gradient reaches them (the core stays in
     evaluation mode) and only the image head learns, to draw what the core already knows."""
@@ -277,21 +261,35 @@ class Text2ImgKind(ArithmeticKind):
         assert isinstance(options, Text2ImgConfig)
         return options.fresh_handwriting
 
+    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
+                  text2text: Any = None) -> tuple[nn.Module, Architecture]:
+        """A fresh Text2Img; with ``image_epochs`` its core and character head are the task's ``text2text``'s, which
+        it draws from."""
+        network, arch = super().new_model(queries, model, options)
+        assert isinstance(options, Text2ImgConfig) and isinstance(network, Text2Img)
+        if options.image_epochs:
+            if text2text is None:
+                raise ParamsError("params.yaml: text2img.image_epochs > 0 draws from the task's text2text: give its "
+                                  "checkpoint")
+            assert network.text_head is not None
+            text2text.copy_into(network.core, network.text_head)
+        return network, arch
+
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
-        """Through its image and auxiliary character heads together, or first through the characters alone and
-        then drawing only (``text2img.image_epochs``)."""
-        options, values = arch.options, arch.model.value_loss
+        """Through its image and auxiliary character heads together, or (``text2img.image_epochs``) drawing only,
+        from the text2text's frozen core."""
+        options = arch.options
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
         if options.image_epochs:
             drawing = dataclasses.replace(options, epochs=options.image_epochs, batch_size=options.image_batch_size,
                                           learning_rate=options.image_learning_rate,
                                           weight_decay=options.image_weight_decay)
-            drawer = (Phase(StyledDrawing(model), style_objective(options.loss, options.kl_weight), drawing)
-                      if options.style_size else Phase(DrawingOnly(model), drawing_objective(options.loss), drawing))
-            return [Phase(TextOnly(model), text_objective("query", values), options), drawer]
+            if options.style_size:
+                return [Phase(StyledDrawing(model), style_objective(options.loss, options.kl_weight), drawing)]
+            return [Phase(DrawingOnly(model), drawing_objective(options.loss), drawing)]
         trainee = WithTextHead(model) if options.text_loss > 0 else model
-        return [Phase(trainee, image_objective(options.loss, options.text_loss, values), options)]
+        return [Phase(trainee, image_objective(options.loss, options.text_loss, arch.model.value_loss), options)]
 
     def emitted(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None
                 ) -> tuple[list[str], torch.Tensor | None]:

@@ -32,6 +32,12 @@ class Text2Text(nn.Module):
         states, values = self.core(query)
         return self.head(states), values
 
+    def copy_into(self, core: nn.Module, head: nn.Module) -> None:
+        """Give ``core`` and ``head`` (of a model built for the same task and core: img2text's, text2img's) this
+        model's trained weights."""
+        core.load_state_dict(self.core.state_dict())
+        head.load_state_dict(self.head.state_dict())
+
 
 class Text2TextKind(ArithmeticKind):
     name = "text2text"

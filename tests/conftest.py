@@ -1,14 +1,17 @@
 """Shared fixtures: an IDX writer, random-pixel handwriting pools, an untrained classifier checkpoint, and the
-tiny pipeline the slow tests share, with and without an experiment."""
+tiny pipeline the slow tests share, with and without an experiment; under `pytest -n N` (make test), the cores and
+the tiny pipelines shared out among the workers."""
 
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from pipeline_repo import EXPERIMENT, EXPERIMENT_CHANGE, RESTORE, PipelineRepo, make_pipeline_repo
 from seq2arith import checkpoint
@@ -17,6 +20,32 @@ from seq2arith.handwriting import Handwriting
 from seq2arith.kinds import classifier
 from seq2arith.mnist import Digits
 from seq2arith.pools import VALIDATION_EVERY, combine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A worker of `pytest -n N` shares the cores with N - 1 others: it, and the DVC stages it starts, use its
+    share of them (two busy processes with a thread per core each are many times slower than one)."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        share = max(1, (os.cpu_count() or 1) // int(workers))
+        os.environ["SEQ2ARITH_THREADS"] = str(share)
+        torch.set_num_threads(share)
+
+
+GROUPS = ("tiny_experiment", "tiny_pipeline")  # the tiny pipelines the slow tests share (an experiment needs both)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` (make test) the tests of one tiny pipeline go to one worker, which builds
+    it once: those of ``tiny_experiment`` together, those of ``tiny_pipeline`` alone together. They run first: the
+    longest work starts first and the many short tests fill the other workers' time."""
+    for item in items:
+        group = next((name for name in GROUPS if name in getattr(item, "fixturenames", ())), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
 
 PER_CLASS = 3  # fake test images per symbol
 TRAIN_PER_CLASS = 2 * VALIDATION_EVERY  # fake train images per symbol: combine holds 2 of each out for validation

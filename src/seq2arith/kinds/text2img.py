@@ -17,6 +17,7 @@ from torch import nn
 from seq2arith.dataset import QuerySet
 from seq2arith.handwriting import Handwriting
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
+from seq2arith.kinds.text2text import Text2Text
 from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
@@ -262,7 +263,7 @@ class Text2ImgKind(ArithmeticKind):
         return options.fresh_handwriting
 
     def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  text2text: Any = None) -> tuple[nn.Module, Architecture]:
+                  text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Text2Img; with ``image_epochs`` its core and character head are the task's ``text2text``'s, which
         it draws from."""
         network, arch = super().new_model(queries, model, options)

@@ -30,4 +30,4 @@ repro: $(INSTALLED)
 test: $(INSTALLED) $(PLOTS_PAGE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pytest -n auto --dist loadgroup  # a worker a core; a tiny pipeline per group
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pytest -n auto --dist load --maxschedchunk 1  # a worker a core, a test at a time

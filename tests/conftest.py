@@ -1,17 +1,19 @@
 """Shared fixtures: an IDX writer, random-pixel handwriting pools, an untrained classifier checkpoint, and the
-tiny pipeline the slow tests share, with and without an experiment; under `pytest -n N` (make test), the cores and
-the tiny pipelines shared out among the workers."""
+tiny pipeline the slow tests share, with and without an experiment; under `pytest -n N` (make test), the cores
+shared out among the workers and each tiny pipeline built once for them all."""
 
 from __future__ import annotations
 
 import gzip
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from filelock import FileLock
 
 from pipeline_repo import EXPERIMENT, EXPERIMENT_CHANGE, RESTORE, PipelineRepo, make_pipeline_repo
 from seq2arith import checkpoint
@@ -32,19 +34,37 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(share)
 
 
-GROUPS = ("tiny_experiment", "tiny_pipeline")  # the tiny pipelines the slow tests share (an experiment needs both)
+SHARED = ("tiny_pipeline", "tiny_experiment")  # the tiny pipelines the slow tests share
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` (make test) the tests of one tiny pipeline go to one worker, which builds
-    it once: those of ``tiny_experiment`` together, those of ``tiny_pipeline`` alone together. They run first: the
-    longest work starts first and the many short tests fill the other workers' time."""
-    for item in items:
-        group = next((name for name in GROUPS if name in getattr(item, "fixturenames", ())), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """The longest chain first, the rest around it (`pytest -n N --dist load --maxschedchunk 1`, make test, hands
+    the tests out one at a time in this order): one test that needs the tiny experiment (its worker builds the tiny
+    pipeline, then the experiment), every test that needs neither (the other workers meanwhile), those that need the
+    pipeline alone, then the rest of the experiment's."""
+    def needs(item: pytest.Item) -> str | None:
+        return next((name for name in reversed(SHARED) if name in getattr(item, "fixturenames", ())), None)
+
+    first = next((item for item in items if needs(item) == "tiny_experiment"), None)
+    items.sort(key=lambda item: (item is not first, (None, "tiny_pipeline", "tiny_experiment").index(needs(item))))
+
+
+BUILT = ".built"  # in a folder _built_once finished
+
+
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``name`` that ``build(folder)`` fills once per test session: under `pytest -n N` the first worker
+    to ask builds it while the others wait on its lock, and every worker finds it built."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / name  # the parent: every worker's
+    with FileLock(f"{folder}.lock"):
+        if not (folder / BUILT).exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            build(folder)
+            (folder / BUILT).touch()
+    return folder
 
 
 PER_CLASS = 3  # fake test images per symbol
@@ -111,12 +131,17 @@ def classifier_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
     """A tiny copy of this repository whose whole pipeline ran once (``first_run``: what `dvc repro` printed),
-    its results committed like main's. Shared by the slow test modules: a test that changes anything works on a
-    ``copy`` of it."""
-    repo = make_pipeline_repo(tmp_path_factory.mktemp("tiny-pipeline"))
-    repo.first_run = repo.dvc("repro").stdout
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "results")
+    its results committed like main's: built once per session, each worker given a copy of its own. Shared by the
+    slow test modules: a test that changes anything works on a ``copy`` of it."""
+    def build(folder: Path) -> None:
+        repo = make_pipeline_repo(folder / "repo")
+        (folder / "first-run.txt").write_text(repo.dvc("repro").stdout)
+        repo.run("git", "add", "-A")
+        repo.run("git", "commit", "-qm", "results")
+
+    built = _built_once(tmp_path_factory, "tiny-pipeline", build)
+    repo = PipelineRepo(built / "repo").copy(tmp_path_factory.mktemp("tiny-pipeline") / "repo")
+    repo.first_run = (built / "first-run.txt").read_text()
     return repo
 
 
@@ -126,12 +151,19 @@ def tiny_experiment(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPa
     each copy or clone has the one beside it), then ran `dvc exp run -n EXPERIMENT -S EXPERIMENT_CHANGE` once
     (``experiment_run``: what it printed; ``experiment_models``: a copy of the checkpoints it left), and README's
     one command brought the workspace back to the committed results. The experiment's run records are in the
-    run-cache, its outputs in the DVC cache; nothing is pushed."""
-    root = tmp_path_factory.mktemp("tiny-experiment")
-    repo = tiny_pipeline.copy(root / "repo")
-    repo.dvc("remote", "add", "-d", "shared", "../remote")  # before the experiment: it pushes with its own config
-    repo.run("git", "commit", "-qam", "a DVC remote")
-    repo.experiment_run = repo.dvc("exp", "run", "-n", EXPERIMENT, "-S", EXPERIMENT_CHANGE).stdout
-    repo.experiment_models = Path(shutil.copytree(repo.path / "models", root / "models"))
-    repo.run("bash", "-c", RESTORE)
+    run-cache, its outputs in the DVC cache; nothing is pushed. Built once per session, a copy for each worker."""
+    def build(folder: Path) -> None:
+        repo = tiny_pipeline.copy(folder / "repo")
+        repo.dvc("remote", "add", "-d", "shared", "../remote")  # before the experiment: it pushes with its own config
+        repo.run("git", "commit", "-qam", "a DVC remote")
+        (folder / "experiment-run.txt").write_text(
+            repo.dvc("exp", "run", "-n", EXPERIMENT, "-S", EXPERIMENT_CHANGE).stdout)
+        shutil.copytree(repo.path / "models", folder / "models")
+        repo.run("bash", "-c", RESTORE)
+
+    built = _built_once(tmp_path_factory, "tiny-experiment", build)
+    repo = PipelineRepo(built / "repo").copy(tmp_path_factory.mktemp("tiny-experiment") / "repo")
+    repo.first_run = tiny_pipeline.first_run
+    repo.experiment_run = (built / "experiment-run.txt").read_text()
+    repo.experiment_models = built / "models"
     return repo

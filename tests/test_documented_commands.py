@@ -312,10 +312,16 @@ def validate(values: dict[str, Any]) -> None:
                              "in stages/ or src/): this test cannot check values set there")
 
 
+@functools.cache
+def _dvc_stages() -> dict[str, Any]:
+    """dvc.yaml's stages, as written (read once: every documented command checks against them)."""
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+
+
 def _stage_runs(values: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Each run of a dvc.yaml stage under ``values``: its name (``name@item`` for each item a foreach runs over),
     the item (or ""), and its definition."""
-    for name, stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].items():
+    for name, stage in _dvc_stages().items():
         items = stage.get("foreach")
         if items is None:
             yield name, "", stage

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from dvc.repo import Repo
 
-from pipeline_repo import EXPERIMENT, KINDS, RESTORE, TASKS, PipelineRepo
+from pipeline_repo import EXPERIMENT, KINDS, RESTORE, TASKS, PipelineRepo, make_pipeline_repo
 from seq2arith.report.dotted import nested
 from test_mnist import NAMES, idx_bytes, mnist_arrays
 
@@ -27,8 +27,8 @@ CHECK = "params"  # the stage that checks every value of params.yaml first: any 
 
 
 @pytest.fixture(scope="module")
-def repo(tiny_experiment: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    return tiny_experiment.copy(tmp_path_factory.mktemp("experiments") / "repo")
+def repo(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
+    return tiny_pipeline.copy(tmp_path_factory.mktemp("experiments") / "repo")
 
 
 @pytest.fixture
@@ -84,20 +84,22 @@ def test_a_key_is_read_by_exactly_its_stages(committed_params: PipelineRepo, key
     assert _changed_stages(committed_params) == readers | {CHECK}
 
 
-def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(clean: PipelineRepo) -> None:
+def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(tiny_experiment: PipelineRepo,
+                                                                         tmp_path: Path) -> None:
     """`-S text2text.epochs.mul=2` (the fixture's experiment) trained the mul model again and what reads it (mul's
     img2text and text2img, whose core is the text2text's), nothing of addsub; with its results in the workspace the
     diffs show it, and going back to the committed epochs restores every output from the run-cache, training
     nothing (the params stage checks the values again)."""
-    assert clean.ran_stages(clean.experiment_run) == {CHECK, "plots", "samples@mul", *(
+    repo = tiny_experiment.copy(tmp_path / "repo")
+    assert repo.ran_stages(repo.experiment_run) == {CHECK, "plots", "samples@mul", *(
         f"{stage}-{kind}@mul" for stage in ("train", "evaluate") for kind in ("text2text", "img2text", "text2img"))}
-    clean.dvc("exp", "apply", EXPERIMENT)
-    assert "text2text.epochs.mul" in clean.dvc("params", "diff").stdout
-    assert "metrics/train-mul-text2text.json" in clean.dvc("metrics", "diff", "--all").stdout
-    back = clean.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
-    assert clean.ran_stages(back) == {CHECK}
+    repo.dvc("exp", "apply", EXPERIMENT)
+    assert "text2text.epochs.mul" in repo.dvc("params", "diff").stdout
+    assert "metrics/train-mul-text2text.json" in repo.dvc("metrics", "diff", "--all").stdout
+    back = repo.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
+    assert repo.ran_stages(back) == {CHECK}
     assert "Stage 'train-text2text@mul' is cached" in back
-    assert clean.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
+    assert repo.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
 
 
 def _committed(repo: PipelineRepo, paths: list[str]) -> dict[str, bytes]:
@@ -164,20 +166,21 @@ def test_restore_command_is_the_readmes() -> None:
     assert RESTORE in (Path(__file__).parents[1] / "README.md").read_text()
 
 
-def test_the_neuro_symbolic_protocol_runs_on_mnist_idx_files(clean: PipelineRepo, tmp_path: Path) -> None:
+def test_the_neuro_symbolic_protocol_runs_on_mnist_idx_files(tmp_path: Path) -> None:
     """reports/reading-from-answers.md's protocol on MNIST's own files (here small ones the test writes, MNIST's
     shape and names): an added addition task, img2text.images_once, data.source idx. Each training digit image is
     in one strip only, so there are at most as many strips as the train pool has digits over the digits a strip
     shows (two here); the reader is scored on the test file's digits."""
+    repo = make_pipeline_repo(tmp_path / "repo")  # its own data: nothing of the tiny pipeline's results is used
     arrays = mnist_arrays(train=400, test=100)
     for key, name in NAMES.items():
         (tmp_path / name).write_bytes(idx_bytes(arrays[key]))
-    clean.dvc("exp", "run", "-S", "+tasks.add2={operators: [+], highest_integer: 9}", "-S", "+text2text.epochs.add2=1",
+    repo.dvc("exp", "run", "-S", "+tasks.add2={operators: [+], highest_integer: 9}", "-S", "+text2text.epochs.add2=1",
               "-S", "+img2text.epochs.add2=1", "-S", "+text2img.epochs.add2=1", "-S", "+text2img.image_epochs.add2=1",
               "-S", "img2text.images_once=true", "-S", "data.source=idx", "-S", f"data.idx_dir={tmp_path}",
               "evaluate-img2text@add2")
-    strips = json.loads((clean.path / "metrics/train-add2-img2text.json").read_text())["train_queries"]
+    strips = json.loads((repo.path / "metrics/train-add2-img2text.json").read_text())["train_queries"]
     train_pool_digits = 400 - 400 // 10  # a tenth of the train images is the validation pool
     assert 0 < strips <= train_pool_digits // 2
-    metrics = json.loads((clean.path / "metrics/add2-img2text.json").read_text())
+    metrics = json.loads((repo.path / "metrics/add2-img2text.json").read_text())
     assert 0 <= metrics["test"]["reader_digit_accuracy"] <= 1 and "exact_match" in metrics["test"]

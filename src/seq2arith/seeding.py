@@ -26,6 +26,8 @@ def seed_torch(seed: int, purpose: str, device: torch.device | None = None) -> t
     torch.manual_seed(seed)
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
-    # on the CPU every kernel used has a deterministic version; a CUDA kernel without one warns instead of failing
-    torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
+    # on the CPU every kernel used has a deterministic version; a CUDA kernel without one warns instead of failing.
+    # torch.use_deterministic_algorithms sets this same flag, and imports torch._inductor's config first (1.5 s a
+    # stage) for torch.compile, which nothing here uses
+    torch._C._set_deterministic_algorithms(True, warn_only=device.type != "cpu")
     return torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(purpose.encode()))

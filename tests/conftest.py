@@ -34,7 +34,10 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(share)
 
 
-SHARED = ("tiny_pipeline", "tiny_experiment")  # the tiny pipelines the slow tests share
+def _tiny_pipeline_of(item: pytest.Item) -> str | None:
+    """The tiny pipeline a test needs: ``tiny_experiment`` (built from the other), ``tiny_pipeline`` alone, or None."""
+    names = getattr(item, "fixturenames", ())
+    return next((name for name in ("tiny_experiment", "tiny_pipeline") if name in names), None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -43,11 +46,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the tests out one at a time in this order): one test that needs the tiny experiment (its worker builds the tiny
     pipeline, then the experiment), every test that needs neither (the other workers meanwhile), those that need the
     pipeline alone, then the rest of the experiment's."""
-    def needs(item: pytest.Item) -> str | None:
-        return next((name for name in reversed(SHARED) if name in getattr(item, "fixturenames", ())), None)
-
-    first = next((item for item in items if needs(item) == "tiny_experiment"), None)
-    items.sort(key=lambda item: (item is not first, (None, "tiny_pipeline", "tiny_experiment").index(needs(item))))
+    first = next((item for item in items if _tiny_pipeline_of(item) == "tiny_experiment"), None)
+    order = (None, "tiny_pipeline", "tiny_experiment")
+    items.sort(key=lambda item: (item is not first, order.index(_tiny_pipeline_of(item))))
 
 
 BUILT = ".built"  # in a folder _built_once finished
@@ -57,7 +58,8 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Call
     """The folder ``name`` that ``build(folder)`` fills once per test session: under `pytest -n N` the first worker
     to ask builds it while the others wait on its lock, and every worker finds it built."""
     base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / name  # the parent: every worker's
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # a worker's own folder is in the session's
+    folder = shared / name
     with FileLock(f"{folder}.lock"):
         if not (folder / BUILT).exists():
             shutil.rmtree(folder, ignore_errors=True)  # what a failed build left

@@ -90,16 +90,16 @@ def test_one_tasks_epochs_rerun_that_task_then_come_back_from_the_run_cache(tiny
     img2text and text2img, whose core is the text2text's), nothing of addsub; with its results in the workspace the
     diffs show it, and going back to the committed epochs restores every output from the run-cache, training
     nothing (the params stage checks the values again)."""
-    repo = tiny_experiment.copy(tmp_path / "repo")
-    assert repo.ran_stages(repo.experiment_run) == {CHECK, "plots", "samples@mul", *(
+    experiment = tiny_experiment.copy(tmp_path / "repo")
+    assert experiment.ran_stages(experiment.experiment_run) == {CHECK, "plots", "samples@mul", *(
         f"{stage}-{kind}@mul" for stage in ("train", "evaluate") for kind in ("text2text", "img2text", "text2img"))}
-    repo.dvc("exp", "apply", EXPERIMENT)
-    assert "text2text.epochs.mul" in repo.dvc("params", "diff").stdout
-    assert "metrics/train-mul-text2text.json" in repo.dvc("metrics", "diff", "--all").stdout
-    back = repo.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
-    assert repo.ran_stages(back) == {CHECK}
+    experiment.dvc("exp", "apply", EXPERIMENT)
+    assert "text2text.epochs.mul" in experiment.dvc("params", "diff").stdout
+    assert "metrics/train-mul-text2text.json" in experiment.dvc("metrics", "diff", "--all").stdout
+    back = experiment.dvc("exp", "run", "-S", "text2text.epochs.mul=1").stdout
+    assert experiment.ran_stages(back) == {CHECK}
     assert "Stage 'train-text2text@mul' is cached" in back
-    assert repo.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
+    assert experiment.run("git", "status", "--porcelain", "--untracked-files=no", "--", "metrics", "plots").stdout == ""
 
 
 def _committed(repo: PipelineRepo, paths: list[str]) -> dict[str, bytes]:
@@ -176,9 +176,9 @@ def test_the_neuro_symbolic_protocol_runs_on_mnist_idx_files(tmp_path: Path) -> 
     for key, name in NAMES.items():
         (tmp_path / name).write_bytes(idx_bytes(arrays[key]))
     repo.dvc("exp", "run", "-S", "+tasks.add2={operators: [+], highest_integer: 9}", "-S", "+text2text.epochs.add2=1",
-              "-S", "+img2text.epochs.add2=1", "-S", "+text2img.epochs.add2=1", "-S", "+text2img.image_epochs.add2=1",
-              "-S", "img2text.images_once=true", "-S", "data.source=idx", "-S", f"data.idx_dir={tmp_path}",
-              "evaluate-img2text@add2")
+             "-S", "+img2text.epochs.add2=1", "-S", "+text2img.epochs.add2=1", "-S", "+text2img.image_epochs.add2=1",
+             "-S", "img2text.images_once=true", "-S", "data.source=idx", "-S", f"data.idx_dir={tmp_path}",
+             "evaluate-img2text@add2")
     strips = json.loads((repo.path / "metrics/train-add2-img2text.json").read_text())["train_queries"]
     train_pool_digits = 400 - 400 // 10  # a tenth of the train images is the validation pool
     assert 0 < strips <= train_pool_digits // 2

@@ -136,10 +136,7 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
     its results committed like main's: built once per session, each worker given a copy of its own. Shared by the
     slow test modules: a test that changes anything works on a ``copy`` of it."""
     def build(folder: Path) -> None:
-        repo = make_pipeline_repo(folder / "repo")
-        (folder / "first-run.txt").write_text(repo.dvc("repro").stdout)
-        repo.run("git", "add", "-A")
-        repo.run("git", "commit", "-qm", "results")
+        (folder / "first-run.txt").write_text(make_pipeline_repo(folder / "repo").reproduce())
 
     built = _built_once(tmp_path_factory, "tiny-pipeline", build)
     repo = PipelineRepo(built / "repo").copy(tmp_path_factory.mktemp("tiny-pipeline") / "repo")

@@ -64,6 +64,13 @@ class PipelineRepo:
     def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.run(sys.executable, "-m", "dvc", *args, check=check)
 
+    def reproduce(self, *targets: str) -> str:
+        """`dvc repro` of ``targets`` (every stage without), its results committed: what it printed."""
+        printed = self.dvc("repro", *targets).stdout
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", "results")
+        return printed
+
     def predict(self, *queries: str, models: Path | None = None) -> str:
         """What `seq2arith predict QUERIES` prints here, with this copy's checkpoints or those in ``models``: the
         command's own code, run in this process (starting another would import torch again, seconds each)."""

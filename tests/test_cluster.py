@@ -156,9 +156,7 @@ def test_a_sweep_on_a_cluster_survives_a_killed_worker_and_never_trains_twice(
     sweep again finds each on origin, pulls it and trains nothing."""
     address, workers, folders = cluster
     author = make_pipeline_repo(tmp_path / "author")
-    author.dvc("repro", TARGET)  # what the sweep's stages read, pushed below: the experiments pull it
-    author.run("git", "add", "-A")
-    author.run("git", "commit", "-qm", "results")
+    author.reproduce(TARGET)  # what the sweep's stages read, pushed below: the experiments pull it
     author = _published(author, str(tmp_path / "remote"))
     author.dvc("push")
     author.dvc("push", "--run-cache")

@@ -18,14 +18,16 @@ $(INSTALLED): constraints.txt pyproject.toml
 	  | { grep -v "^WARNING: Location 'file:" || true; }
 	touch $@
 
-$(PLOTS_PAGE): package-lock.json src/seq2arith/plots_page.py $(INSTALLED)
+$(PLOTS_PAGE): package-lock.json src/seq2arith/figures/plots_page.py $(INSTALLED)
 	@command -v npm >/dev/null || { echo "make: npm not found: install Node.js and npm (apt-get install npm)"; exit 1; }
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	$(VENV)/bin/python -m seq2arith.plots_page node_modules $@
+	$(VENV)/bin/python -m seq2arith.figures.plots_page node_modules $@
 	$(VENV)/bin/dvc config --local plots.html_template $(notdir $@)  # this clone only: without it, DVC's own page
 
+# When the run changed dvc.lock, metrics/cpu.txt names the CPU it ran on (.ci/cpu.py): other CPUs, other bytes.
 repro: $(INSTALLED)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
+	lock=$$(md5sum dvc.lock); PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro \
+	  && if [ "$$lock" != "$$(md5sum dvc.lock)" ]; then $(VENV)/bin/python .ci/cpu.py > metrics/cpu.txt; fi
 
 test: $(INSTALLED) $(PLOTS_PAGE)
 	$(VENV)/bin/ruff check .

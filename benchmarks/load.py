@@ -4,10 +4,11 @@
   python benchmarks/load.py --kind text2img --epochs 3
   SEQ2ARITH_THREADS=2 python benchmarks/load.py      a fixed count instead of auto (2 was torch's default here)
 
-The task's data is built in memory as the pipeline builds it (the bundled digits, the glyphs, the queries and
-their split), so no `dvc repro` is needed; img2text also reads --classifier. Each run chooses its threads as a
-stage does (seq2arith.threads.use_threads) after one untimed warm-up epoch, and trains a fresh model. Run it
-on an otherwise idle machine: it measures the slowdown, not the speed.
+It reads what the pipeline wrote (`dvc repro dataset@addsub` first; the kinds that draw also read data/mnist and
+data/glyphs, img2text models/<task>-text2text.pt) and builds the first training phase as the train stage does
+(seq2arith.training.plan). Each run chooses its threads as a stage does (``threads.use_threads``) after one untimed
+warm-up epoch, and trains a fresh model. Run it on an otherwise idle machine: it measures the slowdown, not the
+speed.
 """
 
 from __future__ import annotations
@@ -17,56 +18,42 @@ import dataclasses
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from seq2arith import config, recipes
-from seq2arith.dataset import QuerySet, create_data, with_mirrors
-from seq2arith.errors import report_errors
-from seq2arith.glyphs import draw_glyphs
-from seq2arith.handwriting import Handwriting
-from seq2arith.mnist import load_bundled
-from seq2arith.models import ARITHMETIC, KINDS
-from seq2arith.seeding import rng, seed_torch
-from seq2arith.threads import use_threads
-from seq2arith.training import fit
+from seq2arith import kinds, params
+from seq2arith.kinds.arithmetic import arithmetic
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.seeding import rng, seed_torch
+from seq2arith.runtime.threads import use_threads
+from seq2arith.training.loop import fit
+from seq2arith.training.plan import InputFiles, plan_training
+from seq2arith.training.splits import Split
 
 TARGET = 2.5  # slowdown beside one busy process that issue 9 accepts
 SPIN = "while True: pass"  # the competitor: one single-threaded process that never waits
 
 
-def build_queries(params: dict, task: str) -> tuple[QuerySet, Handwriting]:
-    """The queries of ``task`` and the handwriting pools, as the download, glyphs and dataset stages make them."""
-    seed = config.seed(params)
-    data = config.section(params, "data", config.DataConfig)
-    glyphs = draw_glyphs(config.section(params, "glyphs", config.GlyphsConfig), rng(seed, "glyphs"))
-    handwriting = Handwriting.combine(load_bundled(data.bundled_test_ratio, rng(seed, "download")), glyphs)
-    task_config = config.section(params, f"tasks.{task}", config.TaskConfig)
-    split = config.section(params, "split", config.SplitConfig)
-    queries = create_data(task_config, split, handwriting, rng(seed, f"dataset-{task}"))
-    if config.section(params, "train", config.TrainConfig).mirror:
-        queries = with_mirrors(queries)
-    return queries, handwriting
-
-
-def seconds_per_epoch(params: dict, kind: str, queries: QuerySet, handwriting: Handwriting, epochs: int,
-                      classifier: Path) -> tuple[float, int]:
-    """Seconds per epoch of the first training phase of a fresh ``kind`` model, as train-<kind>@<task> runs it, and the
-    threads it ended on."""
-    seed = config.seed(params)
-    model_config = config.section(params, "model", config.ModelConfig)
-    options = config.section(params, kind, KINDS[kind].options)
+def seconds_per_epoch(values: dict[str, Any], kind: str, task: str, epochs: int) -> tuple[float, int]:
+    """Seconds per epoch of the first training phase of a fresh ``kind`` model, as train-<kind>@<task> runs it, and
+    the threads it ended on."""
     threads = use_threads()
-    generator = seed_torch(seed, "benchmark")
-    model, _ = recipes.make_model(kind, queries, model_config, options, classifier)
-    phase = recipes.phases(kind, options, model, handwriting)[0]
-    train, test = recipes.datasets(phase, queries, handwriting, model_config.reverse_answer)
-    redraw = rng(seed, "handwriting") if getattr(options, "fresh_handwriting", False) else None
+    generator = seed_torch(params.seed(values), "benchmark")
+    inputs = InputFiles(Path("data") / task, Path("data/mnist"), Path("data/glyphs"), Path("models/classifier.pt"),
+                        Path("models") / f"{task}-text2text.pt")
+    plan = plan_training(arithmetic(kind), task, values, inputs, torch.device("cpu"))
+    phase = plan.phases[0]
+    train, validation = plan.datasets(phase)
+    redraw = None  # as the train stage: fresh handwriting every epoch where the kind draws it
+    if arithmetic(kind).fresh_handwriting(plan.options) and isinstance(train, Split):
+        redraw = partial(train.redraw_handwriting, rng(params.seed(values), "benchmark-handwriting"))
 
     def run(count: int) -> None:
-        fit(phase.trainee, phase.objective, train, test, dataclasses.replace(phase.options, epochs=count),
-            generator, redraw=redraw, desc=kind, threads=threads)
+        fit(phase.trainee, phase.objective, train, validation, dataclasses.replace(phase.options, epochs=count),
+            generator, before_epoch=redraw, desc=kind, threads=threads)
 
     run(1)  # warm-up: first-call allocations and thread start-up
     start = time.perf_counter()
@@ -78,22 +65,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--task", default="addsub", help="task of params.yaml (default: %(default)s)")
-    parser.add_argument("--kind", default="text2text", choices=ARITHMETIC, help="default: %(default)s")
+    parser.add_argument("--kind", default="text2text", choices=kinds.ARITHMETIC, help="default: %(default)s")
     parser.add_argument("--epochs", type=int, default=1, help="timed epochs per run (default: %(default)s)")
-    parser.add_argument("--classifier", type=Path, default=Path("models/classifier.pt"),
-                        help="img2text's reader, from the classifier stage (default: %(default)s)")
     args = parser.parse_args()
 
-    params = config.load_params(args.params)
-    queries, handwriting = build_queries(params, args.task)
-    print(f"{args.task}-{args.kind}: {(~queries.is_test).sum()} training queries (mirrors included), {args.params}")
-    alone, alone_threads = seconds_per_epoch(params, args.kind, queries, handwriting, args.epochs, args.classifier)
+    values = params.load_params(args.params)
+    print(f"{args.task}-{args.kind}, {args.params}")
+    alone, alone_threads = seconds_per_epoch(values, args.kind, args.task, args.epochs)
     print(f"alone:                 {alone:8.3f} s per epoch, threads: {alone_threads}")
     competitor = subprocess.Popen([sys.executable, "-c", SPIN])
     try:
         time.sleep(1)  # let it take its core
-        loaded, loaded_threads = seconds_per_epoch(params, args.kind, queries, handwriting, args.epochs,
-                                                   args.classifier)
+        loaded, loaded_threads = seconds_per_epoch(values, args.kind, args.task, args.epochs)
     finally:
         competitor.kill()
         competitor.wait()

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from dvclive.live import Live
 
-from seq2arith import checkpoint, params
-from seq2arith.devices import torch_device
-from seq2arith.errors import report_errors
-from seq2arith.files import write_json
+from seq2arith import params
+from seq2arith.data.pools import load_handwriting
 from seq2arith.kinds import classifier
-from seq2arith.pools import load_handwriting
-from seq2arith.threads import use_threads
-from seq2arith.training import score
+from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.files import write_json
+from seq2arith.runtime.threads import use_threads
+from seq2arith.training import checkpoint
+from seq2arith.training.loop import score
 
 
 def main() -> None:

@@ -4,12 +4,13 @@ past the task's range."""
 import argparse
 from pathlib import Path
 
-from seq2arith import dataset, params
-from seq2arith.errors import report_errors
-from seq2arith.files import write_json
-from seq2arith.pools import load_handwriting
-from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.seeding import rng
+from seq2arith import params
+from seq2arith.data import query_sets
+from seq2arith.data.pools import load_handwriting
+from seq2arith.data.queries import SplitConfig, TaskConfig
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.files import write_json
+from seq2arith.runtime.seeding import rng
 
 
 def main() -> None:
@@ -27,12 +28,12 @@ def main() -> None:
     split = params.section(values, "split", SplitConfig)
     handwriting = load_handwriting(args.digits, args.glyphs)
     generator = rng(params.seed(values), f"dataset-{args.task}")
-    queries = dataset.create_data(task, split, handwriting, generator)
-    beyond = dataset.beyond_range_sets(task, split.beyond_range, handwriting, generator)
+    queries = query_sets.create_data(task, split, handwriting, generator)
+    beyond = query_sets.beyond_range_sets(task, split.beyond_range, handwriting, generator)
     queries.save(args.out)
     for shape, shaped in beyond.items():
-        shaped.save(args.out / dataset.BEYOND_RANGE / shape)
-    write_json(args.metrics, dataset.statistics(queries, beyond, handwriting))
+        shaped.save(args.out / query_sets.BEYOND_RANGE / shape)
+    write_json(args.metrics, query_sets.statistics(queries, beyond, handwriting))
 
 
 if __name__ == "__main__":

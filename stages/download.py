@@ -3,9 +3,10 @@
 import argparse
 from pathlib import Path
 
-from seq2arith import mnist, params
-from seq2arith.errors import report_errors
-from seq2arith.seeding import rng
+from seq2arith import params
+from seq2arith.data import mnist
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.seeding import rng
 
 
 def main() -> None:

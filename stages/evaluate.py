@@ -6,16 +6,18 @@ import argparse
 from pathlib import Path
 from typing import cast
 
-from seq2arith import checkpoint, kinds, params, plots
-from seq2arith.dataset import BEYOND_RANGE, QuerySet
-from seq2arith.devices import torch_device
-from seq2arith.errors import report_errors
-from seq2arith.evaluation import digit_readings, evaluate_model
-from seq2arith.files import write_json, write_with
+from seq2arith import kinds, params
+from seq2arith.data.query_sets import BEYOND_RANGE, QuerySet
+from seq2arith.evaluation.metrics import digit_readings, evaluate_model
+from seq2arith.figures import plots
 from seq2arith.kinds import classifier, text2img
 from seq2arith.kinds.arithmetic import GlyphReader, arithmetic
-from seq2arith.seeding import rng, seed_torch
-from seq2arith.threads import use_threads
+from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.files import write_json, write_with
+from seq2arith.runtime.seeding import rng, seed_torch
+from seq2arith.runtime.threads import use_threads
+from seq2arith.training import checkpoint
 
 
 def main() -> None:

@@ -3,10 +3,11 @@
 import argparse
 from pathlib import Path
 
-from seq2arith import glyphs, params
-from seq2arith.errors import report_errors
-from seq2arith.glyph_sheet import glyph_sheet
-from seq2arith.seeding import rng
+from seq2arith import params
+from seq2arith.data import operator_glyphs
+from seq2arith.figures.glyph_sheet import glyph_sheet
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.seeding import rng
 
 
 def main() -> None:
@@ -17,8 +18,8 @@ def main() -> None:
     args = parser.parse_args()
 
     values = params.load_params(args.params)
-    glyphs_config = params.section(values, "glyphs", glyphs.GlyphsConfig)
-    drawn = glyphs.draw_glyphs(glyphs_config, rng(params.seed(values), "glyphs"))
+    glyphs_config = params.section(values, "glyphs", operator_glyphs.GlyphsConfig)
+    drawn = operator_glyphs.draw_glyphs(glyphs_config, rng(params.seed(values), "glyphs"))
     drawn.save(args.out)
     glyph_sheet(drawn, args.sheet)
 

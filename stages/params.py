@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from seq2arith import params
-from seq2arith.errors import report_errors
-from seq2arith.glyphs import GlyphsConfig
+from seq2arith.data.mnist import DataConfig
+from seq2arith.data.operator_glyphs import GlyphsConfig
+from seq2arith.data.queries import SplitConfig, TaskConfig
+from seq2arith.figures.plots import PlotsConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.mnist import DataConfig
 from seq2arith.models.cores import ModelConfig
-from seq2arith.plots import PlotsConfig
-from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.training import KindConfig
-from seq2arith.training_plan import TrainConfig
+from seq2arith.runtime.errors import report_errors
+from seq2arith.training.loop import KindConfig
+from seq2arith.training.plan import TrainConfig
 
 SECTIONS: dict[str, type[params.Section]] = {  # each section's dataclass, as the stages that read it parse it
     "data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig, "train": TrainConfig,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from seq2arith import plots
-from seq2arith.errors import report_errors
+from seq2arith.figures import plots
+from seq2arith.runtime.errors import report_errors
 
 
 def main() -> None:

@@ -8,17 +8,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2arith import checkpoint, params, plots
-from seq2arith.batches import raw_outputs
-from seq2arith.dataset import QuerySet
-from seq2arith.devices import torch_device
-from seq2arith.errors import report_errors
+from seq2arith import params
+from seq2arith.data.pools import load_handwriting
+from seq2arith.data.query_sets import QuerySet
+from seq2arith.data.text import to_target
+from seq2arith.figures import plots
 from seq2arith.kinds import classifier, text2img
-from seq2arith.pools import load_handwriting
-from seq2arith.seeding import rng, seed_torch
-from seq2arith.splits import Split
-from seq2arith.text import to_target
-from seq2arith.threads import use_threads
+from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.seeding import rng, seed_torch
+from seq2arith.runtime.threads import use_threads
+from seq2arith.training import checkpoint
+from seq2arith.training.batches import raw_outputs
+from seq2arith.training.splits import Split
 
 SAMPLE_ROWS = 12  # test queries shown per sample grid
 STYLED_QUERIES, STYLES = 3, 4  # queries drawn again in other styles, and how many times each

@@ -7,16 +7,17 @@ from pathlib import Path
 
 from dvclive.live import Live
 
-from seq2arith import checkpoint, kinds, params
-from seq2arith.devices import torch_device
-from seq2arith.errors import report_errors
-from seq2arith.files import write_json
+from seq2arith import kinds, params
 from seq2arith.kinds.arithmetic import arithmetic
-from seq2arith.seeding import rng, seed_torch
-from seq2arith.splits import Split
-from seq2arith.threads import use_threads
-from seq2arith.training import fit
-from seq2arith.training_plan import InputFiles, plan_training
+from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.errors import report_errors
+from seq2arith.runtime.files import write_json
+from seq2arith.runtime.seeding import rng, seed_torch
+from seq2arith.runtime.threads import use_threads
+from seq2arith.training import checkpoint
+from seq2arith.training.loop import fit
+from seq2arith.training.plan import InputFiles, plan_training
+from seq2arith.training.splits import Split
 
 
 def main() -> None:

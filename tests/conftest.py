@@ -16,12 +16,12 @@ import torch
 from filelock import FileLock
 
 from pipeline_repo import EXPERIMENT, EXPERIMENT_CHANGE, RESTORE, PipelineRepo, make_pipeline_repo
-from seq2arith import checkpoint
-from seq2arith.glyphs import Glyphs
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.mnist import Digits
+from seq2arith.data.operator_glyphs import Glyphs
+from seq2arith.data.pools import VALIDATION_EVERY, combine
 from seq2arith.kinds import classifier
-from seq2arith.mnist import Digits
-from seq2arith.pools import VALIDATION_EVERY, combine
+from seq2arith.training import checkpoint
 
 
 def pytest_configure(config: pytest.Config) -> None:

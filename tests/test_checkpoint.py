@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from seq2arith import checkpoint
-from seq2arith.checkpoint import CheckpointError
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import Classifier, ClassifierConfig
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
+from seq2arith.training import checkpoint
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.checkpoint import CheckpointError
 
 
 @pytest.fixture

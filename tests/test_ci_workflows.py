@@ -166,8 +166,9 @@ def test_both_ci_files_comment_the_changed_plots_with_a_pinned_cml() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", GITLAB_JOB["variables"]["CML_VERSION"]) and "latest" not in gitlab
 
 
-def _plots_diff():
-    spec = importlib.util.spec_from_file_location("plots_diff", ROOT / ".ci" / "plots_diff.py")
+def _ci_module(name: str):
+    """One of the scripts in .ci/, imported."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / ".ci" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -193,9 +194,36 @@ def test_plots_diff_shows_only_the_plots_that_changed(tmp_path: Path) -> None:
                           {"type": "image", "revisions": ["workspace"], "url": str(tmp_path / "b.png")}],
              "glyphs.png": [{"type": "image", "revisions": ["main"], "url": str(tmp_path / "a.png")},
                             {"type": "image", "revisions": ["workspace"], "url": str(tmp_path / "c.png")}]}
-    report = _plots_diff().report(plots, tmp_path)
+    report = _ci_module("plots_diff").report(plots, tmp_path)
     assert report.splitlines() == [f"![changed]({tmp_path / 'changed.png'})",
                                    f"![grid.png (main)]({tmp_path / 'a.png'})",
                                    f"![grid.png (workspace)]({tmp_path / 'b.png'})"]
     assert (tmp_path / "changed.png").read_bytes().startswith(b"\x89PNG") and not (tmp_path / "same.png").exists()
-    assert _plots_diff().report({"same": plots["same"]}, tmp_path) == "No plot differs.\n"
+    assert _ci_module("plots_diff").report({"same": plots["same"]}, tmp_path) == "No plot differs.\n"
+
+
+DIFF = {"metrics/mul-img2text.json": {"test.exact_match": {"old": 0.97, "new": 0.95},
+                                      "test.char_accuracy": {"old": 0.99, "new": 0.90},
+                                      "train_seconds": {"old": 80.0, "new": 120.0}}}
+
+
+def test_drift_on_the_same_cpu_is_judged_by_the_tolerance() -> None:
+    """Every metric but the times must come out within the tolerance of the committed one."""
+    assert _ci_module("metrics_drift").drifted(DIFF, 0.005) == [
+        "metrics/mul-img2text.json: test.char_accuracy drifted from 0.99 to 0.9 (tolerance 0.005)",
+        "metrics/mul-img2text.json: test.exact_match drifted from 0.97 to 0.95 (tolerance 0.005)"]
+
+
+@pytest.mark.parametrize(("half_width", "drifted"), [(0.011, False), (0.009, True)])
+def test_drift_on_another_cpu_is_judged_by_twice_the_seed_interval(half_width: float, drifted: bool) -> None:
+    """On another CPU only the metrics with a seed interval are checked, each against twice its half-width."""
+    intervals = {"metrics/mul-img2text.json": {"test.exact_match": {"half_width": half_width}}}
+    lines = _ci_module("metrics_drift").drifted(DIFF, 0.005, intervals)
+    assert lines == ([f"metrics/mul-img2text.json: test.exact_match drifted from 0.97 to 0.95 (tolerance "
+                      f"{2 * half_width:.4g})"] if drifted else [])
+
+
+def test_the_cpu_is_named_in_one_line() -> None:
+    """What metrics/cpu.txt records: vendor, family, model and torch's kernel level."""
+    line = _ci_module("cpu").cpu()
+    assert "\n" not in line and " family " in line and "torch kernels " in line

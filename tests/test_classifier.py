@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.text import DIGITS, OPERATORS, PAD, SYMBOLS
 from seq2arith.kinds.classifier import (
     MIN_BRIGHTNESS,
     Classifier,
@@ -21,7 +22,6 @@ from seq2arith.kinds.classifier import (
     faint,
     objective,
 )
-from seq2arith.text import DIGITS, OPERATORS, PAD, SYMBOLS
 
 
 def test_a_share_of_the_operators_drawn_afresh(handwriting: Handwriting) -> None:

@@ -15,21 +15,23 @@ import torch
 import yaml
 from PIL import Image
 
-from seq2arith import checkpoint, cli, commands
-from seq2arith.commands import load_model
-from seq2arith.dataset import create_data
-from seq2arith.glyphs import Glyphs
-from seq2arith.handwriting import Handwriting
+from seq2arith import cli
+from seq2arith.cli import commands
+from seq2arith.cli.commands import load_model
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.mnist import Digits
+from seq2arith.data.operator_glyphs import Glyphs
+from seq2arith.data.pools import load_handwriting
+from seq2arith.data.queries import SplitConfig, TaskConfig
+from seq2arith.data.query_sets import create_data
+from seq2arith.data.strips import read_strip, write_strip
+from seq2arith.data.text import SYMBOLS, vocabulary
 from seq2arith.kinds import ARITHMETIC, classifier
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
-from seq2arith.mnist import Digits
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import section
-from seq2arith.pools import load_handwriting
-from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.strips import read_strip, write_strip
-from seq2arith.text import SYMBOLS, vocabulary
+from seq2arith.training import checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = {"addsub": {"operators": ["+", "-"], "highest_integer": 99, "num_addends": 2},

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from pipeline_repo import PipelineRepo, make_pipeline_repo
-from seq2arith.cluster import run_sweep
-from seq2arith.errors import Seq2ArithError
-from seq2arith.sweeps import configurations
+from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.sweeps.cluster import run_sweep
+from seq2arith.sweeps.experiments import configurations
 
 DASK = str(Path(sys.executable).parent / "dask")
 TARGET = "evaluate-text2text@mul"
@@ -91,7 +91,7 @@ def test_a_relative_dvc_remote_is_named(small_clone: PipelineRepo) -> None:
 
 
 def test_an_unreachable_cluster_is_named(small_clone: PipelineRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("seq2arith.cluster.CONNECT_TIMEOUT", "1s")  # as long as the message is the same, sooner
+    monkeypatch.setattr("seq2arith.sweeps.cluster.CONNECT_TIMEOUT", "1s")  # as long as the message is the same, sooner
     address = f"tcp://127.0.0.1:{_free_port()}"
     assert _sweep_error(small_clone, "model.hidden=8", address=address).startswith(
         f"cannot reach the Dask scheduler at {address}")

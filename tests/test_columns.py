@@ -8,8 +8,10 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from seq2arith.dataset import create_data, with_mirrors
-from seq2arith.evaluation import evaluate_model
+from seq2arith.data.queries import SplitConfig, TaskConfig, value_of
+from seq2arith.data.query_sets import create_data, with_mirrors
+from seq2arith.data.text import SYMBOLS, encode_labels
+from seq2arith.evaluation.metrics import evaluate_model
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.columns import (
@@ -25,11 +27,9 @@ from seq2arith.models.columns import (
     written_characters,
 )
 from seq2arith.models.cores import ModelConfig, WrittenCharacters
-from seq2arith.queries import SplitConfig, TaskConfig, value_of
-from seq2arith.seeding import seed_torch
-from seq2arith.text import SYMBOLS, encode_labels
-from seq2arith.training import fit
-from seq2arith.training_plan import datasets
+from seq2arith.runtime.seeding import seed_torch
+from seq2arith.training.loop import fit
+from seq2arith.training.plan import datasets
 
 
 @pytest.mark.parametrize(("query", "values"), [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from seq2arith.data.text import SYMBOLS, encode_labels, vocabulary
 from seq2arith.models.cores import DigitPairs
-from seq2arith.text import SYMBOLS, encode_labels, vocabulary
 
 MUL = vocabulary(["*"])
 

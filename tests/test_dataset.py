@@ -1,11 +1,13 @@
-"""Tests of seq2arith.dataset: query sets, their splits, mirrors and storage."""
+"""Tests of seq2arith.data.query_sets: query sets, their splits, mirrors and storage."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seq2arith.dataset import (
+from seq2arith.data.handwriting import SPLITS
+from seq2arith.data.queries import SplitConfig, TaskConfig, mirror, shape, terms, unseen_pairs
+from seq2arith.data.query_sets import (
     QuerySet,
     beyond_range_sets,
     create_data,
@@ -14,9 +16,7 @@ from seq2arith.dataset import (
     statistics,
     with_mirrors,
 )
-from seq2arith.handwriting import SPLITS
-from seq2arith.queries import SplitConfig, TaskConfig, mirror, shape, terms, unseen_pairs
-from seq2arith.text import DIGITS
+from seq2arith.data.text import DIGITS
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
 SPLIT = SplitConfig(test_ratio=0.25)  # validation_ratio 0.1 of the rest

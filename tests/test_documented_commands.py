@@ -37,9 +37,9 @@ import pytest
 import yaml
 
 from seq2arith import params
-from seq2arith.errors import Seq2ArithError
 from seq2arith.kinds import ARITHMETIC
 from seq2arith.kinds.arithmetic import arithmetic
+from seq2arith.runtime.errors import Seq2ArithError
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params.yaml"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2arith.evaluation import (
+from seq2arith.data.queries import unseen_pairs
+from seq2arith.evaluation.metrics import (
     beyond_range_scores,
     confusion_table,
     error_counts,
@@ -15,7 +16,6 @@ from seq2arith.evaluation import (
     symbolic_answers,
     text_metrics,
 )
-from seq2arith.queries import unseen_pairs
 
 
 def test_parse_answer() -> None:

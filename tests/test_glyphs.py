@@ -1,11 +1,11 @@
-"""Tests of seq2arith.glyphs: synthetic operator images."""
+"""Tests of seq2arith.data.operator_glyphs: synthetic operator images."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seq2arith.glyphs import STROKES, Glyphs, GlyphsConfig, draw_glyph, draw_glyphs
+from seq2arith.data.operator_glyphs import STROKES, Glyphs, GlyphsConfig, draw_glyph, draw_glyphs
 
 CONFIG = GlyphsConfig(train_per_operator=4, test_per_operator=2)
 

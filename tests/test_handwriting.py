@@ -1,4 +1,4 @@
-"""Tests of seq2arith.handwriting: sampling glyphs from the pools, and their pixels."""
+"""Tests of seq2arith.data.handwriting: sampling glyphs from the pools, and their pixels."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.handwriting import SPLITS
+from seq2arith.data.handwriting import SPLITS
 
 TEXTS = ["12+3 ", "-45  ", "6*7-8", "90   "]
 

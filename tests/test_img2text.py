@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.dataset import QuerySet, create_data, drawn_once
-from seq2arith.handwriting import SPLITS, Handwriting
+from seq2arith.data.handwriting import SPLITS, Handwriting
+from seq2arith.data.queries import SplitConfig, TaskConfig, all_queries
+from seq2arith.data.query_sets import QuerySet, create_data, drawn_once
+from seq2arith.data.text import to_target, vocabulary
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, LabelledImages, ReaderOfPools, ReadOnce
@@ -19,9 +21,7 @@ from seq2arith.kinds.text2text import Text2Text, Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.models.images import GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section
-from seq2arith.queries import SplitConfig, TaskConfig, all_queries
-from seq2arith.reading_from_answers import UNLABELLED, AnswerProgram
-from seq2arith.text import to_target, vocabulary
+from seq2arith.training.reading_from_answers import UNLABELLED, AnswerProgram
 
 
 def _img2text(temperature: float) -> Img2Text:
@@ -143,7 +143,7 @@ def test_labelled_images_weigh_each_character_alike() -> None:
 
 
 def test_with_images_once_it_trains_on_strips_drawn_once(mul, handwriting: Handwriting) -> None:
-    """images_once: the train rows are the strips of ``dataset.drawn_once`` (each train-pool digit image in one
+    """images_once: the train rows are the strips of ``query_sets.drawn_once`` (each train-pool digit image in one
     strip), drawn once: no fresh handwriting, whatever fresh_handwriting says; without it the queries stay as the
     dataset stage drew them."""
     queries, _, _ = mul

@@ -7,14 +7,14 @@ import torch
 from torch import nn
 
 from seq2arith import kinds
+from seq2arith.data.text import SYMBOLS, encode_labels, vocabulary
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.models.architecture import count_parameters
 from seq2arith.models.cores import ModelConfig
-from seq2arith.text import SYMBOLS, encode_labels, vocabulary
+from seq2arith.training.architecture import count_parameters
 
 ADDSUB, MUL = vocabulary(["+", "-"]), vocabulary(["*"])
 LSTM_EXTRA_BIAS = 4 * 256  # PyTorch LSTMs keep b_ih and b_hh; Keras one bias: 4 * hidden more per layer

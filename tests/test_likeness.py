@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.likeness import diversity, frechet_distance, likeness
+from seq2arith.evaluation.likeness import diversity, frechet_distance, likeness
 
 
 def test_a_set_is_at_distance_zero_from_itself() -> None:

@@ -1,4 +1,4 @@
-"""Tests of seq2arith.mnist: the bundled digits, IDX parsing and folders, and the torchvision download."""
+"""Tests of seq2arith.data.mnist: the bundled digits, IDX parsing and folders, and the torchvision download."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assertions import one_line_error
-from seq2arith.mnist import (
+from seq2arith.data.mnist import (
     DataSourceError,
     Digits,
     download_torchvision,

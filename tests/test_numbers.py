@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from seq2arith.data.text import SYMBOLS, encode_labels
 from seq2arith.models.numbers import NumberReader
-from seq2arith.text import SYMBOLS, encode_labels
 
 
 def _digits(distributions: torch.Tensor) -> list[list[int]]:

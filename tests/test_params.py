@@ -11,12 +11,14 @@ import pytest
 
 from assertions import one_line_error
 from seq2arith import kinds
-from seq2arith.glyphs import GlyphsConfig
+from seq2arith.data.mnist import DataConfig
+from seq2arith.data.operator_glyphs import GlyphsConfig
+from seq2arith.data.queries import MAX_QUERIES, SplitConfig, TaskConfig
+from seq2arith.figures.plots import PlotsConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.mnist import DataConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import (
     ParamsError,
@@ -26,9 +28,7 @@ from seq2arith.params import (
     section,
     seed,
 )
-from seq2arith.plots import PlotsConfig
-from seq2arith.queries import MAX_QUERIES, SplitConfig, TaskConfig
-from seq2arith.training_plan import TrainConfig
+from seq2arith.training.plan import TrainConfig
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 SECTIONS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seq2arith import plots
+from seq2arith.figures import plots
 
 
 def test_sample_rows_spread_widths_and_wrong_reads():

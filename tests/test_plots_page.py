@@ -11,8 +11,8 @@ import pytest
 
 from browser import chromium, render
 from pipeline_repo import EXPERIMENT, ROOT, PipelineRepo
-from seq2arith.errors import Seq2ArithError
-from seq2arith.plots_page import SCRIPTS, page
+from seq2arith.figures.plots_page import SCRIPTS, page
+from seq2arith.runtime.errors import Seq2ArithError
 
 TEMPLATE = ROOT / ".dvc" / "plots-page.html"  # written by `make setup`
 MAX_PAGE_BYTES = 3_000_000

@@ -1,11 +1,11 @@
-"""Tests of seq2arith.pools: the handwriting pools from the download and glyphs stages' folders."""
+"""Tests of seq2arith.data.pools: the handwriting pools from the download and glyphs stages' folders."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from seq2arith.handwriting import SPLITS
-from seq2arith.pools import VALIDATION_EVERY, load_handwriting
+from seq2arith.data.handwriting import SPLITS
+from seq2arith.data.pools import VALIDATION_EVERY, load_handwriting
 
 
 def test_combine_layout(handwriting, digits, glyphs):

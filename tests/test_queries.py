@@ -1,12 +1,11 @@
-"""Tests of seq2arith.queries: enumerating and sampling queries, evaluating them and splitting them."""
+"""Tests of seq2arith.data.queries: enumerating and sampling queries, evaluating them and splitting them."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seq2arith.errors import Seq2ArithError
-from seq2arith.queries import (
+from seq2arith.data.queries import (
     TaskConfig,
     all_queries,
     answer_width,
@@ -20,6 +19,7 @@ from seq2arith.queries import (
     unseen_pairs,
     value_of,
 )
+from seq2arith.runtime.errors import Seq2ArithError
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of seq2arith.reading_from_answers: the probability of an answer summed over the readings the program
+"""Tests of seq2arith.training.reading_from_answers: the probability of an answer summed over the readings the program
 answers so, the answer of the likeliest reading, an objective that reads no glyph label, the program loaded from a
 text2text checkpoint, and a reader that learns real digits from sums alone."""
 
@@ -11,20 +11,24 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import checkpoint
-from seq2arith.checkpoint import CheckpointError
-from seq2arith.dataset import QuerySet, create_data
-from seq2arith.glyphs import Glyphs
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.mnist import load_bundled
+from seq2arith.data.operator_glyphs import Glyphs
+from seq2arith.data.pools import combine
+from seq2arith.data.queries import SplitConfig, TaskConfig, all_queries
+from seq2arith.data.query_sets import QuerySet, create_data
+from seq2arith.data.text import encode, encode_labels, to_target, vocabulary
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, ReaderOfPools, reader_digit_accuracy
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.mnist import load_bundled
 from seq2arith.models.cores import ModelConfig
-from seq2arith.pools import combine
-from seq2arith.queries import SplitConfig, TaskConfig, all_queries
-from seq2arith.reading_from_answers import (
+from seq2arith.runtime.seeding import seed_torch
+from seq2arith.training import checkpoint
+from seq2arith.training.checkpoint import CheckpointError
+from seq2arith.training.loop import Phase, fit
+from seq2arith.training.plan import datasets, served_fields
+from seq2arith.training.reading_from_answers import (
     UNLABELLED,
     AnswerProgram,
     answer_code,
@@ -34,11 +38,7 @@ from seq2arith.reading_from_answers import (
     load_text2text,
     program_of,
 )
-from seq2arith.seeding import seed_torch
-from seq2arith.splits import Split
-from seq2arith.text import encode, encode_labels, to_target, vocabulary
-from seq2arith.training import Phase, fit
-from seq2arith.training_plan import datasets, served_fields
+from seq2arith.training.splits import Split
 
 # A two-glyph task by hand: each glyph is 0 or 1, the program answers their sum; the vocabulary also has 2 and 3,
 # so a glyph can be read as a character no reading has, and the answer 3 is no reading's.

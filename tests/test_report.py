@@ -10,12 +10,11 @@ import pytest
 import yaml
 
 from seq2arith import cli
-from seq2arith.errors import Seq2ArithError
+from seq2arith.data.queries import SplitConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import load_params, section
-from seq2arith.queries import SplitConfig
 from seq2arith.report import check
 from seq2arith.report.dotted import get
 from seq2arith.report.experiments import experiments, sweep_curves
@@ -23,6 +22,7 @@ from seq2arith.report.markdown import experiment_table, replace_between, results
 from seq2arith.report.numbers import report_numbers, report_rows, report_runs
 from seq2arith.report.seeds import interval, no_difference, noise_note, seed_runs, seeds_table, t_quantile
 from seq2arith.report.specs import TABLES, TableSpec
+from seq2arith.runtime.errors import Seq2ArithError
 
 
 def _data(extra_lstm: int, exact: float) -> dict:

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from seq2arith.kinds.arithmetic import arithmetic
-from seq2arith.models.architecture import count_parameters
 from seq2arith.params import ParamsError, load_params
 from seq2arith.report.architectures import architecture, architecture_summaries, layers
 from seq2arith.report.dotted import nested
 from seq2arith.report.numbers import report_numbers
+from seq2arith.training.architecture import count_parameters
 
 PARAMS = load_params(Path(__file__).parents[1] / "params.yaml")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.seeding import rng, seed_torch
+from seq2arith.runtime.seeding import rng, seed_torch
 
 
 def _draw(seed: int, purpose: str) -> np.ndarray:
@@ -46,6 +46,7 @@ def test_generators_are_keyed_by_purpose() -> None:
 def test_the_data_stages_start_without_torch() -> None:
     """The download, glyphs and dataset stages' modules import no torch: importing it costs 2 s a stage."""
     modules = ", ".join(f"seq2arith.{name}" for name in
-                        ("dataset", "files", "glyph_sheet", "glyphs", "mnist", "params", "pools", "queries", "seeding"))
+                        ("data.query_sets", "runtime.files", "figures.glyph_sheet", "data.operator_glyphs",
+                         "data.mnist", "params", "data.pools", "data.queries", "runtime.seeding"))
     check = f"import sys; import {modules}; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", check], check=True)

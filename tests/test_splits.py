@@ -1,4 +1,4 @@
-"""Tests of seq2arith.splits: one split of a query set served as tensors, one example or a whole batch."""
+"""Tests of seq2arith.training.splits: one split of a query set served as tensors, one example or a whole batch."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith.dataset import QuerySet, create_data
-from seq2arith.handwriting import SPLITS
-from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.splits import Split
-from seq2arith.text import decode
+from seq2arith.data.handwriting import SPLITS
+from seq2arith.data.queries import SplitConfig, TaskConfig
+from seq2arith.data.query_sets import QuerySet, create_data
+from seq2arith.data.text import decode
+from seq2arith.training.splits import Split
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
 FIELDS = ("query", "query_images", "answer", "answer_images")  # the fields of the report's create_data

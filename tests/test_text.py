@@ -1,12 +1,11 @@
-"""Tests of seq2arith.text: vocabularies, one-hot encoding and answer reversal."""
+"""Tests of seq2arith.data.text: vocabularies, one-hot encoding and answer reversal."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seq2arith.errors import Seq2ArithError
-from seq2arith.text import (
+from seq2arith.data.text import (
     decode,
     encode,
     encode_labels,
@@ -15,6 +14,7 @@ from seq2arith.text import (
     to_target,
     vocabulary,
 )
+from seq2arith.runtime.errors import Seq2ArithError
 
 ANSWERS = ["-11", "12 ", "7  ", "-1 ", "198", "0  "]
 

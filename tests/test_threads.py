@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from seq2arith import threads
-from seq2arith.errors import Seq2ArithError
-from seq2arith.threads import Threads, requested_threads, use_threads
+from seq2arith.runtime import threads
+from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.runtime.threads import Threads, requested_threads, use_threads
 
 
 @pytest.fixture(autouse=True)

@@ -12,21 +12,21 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seq2arith.batches import batches
-from seq2arith.dataset import create_data
-from seq2arith.devices import torch_device
+from seq2arith.data.queries import SplitConfig, TaskConfig
+from seq2arith.data.query_sets import create_data
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2Img, Text2ImgConfig
 from seq2arith.kinds.text2text import Text2Text, Text2TextConfig
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
-from seq2arith.queries import SplitConfig, TaskConfig
-from seq2arith.seeding import seed_torch
-from seq2arith.threads import Threads
-from seq2arith.training import fit, score
-from seq2arith.training_plan import datasets
+from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.seeding import seed_torch
+from seq2arith.runtime.threads import Threads
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.batches import batches
+from seq2arith.training.loop import fit, score
+from seq2arith.training.plan import datasets
 
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),

@@ -10,24 +10,24 @@ import numpy as np
 import pytest
 import torch
 
-from seq2arith import checkpoint, evaluation
-from seq2arith.dataset import QuerySet, beyond_range_sets, create_data, with_mirrors
-from seq2arith.glyphs import Glyphs
-from seq2arith.handwriting import SPLITS, Handwriting
+from seq2arith.data.handwriting import SPLITS, Handwriting
+from seq2arith.data.mnist import Digits
+from seq2arith.data.operator_glyphs import Glyphs
+from seq2arith.data.queries import SplitConfig, TaskConfig, answer_width, padded_width, pair_key
+from seq2arith.data.query_sets import QuerySet, beyond_range_sets, create_data, with_mirrors
+from seq2arith.evaluation.metrics import evaluate_model, pool_readings, strips_as_read
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
-from seq2arith.mnist import Digits
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
-from seq2arith.queries import SplitConfig, TaskConfig, answer_width, padded_width, pair_key
-from seq2arith.seeding import seed_torch
-from seq2arith.splits import Split
-from seq2arith.training import fit
-from seq2arith.training_plan import (
+from seq2arith.runtime.seeding import seed_torch
+from seq2arith.training import checkpoint
+from seq2arith.training.loop import fit
+from seq2arith.training.plan import (
     InputFiles,
     TrainingPlan,
     check_two_numbers,
@@ -35,6 +35,7 @@ from seq2arith.training_plan import (
     plan_training,
     training_queries,
 )
+from seq2arith.training.splits import Split
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_strips_as_read_matches_read_strips(queries: QuerySet, handwriting: Hand
     classifier = load_classifier(classifier_checkpoint)
     glyphs = queries.query_glyphs[:20]
     read = classifier.read_strips(handwriting.pixels(glyphs))
-    assert evaluation.strips_as_read(evaluation.pool_readings(classifier, handwriting), glyphs) == read
+    assert strips_as_read(pool_readings(classifier, handwriting), glyphs) == read
 
 
 def test_unseen_pairs_are_the_validation_pairs_trained_in_neither_order(queries: QuerySet, handwriting: Handwriting
@@ -183,7 +184,7 @@ def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting,
     model, arch = checkpoint.load(tmp_path / "model.pt", chosen)
     reader = load_classifier(classifier_checkpoint)
     beyond = beyond_range_sets(task, 5, handwriting, np.random.default_rng(1))  # 4-digit numbers: the columns core
-    result = evaluation.evaluate_model(chosen, model, arch, queries, handwriting, reader, beyond,
+    result = evaluate_model(chosen, model, arch, queries, handwriting, reader, beyond,
                                        judge=reader, rng=np.random.default_rng(2))  # the classifier as the judge
     test = result.predictions[result.predictions["split"] == "test"]
     assert len(test) == queries.is_test.sum() and (test["answer"].str.len() <= answer_width(task)).all()

@@ -1,7 +1,7 @@
 """params.yaml as typed, validated dataclasses: the machinery every stage shares.
 
 Each section's dataclass lives beside the code that reads it (``mnist.DataConfig``, ``queries.TaskConfig``,
-``models.cores.ModelConfig``, ``training.FitConfig``, ...), so a change to one section's code re-runs only the
+``models.cores.ModelConfig``, ``loop.FitConfig``, ...), so a change to one section's code re-runs only the
 stages that read it. A bad value stops a stage at once with one line that names the key, the value and what
 is allowed (``ParamsError``).
 """
@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import yaml
 
-from seq2arith.errors import Seq2ArithError
+from seq2arith.runtime.errors import Seq2ArithError
 
 DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")  # the device setting's spellings (devices.torch_device)
 

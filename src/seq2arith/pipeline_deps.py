@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from seq2arith.errors import Seq2ArithError
+from seq2arith.runtime.errors import Seq2ArithError
 
 LIBRARY_DEP = re.compile(r"^(\s+)- src/seq2arith/\S+\n", re.MULTILINE)
 
@@ -40,8 +40,8 @@ def source(module: str, root: Path) -> Path:
 
 def library_closure(script: Path, root: Path, command: str = "") -> list[str]:
     """Every library file (relative to ``root``) a stage script imports, directly or through other library modules
-    (a package's ``__init__.py`` included), sorted: also the kind modules its command makes it import by name
-    (``seq2arith.kinds.named``): ``--kind X`` the kind X, ``--classifier`` the classifier."""
+    (a package's ``__init__.py`` included where it holds code), sorted: also the kind modules its command makes it
+    import by name (``seq2arith.kinds.named``): ``--kind X`` the kind X, ``--classifier`` the classifier."""
     seen: set[str] = set()
     todo = list(imports(script, root))
     words = command.split()
@@ -56,7 +56,14 @@ def library_closure(script: Path, root: Path, command: str = "") -> list[str]:
             parts = module.split(".")
             todo += [".".join(parts[:i]) for i in range(2, len(parts))]  # the packages it is in
             todo += imports(source(module, root), root)
-    return sorted(str(source(m, root).relative_to(root)) for m in seen)
+    return sorted(str(source(m, root).relative_to(root)) for m in seen if not _docstring_only(source(m, root)))
+
+
+def _docstring_only(path: Path) -> bool:
+    """A package's ``__init__.py`` that holds nothing but its docstring: no code for a stage to depend on."""
+    body = ast.parse(path.read_text()).body
+    return path.name == "__init__.py" and all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                                              for node in body)
 
 
 def stage_script(stage: dict) -> str:

@@ -10,15 +10,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith.batches import Rows, raw_outputs
-from seq2arith.dataset import QuerySet
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.query_sets import QuerySet
+from seq2arith.data.text import decode, from_target
 from seq2arith.kinds import ARITHMETIC, named
 from seq2arith.kinds.kind import Kind
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import ModelConfig
-from seq2arith.text import decode, from_target
-from seq2arith.training import Answers, KindConfig, Phase, text_objective
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.batches import Rows, raw_outputs
+from seq2arith.training.loop import Answers, KindConfig, Phase, text_objective
 
 
 class GlyphReader(Protocol):
@@ -99,7 +99,7 @@ class ArithmeticKind(Kind[Architecture]):
 
     def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
-        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``training.fit``
+        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``loop.fit``
         (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text, for a kind that
         ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that makes rows of its
         own from them)."""

@@ -18,17 +18,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seq2arith import checkpoint, glyph
-from seq2arith.batches import Batch
-from seq2arith.devices import device_of
-from seq2arith.handwriting import Handwriting
+from seq2arith.data import glyph
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.text import DIGITS, OPERATORS, PAD, SYMBOLS
 from seq2arith.kinds.kind import Kind
 from seq2arith.models.images import GlyphCNN
 from seq2arith.params import parse_section, require
-from seq2arith.seeding import seed_torch
-from seq2arith.text import DIGITS, OPERATORS, PAD, SYMBOLS
-from seq2arith.threads import Threads
-from seq2arith.training import FitConfig, Objective, fit
+from seq2arith.runtime.devices import device_of
+from seq2arith.runtime.seeding import seed_torch
+from seq2arith.runtime.threads import Threads
+from seq2arith.training import checkpoint
+from seq2arith.training.batches import Batch
+from seq2arith.training.loop import FitConfig, Objective, fit
 
 if TYPE_CHECKING:
     from dvclive.live import Live

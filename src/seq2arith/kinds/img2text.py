@@ -13,32 +13,32 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith import checkpoint
-from seq2arith.batches import Batch
-from seq2arith.dataset import QuerySet, drawn_once
-from seq2arith.devices import device_of
-from seq2arith.errors import Seq2ArithError
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.pools import load_handwriting
+from seq2arith.data.query_sets import QuerySet, drawn_once
+from seq2arith.data.text import SYMBOLS
 from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
 from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConfig, augmented
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import objective as glyph_objective
 from seq2arith.kinds.text2text import Text2Text
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
-from seq2arith.pools import load_handwriting
-from seq2arith.reading_from_answers import (
+from seq2arith.runtime.devices import device_of
+from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.training import checkpoint
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.batches import Batch
+from seq2arith.training.loop import Answers, KindConfig, Phase, text_objective
+from seq2arith.training.reading_from_answers import (
     UNLABELLED,
     AnswerProgram,
     answers_objective,
     digit_accuracy,
     labels_from_answers,
 )
-from seq2arith.splits import Split
-from seq2arith.text import SYMBOLS
-from seq2arith.training import Answers, KindConfig, Phase, text_objective
+from seq2arith.training.splits import Split
 
 READER_FEATURES = 128  # width of a glyph's feature vector when img2text trains its reader with the core (trained)
 READERS = ("answers", "classifier", "trained")

@@ -14,17 +14,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from seq2arith.dataset import QuerySet
-from seq2arith.handwriting import Handwriting
+from seq2arith.data.handwriting import Handwriting
+from seq2arith.data.pools import load_handwriting
+from seq2arith.data.query_sets import QuerySet
+from seq2arith.data.text import target_positions
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.kinds.text2text import Text2Text
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
 from seq2arith.params import ParamsError, PerTask, for_task, per_task, require, section
-from seq2arith.pools import load_handwriting
-from seq2arith.text import target_positions
-from seq2arith.training import (
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.loop import (
     KindConfig,
     Phase,
     drawing_objective,

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from seq2arith.kinds.arithmetic import ArithmeticKind
-from seq2arith.models.architecture import Architecture
 from seq2arith.models.cores import Core, character_head
-from seq2arith.training import Answers, KindConfig
+from seq2arith.training.architecture import Architecture
+from seq2arith.training.loop import Answers, KindConfig
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""The networks: the cores every kind shares, glyph readers and image heads, and the checkpoint schema."""
+"""The networks: the cores every kind shares, glyph readers and image heads."""

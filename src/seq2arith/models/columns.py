@@ -29,9 +29,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from seq2arith.data.queries import terms, value_of
+from seq2arith.data.text import DIGITS, PAD
 from seq2arith.models.numbers import NumberReader
-from seq2arith.queries import terms, value_of
-from seq2arith.text import DIGITS, PAD
 
 VALUE_OFFSET = 9  # column values start at -9 (a difference's column 0 - 9)
 VALUE_CLASSES = 100  # column values -9 .. 90: the widest column of a 5x5-digit product holds at most 77

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from seq2arith import glyph
+from seq2arith.data import glyph
 
 
 class GlyphCNN(nn.Module):

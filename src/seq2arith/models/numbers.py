@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import torch
 
-from seq2arith.text import DIGITS, PAD
+from seq2arith.data.text import DIGITS, PAD
 
 
 class TwoNumbers(NamedTuple):

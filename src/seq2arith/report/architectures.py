@@ -10,16 +10,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from seq2arith import glyph
+from seq2arith.data import glyph
+from seq2arith.data.queries import TaskConfig, answer_width, padded_width
+from seq2arith.data.text import vocabulary
 from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
 from seq2arith.kinds.classifier import ClassifierConfig
-from seq2arith.models.architecture import Architecture, count_parameters
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError, section
-from seq2arith.queries import TaskConfig, answer_width, padded_width
 from seq2arith.report.dotted import nested
 from seq2arith.report.numbers import REPORT_NUMBERS, report_numbers, setting
-from seq2arith.text import vocabulary
+from seq2arith.training.architecture import Architecture, count_parameters
 
 
 def architecture(name: str, task: str, params: dict[str, Any]) -> Architecture:

@@ -10,9 +10,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.report.experiments import commits, experiments
 from seq2arith.report.markdown import run_names
+from seq2arith.runtime.errors import Seq2ArithError
 
 COMMAND = re.compile(r"seq2arith tables [^`\n]*")  # up to the closing backtick or the end of the line
 COMMITS_SINCE = re.compile(r"\$\(git rev-list --count ([^\s^)]+)\^\.\.HEAD\)")  # the one shell part the check runs

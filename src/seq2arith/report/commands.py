@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.params import load_params
 from seq2arith.report.architectures import architecture_summaries
 from seq2arith.report.check import committed_tables, differs, same_results, table_status
@@ -20,6 +19,7 @@ from seq2arith.report.markdown import between, experiment_table, replace_between
 from seq2arith.report.numbers import report_experiments, report_runs
 from seq2arith.report.seeds import Seeds, load_seeds, seed_runs, seeds_json, seeds_table
 from seq2arith.report.specs import TABLES
+from seq2arith.runtime.errors import Seq2ArithError
 
 RESULTS_START, RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
 SHAPES_START, SHAPES_END = "<!-- shapes:start -->", "<!-- shapes:end -->"
@@ -132,7 +132,7 @@ LOCAL = "local"  # `--cluster` without an address: a local cluster on 127.0.0.1
 def queue_command(args: argparse.Namespace) -> None:
     """Queue the report's rows as DVC experiments (or print the commands), or run them on a Dask cluster."""
     if args.cluster is not None:
-        from seq2arith.cluster import run_sweep  # Dask loads only for a sweep on a cluster
+        from seq2arith.sweeps.cluster import run_sweep  # Dask loads only for a sweep on a cluster
         run_sweep([experiment for table in args.tables for experiment in report_experiments(table, args.rows)],
                   None if args.cluster == LOCAL else args.cluster, args.workers)
         return
@@ -170,6 +170,6 @@ def architectures_command(args: argparse.Namespace) -> None:
 
 def sweep_command(args: argparse.Namespace) -> None:
     """One DVC experiment per combination of the -S values, on a Dask cluster."""
-    from seq2arith.cluster import run_sweep  # Dask loads only for a sweep
-    from seq2arith.sweeps import configurations
+    from seq2arith.sweeps.cluster import run_sweep  # Dask loads only for a sweep
+    from seq2arith.sweeps.experiments import configurations
     run_sweep(configurations(args.set, tuple(args.targets)), args.cluster, args.workers)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.report.dotted import flat, get
 from seq2arith.report.specs import TableSpec
+from seq2arith.runtime.errors import Seq2ArithError
 
 UNFINISHED = ("queued", "running", "failed")  # experiments whose numbers are not (yet) their own
 

@@ -12,8 +12,8 @@ import dvc.api
 import pandas as pd
 from dvc.exceptions import DvcException
 
-from seq2arith.figures import COLORS, plt, save_png
-from seq2arith.plots import predictions_error_figure
+from seq2arith.figures.plots import predictions_error_figure
+from seq2arith.figures.png import COLORS, plt, save_png
 from seq2arith.report.experiments import experiment_files
 from seq2arith.report.specs import TableSpec
 

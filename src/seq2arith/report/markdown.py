@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.report.dotted import get, nested
 from seq2arith.report.experiments import sort_key, sweep
 from seq2arith.report.numbers import (
@@ -19,6 +18,7 @@ from seq2arith.report.numbers import (
 )
 from seq2arith.report.seeds import noise_note, seed_stats
 from seq2arith.report.specs import TableSpec
+from seq2arith.runtime.errors import Seq2ArithError
 
 SEEDS_TABLE = Path("reports/seeds.md")  # named in the notes that seed numbers add
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.report.dotted import get
-from seq2arith.sweeps import Experiment
+from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.sweeps.experiments import Experiment
 
 REPORT_NUMBERS = Path(__file__).with_name("report.yaml")  # the student report's own numbers, typed once
 

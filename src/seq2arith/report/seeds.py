@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seq2arith.errors import Seq2ArithError
 from seq2arith.report.dotted import get
 from seq2arith.report.experiments import Run, commits, sweep
 from seq2arith.report.specs import TableSpec
+from seq2arith.runtime.errors import Seq2ArithError
 
 MIN_SEEDS = 3  # fewer give no interval worth the name
 SEED_RUNS = "dvc exp run --queue -S seed=0,1,2"  # how the seed experiments are made (then `dvc queue start`)

@@ -1,14 +1,79 @@
-"""The cores' digit pairs: what DigitPairs makes of one-hot text and of a reader's probabilities."""
+"""The cores: each built from its one line in ``CORES``, what its class says it can do, and the digit pairs the lstm
+and mlp cores may read."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 import torch
+from torch import nn
 
 from seq2arith.data.text import SYMBOLS, encode_labels, vocabulary
-from seq2arith.models.cores import DigitPairs
+from seq2arith.models.cores import CORES, Core, ModelConfig
+from seq2arith.models.digit_pairs import DigitPairs
+from seq2arith.models.network import CoreOutput
+from seq2arith.params import ParamsError
 
 MUL = vocabulary(["*"])
+QUERIES = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_every_core_answers_the_task_width_and_says_if_it_has_column_values(core: str) -> None:
+    """One state per answer position of the task, and column values exactly where its class says so."""
+    network = Core.over_text(MUL, 5, 4, ModelConfig(core=core, hidden=8))
+    states, values = network(QUERIES)
+    assert states.shape == (2, 4, network.output_size)
+    assert (values is not None) == CORES[core].column_values
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_only_a_core_of_any_width_answers_wider(core: str) -> None:
+    """Asked for more answer positions than the task's, a core answers them only if its class says any width."""
+    network = Core.over_text(MUL, 7, 4, ModelConfig(core=core, hidden=8))
+    wider = torch.from_numpy(encode_labels(["123*45 "], MUL))
+    if CORES[core].any_width:
+        assert network(wider, 6).states.shape[1] == 6
+    else:
+        with pytest.raises(ValueError, match=r"only model\.core: columns answers numbers wider"):
+            network(wider, 6)
+
+
+class Constant(nn.Module):
+    """A toy core: one learned state for every answer position, whatever the query."""
+
+    reads_symbols: ClassVar[bool] = False
+    any_width: ClassVar[bool] = False
+    column_values: ClassVar[bool] = False
+    units_first: ClassVar[bool] = False
+    lstm_settings: ClassVar[tuple[str, ...]] = ()
+    writes: str | None = None
+
+    def __init__(self, answer_width: int, hidden: int) -> None:
+        super().__init__()
+        self.state = nn.Parameter(torch.zeros(answer_width, hidden))
+        self.output_size = hidden
+
+    @classmethod
+    def build(cls, size: int, steps: int, answer_width: int, config: ModelConfig, symbols: str | None) -> Constant:
+        return cls(answer_width, config.hidden)
+
+    def forward(self, inputs: torch.Tensor, answer_width: int) -> CoreOutput:
+        return CoreOutput(self.state.expand(inputs.shape[0], -1, -1), None)
+
+
+def test_a_new_core_is_one_class_and_one_registry_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered under a name, a core class is a valid model.core, is built by Core, and its capabilities rule
+    what params.yaml may set with it: here no LSTM setting and no column values."""
+    monkeypatch.setitem(CORES, "constant", Constant)
+    config = ModelConfig(core="constant", hidden=8)
+    config.validate("model")
+    assert Core.over_text(MUL, 5, 4, config)(QUERIES).states.shape == (2, 4, 8)
+    with pytest.raises(ParamsError, match=r"model\.extra_lstm = 1: only the columns and lstm cores have it"):
+        ModelConfig(core="constant", extra_lstm=1).validate("model")
+    with pytest.raises(ParamsError, match=r"model\.value_loss = 1\.0: only the columns core has column values"):
+        ModelConfig(core="constant", value_loss=1.0).validate("model")
 
 
 @pytest.mark.parametrize(("query", "first", "second"), [

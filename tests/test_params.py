@@ -324,7 +324,7 @@ def test_params_yaml_lists_every_setting() -> None:
         assert {f.name for f in dataclasses.fields(cls)} == set(node), key
 
 
-@pytest.mark.parametrize(("setting", "cores"), [({"extra_lstm": 2}, "the lstm and columns cores have it"),
+@pytest.mark.parametrize(("setting", "cores"), [({"extra_lstm": 2}, "the columns and lstm cores have it"),
                                                ({"bidirectional": True}, "the lstm core has it"),
                                                ({"batchnorm": True}, "the lstm core has it")])
 def test_lstm_settings_need_a_core_with_lstms(setting: dict, cores: str) -> None:

@@ -22,7 +22,7 @@ from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConf
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import objective as glyph_objective
 from seq2arith.kinds.text2text import Text2Text
-from seq2arith.models.cores import Core, ModelConfig, character_head
+from seq2arith.models.cores import Core, ModelConfig, character_head, characters_and_values
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
 from seq2arith.params import ParamsError, parse_section, require
 from seq2arith.runtime.devices import device_of
@@ -125,15 +125,14 @@ class Img2Text(nn.Module):
 
     def answer(self, features: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, F) glyph features -> (B, T_out, V) logits."""
-        return self.head(self.core(features, answer_width).states)
+        return characters_and_values(self.core, self.head, features, answer_width)[0]
 
     def forward(self, strip: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, 28, 28) pixels -> (B, T_out, V) logits."""
         return self.answer(self.read(strip), answer_width)
 
     def with_values(self, strip: torch.Tensor) -> Answers:
-        states, values = self.core(self.read(strip))
-        return self.head(states), values
+        return characters_and_values(self.core, self.head, self.read(strip))
 
 
 class ReadOnce(nn.Module):
@@ -167,8 +166,7 @@ class ReadOnce(nn.Module):
         return self.model.answer(self.table[glyphs], answer_width)
 
     def with_values(self, glyphs: torch.Tensor) -> Answers:
-        states, values = self.model.core(self.table[glyphs])
-        return self.model.head(states), values
+        return characters_and_values(self.model.core, self.model.head, self.table[glyphs])
 
 
 def read_once(model: Img2Text, handwriting: Handwriting) -> ReadOnce:

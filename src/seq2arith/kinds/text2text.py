@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from seq2arith.kinds.arithmetic import ArithmeticKind
-from seq2arith.models.cores import Core, character_head
+from seq2arith.models.cores import Core, character_head, characters_and_values
 from seq2arith.training.architecture import Architecture
 from seq2arith.training.loop import Answers, KindConfig
 
@@ -26,11 +26,10 @@ class Text2Text(nn.Module):
 
     def forward(self, query: torch.Tensor, answer_width: int | None = None) -> torch.Tensor:
         """(B, T_in, V) one-hot -> (B, T_out, V) logits."""
-        return self.head(self.core(query, answer_width).states)
+        return characters_and_values(self.core, self.head, query, answer_width)[0]
 
     def with_values(self, query: torch.Tensor) -> Answers:
-        states, values = self.core(query)
-        return self.head(states), values
+        return characters_and_values(self.core, self.head, query)
 
     def copy_into(self, core: nn.Module, head: nn.Module) -> None:
         """Give ``core`` and ``head`` (of a model built for the same task and core: img2text's, text2img's) this

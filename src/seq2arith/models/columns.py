@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 from torch import nn
@@ -31,7 +32,11 @@ from torch.nn import functional as F
 
 from seq2arith.data.queries import terms, value_of
 from seq2arith.data.text import DIGITS, PAD
+from seq2arith.models.network import CoreOutput
 from seq2arith.models.numbers import NumberReader
+
+if TYPE_CHECKING:
+    from seq2arith.models.cores import ModelConfig
 
 VALUE_OFFSET = 9  # column values start at -9 (a difference's column 0 - 9)
 VALUE_CLASSES = 100  # column values -9 .. 90: the widest column of a 5x5-digit product holds at most 77
@@ -45,6 +50,12 @@ OWN_ALIGNED, OWN_PRODUCTS, PREVIOUS_PRODUCTS = range(3)  # the roles of a digit 
 class ColumnCore(nn.Module):
     """(B, T_in, len(symbols)) symbol distributions -> one state per answer column (B, K, output_size), and the
     logits of each column's values and digits (B, K + 1, ways, VALUE_CLASSES): see ``forward``."""
+
+    reads_symbols: ClassVar[bool] = True
+    any_width: ClassVar[bool] = True
+    column_values: ClassVar[bool] = True
+    units_first: ClassVar[bool] = True
+    lstm_settings: ClassVar[tuple[str, ...]] = ("extra_lstm",)  # LSTMs over its columns (Tables 1 and 4)
 
     multiplies: torch.Tensor  # (O,): 1 for the operator * (its pairs sit in the product roles), else 0
     integers: torch.Tensor  # (VALUE_CLASSES,): the column values, -9 .. 90
@@ -80,6 +91,12 @@ class ColumnCore(nn.Module):
         self.writes = WRITTEN if self.machine else None  # its states are these characters' log-probabilities
         self.output_size = len(WRITTEN) if self.machine else hidden
 
+    @classmethod
+    def build(cls, size: int, steps: int, answer_width: int, config: ModelConfig, symbols: str | None
+              ) -> ColumnCore:
+        assert symbols is not None  # Core checks that a core that reads symbols is given them
+        return cls(symbols, config.hidden, config.dropout, config.extra_lstm, config.carry)
+
     def _embedded(self, pairs: torch.Tensor, role: int, gate: torch.Tensor) -> torch.Tensor:
         """(B, N, 100) pair distributions -> (B, N, hidden): their vectors for ``role``, each operator's weighted by
         ``gate`` (B, O). The vector of the pair (0, 0) is subtracted: zero padding adds nothing to a column."""
@@ -89,9 +106,9 @@ class ColumnCore(nn.Module):
     def columns(self, symbols: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, T_in, S) -> the sum of the vectors of the pairs of ``width`` columns (B, width, hidden), and how much
         the query is a product (B,)."""
-        first, second, operator = self.numbers(symbols)
-        batch, places = first.shape[:2]
-        pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, places * places, 100)  # (a_i, b_j)
+        numbers = self.numbers(symbols)
+        operator, pairs = numbers.operator, numbers.pairs()  # (B, O), (B, D*D, 100): (a_i, b_j)
+        batch, places = numbers.first.shape[:2]
         aligned = pairs[:, torch.arange(places) * (places + 1)]  # (B, D, 100): (a_k, b_k)
         multiply, add = operator * self.multiplies, operator * (1 - self.multiplies)  # (B, O) each
         column_of_pair = (torch.arange(places)[:, None] + torch.arange(places)).reshape(-1).to(symbols.device)
@@ -102,7 +119,7 @@ class ColumnCore(nn.Module):
         columns = columns.index_add(1, column_of_pair + 1, self._embedded(pairs, PREVIOUS_PRODUCTS, multiply))
         return columns[:, :width], multiply.sum(-1)
 
-    def forward(self, symbols: torch.Tensor, answer_width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, symbols: torch.Tensor, answer_width: int) -> CoreOutput:
         """(B, T_in, S) -> the states of ``answer_width`` columns (B, K, output_size), and the logits of the values
         of those columns and one more, as written and swapped (B, K + 1, 2, C), with ``carry: machine`` followed
         by those of their digits as written, swapped and of the answer (B, K + 1, 5, C): ``value_targets``."""
@@ -113,7 +130,7 @@ class ColumnCore(nn.Module):
             assert self.read is not None and self.encoder is not None and self.decoder is not None
             encoded, _ = self.encoder(self.read(values[:, :-1].softmax(-1).flatten(-2)))  # (B, K, 2 hidden)
             decoded, _ = self.decoder(encoded)  # (B, K, hidden), units first
-            return self.dropout(decoded), values
+            return CoreOutput(self.dropout(decoded), values)
         # the machine reads the values as their own loss taught them: no gradient of the carrying bends them
         carried = self.machine(self.digit_sums(values.softmax(-1).detach(), product))  # (B, K + 1, 2, 10)
         negative = carried[:, -1:, :1, 9:]  # (B, 1, 1, 1): as written, a borrow past the highest column
@@ -125,7 +142,7 @@ class ColumnCore(nn.Module):
             states = states + self.rewrite(self.encoder(self.read(written))[0])
         digit_logits = F.pad(digits.clamp(min=1e-6).log(), (VALUE_OFFSET, VALUE_CLASSES - VALUE_OFFSET - 10),
                              value=-1e4)  # (B, K + 1, 3, C): the digits as value classes
-        return self.dropout(states), torch.cat([values, digit_logits], 2)
+        return CoreOutput(self.dropout(states), torch.cat([values, digit_logits], 2))
 
     def digit_sums(self, values: torch.Tensor, product: torch.Tensor) -> torch.Tensor:
         """(B, K, 2, C) value distributions -> (B, K, 2, SUM_CLASSES): what each column adds before carrying. A sum's

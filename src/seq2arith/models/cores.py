@@ -1,26 +1,29 @@
 """The core every arithmetic kind shares: query vectors (B, T_in, F) -> one state per answer position.
 
-It is the column core (``model.core: columns``, models/columns.py: the written algorithm's columns), the report's
-LSTM encoder-decoder (``lstm``) or an MLP over the whole query (``mlp``); the last two read the positions as they are
-(``model.features: characters``) or the pairs of digits of the two numbers built from them (``digit_pairs``).
+A core is one module and one line of ``CORES``: the column core (``model.core: columns``, models/columns.py: the
+written algorithm's columns), the report's LSTM encoder-decoder (``lstm``, models/lstm.py) or an MLP over the whole
+query (``mlp``, models/mlp.py). What a core can do is said by its class (models/network.py). A core that does not
+read symbols reads the positions as they are (``model.features: characters``) or the pairs of digits of the two
+numbers built from them (``digit_pairs``, models/digit_pairs.py).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from seq2arith.models.columns import CARRIES, ColumnCore
-from seq2arith.models.numbers import NumberReader
+from seq2arith.models.digit_pairs import DigitPairs
+from seq2arith.models.lstm import Seq2Seq
+from seq2arith.models.mlp import MLP
+from seq2arith.models.network import CoreNetwork, CoreOutput
 from seq2arith.params import require
 
-CORES = ("columns", "lstm", "mlp")
-# the cores each LSTM setting shapes: left on under another core it would change nothing, so it is named, not ignored
-LSTM_SETTINGS = {"extra_lstm": ("lstm", "columns"), "bidirectional": ("lstm",), "batchnorm": ("lstm",)}
+CORES: dict[str, type[CoreNetwork]] = {"columns": ColumnCore, "lstm": Seq2Seq, "mlp": MLP}
+# left on under a core it does not shape, an LSTM setting would change nothing: so it is named, not ignored
+LSTM_SETTINGS = ("extra_lstm", "bidirectional", "batchnorm")
 
 
 @dataclass(frozen=True)
@@ -51,110 +54,34 @@ class ModelConfig:
         require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
         require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
         require(f"{key}.carry", self.carry, self.carry in CARRIES, f"allowed: {', '.join(CARRIES)}")
-        for name, cores in LSTM_SETTINGS.items():
-            value = getattr(self, name)
-            require(f"{key}.{name}", value, self.core in cores or not value,
-                    f"only the {' and '.join(cores)} core{'s have' if len(cores) > 1 else ' has'} it (model.core is "
-                    f"{self.core!r}); set model.core: {' or '.join(cores)} too")
-        require(f"{key}.value_loss", self.value_loss, self.core == "columns" or not self.value_loss,
-                f"only the columns core has column values (model.core is {self.core!r}); set it to 0")
-        require(f"{key}.reverse_answer", self.reverse_answer, self.core != "columns" or self.reverse_answer,
-                "the columns core answers units first: must be true")
+        for name in LSTM_SETTINGS:
+            cores = [core for core, network in CORES.items() if name in network.lstm_settings]
+            require(f"{key}.{name}", getattr(self, name), self.core in cores or not getattr(self, name),
+                    f"{_only(cores)} it (model.core is {self.core!r}); set model.core: {' or '.join(cores)} too")
+        cores = [core for core, network in CORES.items() if network.column_values]
+        require(f"{key}.value_loss", self.value_loss, self.core in cores or not self.value_loss,
+                f"{_only(cores)} column values (model.core is {self.core!r}); set it to 0")
+        require(f"{key}.reverse_answer", self.reverse_answer, not self.network.units_first or self.reverse_answer,
+                f"the {self.core} core answers units first: must be true")
+
+    @property
+    def network(self) -> type[CoreNetwork]:
+        """The class of ``core``."""
+        return CORES[self.core]
 
     @property
     def reads_digits(self) -> str | None:
         """The setting that makes the core read the digits of two numbers out of symbols (one-hot text or a reader's
         probabilities), as params.yaml writes it; None when it reads the positions as they are."""
-        if self.core == "columns":
-            return "model.core = 'columns'"
+        if self.network.reads_symbols:
+            return f"model.core = {self.core!r}"
         return "model.features = 'digit_pairs'" if self.features == "digit_pairs" else None
 
     @property
     def any_width(self) -> bool:
         """The core reads numbers of any width and answers as wide as asked (models trained on 0..99 can be asked
         about 3-digit numbers)."""
-        return self.core == "columns"
-
-
-class Seq2Seq(nn.Module):
-    """Encoder LSTM stack -> summary repeated T_out times (Keras' RepeatVector) -> decoder LSTM.
-
-    ``decoder: attention`` also gives each output step its own learned read of the encoder
-    outputs, so step t can look at the digits it needs without squeezing them through one vector.
-    """
-
-    def __init__(self, input_size: int, answer_width: int, config: ModelConfig) -> None:
-        super().__init__()
-        directions = 2 if config.bidirectional else 1
-        width = config.hidden * directions
-        self.answer_width = answer_width
-        self.encoder = nn.LSTM(input_size, config.hidden, num_layers=1 + config.extra_lstm, batch_first=True,
-                               dropout=config.dropout if config.extra_lstm else 0.0,
-                               bidirectional=config.bidirectional)
-        self.attention = None
-        if config.decoder == "attention":
-            self.step_queries = nn.Parameter(torch.randn(answer_width, width) / math.sqrt(width))
-            self.attention = nn.Linear(2 * width, width)
-        self.decoder = nn.LSTM(width * (2 if self.attention else 1), config.hidden, batch_first=True,
-                               bidirectional=config.bidirectional)
-        self.norm = nn.BatchNorm1d(width) if config.batchnorm else nn.Identity()
-        self.dropout = nn.Dropout(config.dropout)
-        self.output_size = width
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """(B, T_in, F) -> (B, T_out, output_size)."""
-        outputs, (h, _) = self.encoder(inputs)  # outputs: (B, T_in, W); h: (layers * dirs, B, H)
-        directions = 2 if self.encoder.bidirectional else 1
-        summary = torch.cat(list(h[-directions:]), dim=-1)  # (B, W): last layer, both directions
-        steps = summary.unsqueeze(1).repeat(1, self.answer_width, 1)  # (B, T_out, W): the RepeatVector
-        if self.attention is not None:
-            query = self.attention(torch.cat([steps, self.step_queries.expand_as(steps)], dim=-1))  # (B, T_out, W)
-            scores = query @ outputs.transpose(1, 2) / math.sqrt(outputs.shape[-1])  # (B, T_out, T_in)
-            steps = torch.cat([steps, scores.softmax(-1) @ outputs], dim=-1)  # (B, T_out, 2W)
-        decoded, _ = self.decoder(steps)  # (B, T_out, W)
-        decoded = self.norm(decoded.transpose(1, 2)).transpose(1, 2)
-        return self.dropout(decoded)
-
-
-class DigitPairs(nn.Module):
-    """Symbol vectors of a two-number query -> one vector per pair of digits of the two numbers.
-
-    (B, T_in, len(symbols)) -> (B, D*D, 100 + operators): for each pair (a_i, b_j) of the i-th digit
-    of the first number and the j-th of the second (units first, short numbers zero-padded), the outer
-    product of their digit distributions, plus the operator's. On one-hot text that is the one-hot of the
-    pair; on a reader's probabilities it is soft (models.numbers reads the numbers).
-    """
-
-    def __init__(self, symbols: str, query_width: int) -> None:
-        super().__init__()
-        self.numbers = NumberReader(symbols)
-        self.steps = ((query_width - 1) // 2) ** 2  # D*D: '99*99' -> 4
-        self.size = 100 + len(self.numbers.operators)
-
-    def forward(self, symbols: torch.Tensor) -> torch.Tensor:
-        first, second, operator = self.numbers(symbols)
-        batch, places = first.shape[:2]
-        pairs = torch.einsum("bix,bjy->bijxy", first, second).reshape(batch, places * places, 100)
-        return torch.cat([pairs, operator[:, None].expand(-1, places * places, -1)], dim=-1)
-
-
-class MLP(nn.Module):
-    """The whole query at once: (B, T, F) flattened -> ``mlp_layers`` x (Linear, ReLU) -> (B, T_out, hidden),
-    one state per answer position from one last linear layer."""
-
-    def __init__(self, input_size: int, answer_width: int, config: ModelConfig) -> None:
-        super().__init__()
-        layers: list[nn.Module] = [nn.Flatten()]
-        width = input_size
-        for _ in range(config.mlp_layers):
-            layers += [nn.Linear(width, config.hidden), nn.ReLU(), nn.Dropout(config.dropout)]
-            width = config.hidden
-        layers += [nn.Linear(width, answer_width * config.hidden), nn.Unflatten(1, (answer_width, config.hidden))]
-        self.layers = nn.Sequential(*layers)
-        self.output_size = config.hidden
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.layers(inputs)
+        return self.network.any_width
 
 
 class WrittenCharacters(nn.Module):
@@ -183,9 +110,17 @@ def character_head(core: Core, vocabulary: str) -> nn.Module:
     return WrittenCharacters(core.writes, vocabulary) if core.writes else nn.Linear(core.output_size, len(vocabulary))
 
 
-class CoreOutput(NamedTuple):
-    states: torch.Tensor  # (B, T_out, output_size): one per answer position
-    values: torch.Tensor | None  # (B, T_out, 2, VALUE_CLASSES): the column core's column values; None for others
+def characters_and_values(core: Core, head: nn.Module, inputs: torch.Tensor, answer_width: int | None = None
+                          ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(B, T_in, F) query vectors -> ``head``'s character logits on ``core``'s states (B, T_out, V), and the core's
+    column values (None for a core without them): what every answering kind computes, as it trains."""
+    states, values = core(inputs, answer_width)
+    return head(states), values
+
+
+def _only(cores: list[str]) -> str:
+    """'only the lstm core has', 'only the columns and lstm cores have'."""
+    return f"only the {' and '.join(cores)} core{'s have' if len(cores) > 1 else ' has'}"
 
 
 class Core(nn.Module):
@@ -203,20 +138,13 @@ class Core(nn.Module):
         self.answer_width = answer_width
         self.features: nn.Module = nn.Identity()
         steps, size = query_width, input_size
-        if config.core != "columns" and config.features == "digit_pairs":
+        if not config.network.reads_symbols and config.features == "digit_pairs":
             assert symbols is not None
             self.features = DigitPairs(symbols, query_width)
             steps, size = self.features.steps, self.features.size
-        self.network: nn.Module
-        if config.core == "columns":
-            assert symbols is not None
-            self.network = ColumnCore(symbols, config.hidden, config.dropout, config.extra_lstm, config.carry)
-        elif config.core == "lstm":
-            self.network = Seq2Seq(size, answer_width, config)
-        else:
-            self.network = MLP(steps * size, answer_width, config)
+        self.network = config.network.build(size, steps, answer_width, config, symbols)
         self.output_size: int = self.network.output_size
-        self.writes: str | None = getattr(self.network, "writes", None)  # characters its states already are
+        self.writes = self.network.writes  # the characters its states already are
 
     @classmethod
     def over_text(cls, vocabulary: str, query_width: int, answer_width: int, config: ModelConfig) -> Core:
@@ -227,9 +155,7 @@ class Core(nn.Module):
         """(B, T_in, F) -> the states of ``answer_width`` answer positions (default: the task's; only the columns
         core answers other widths) and, for the columns core, its column values."""
         width = answer_width or self.answer_width
-        if isinstance(self.network, ColumnCore):
-            return CoreOutput(*self.network(inputs, width))
-        if width != self.answer_width:
+        if width != self.answer_width and not self.network.any_width:
             raise ValueError(f"this core answers {self.answer_width} positions, not {width}: only model.core: "
                              "columns answers numbers wider than those it was trained on")
-        return CoreOutput(self.network(self.features(inputs)), None)
+        return self.network(self.features(inputs), width)

@@ -15,6 +15,12 @@ class TwoNumbers(NamedTuple):
     second: torch.Tensor  # (B, D, 10): those of the second
     operator: torch.Tensor  # (B, O): the distribution over the symbols' operators, in their order
 
+    def pairs(self) -> torch.Tensor:
+        """(B, D*D, 100): for each pair (a_i, b_j) of digits of the two numbers, i-major, the outer product of their
+        distributions (the one-hot of the pair, on text)."""
+        batch, places = self.first.shape[:2]
+        return torch.einsum("bix,bjy->bijxy", self.first, self.second).reshape(batch, places * places, 100)
+
 
 class NumberReader:
     """Reads two numbers joined by an operator from (B, T_in, len(symbols)) symbol distributions.

@@ -30,6 +30,7 @@ from seq2arith.models.cores import ModelConfig, WrittenCharacters
 from seq2arith.runtime.seeding import seed_torch
 from seq2arith.training.loop import fit
 from seq2arith.training.plan import datasets
+from tiny import train_tiny
 
 
 @pytest.mark.parametrize(("query", "values"), [
@@ -144,13 +145,9 @@ def test_a_tiny_run_answers_products_it_never_saw(handwriting) -> None:
     the others, none of them trained in either order (unordered split): where chance is nil."""
     task = TaskConfig(operators=["*"], highest_integer=29)
     queries = create_data(task, SplitConfig(0.5, group="unordered"), handwriting, np.random.default_rng(0))
-    trained = with_mirrors(queries)
-    kind, options = arithmetic("text2text"), Text2TextConfig(epochs=80, batch_size=64, learning_rate=0.01)
-    model, arch = kind.new_model(trained, ModelConfig(hidden=16, value_loss=1.0), options)
-    generator = seed_torch(0, "test")
-    (phase,) = kind.phases(model, arch, None)
-    fit(phase.trainee, phase.objective, *datasets(phase, trained, None, True), options, generator)
-    metrics = evaluate_model(kind, model, arch, queries, None, None).metrics["test"]
+    options = Text2TextConfig(epochs=80, batch_size=64, learning_rate=0.01)
+    trained = train_tiny("text2text", with_mirrors(queries), ModelConfig(hidden=16, value_loss=1.0), options)
+    metrics = evaluate_model(arithmetic("text2text"), trained.model, trained.arch, queries, None, None).metrics["test"]
     assert metrics["unseen_pair_exact_match"] == metrics["exact_match"] >= 0.5
 
 

@@ -4,7 +4,6 @@ and batches go to the device asked for (checked on the shape-only meta device: t
 from __future__ import annotations
 
 import dataclasses
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from seq2arith.training.architecture import Architecture
 from seq2arith.training.batches import batches
 from seq2arith.training.loop import fit, score
 from seq2arith.training.plan import datasets
+from tiny import Trained, train_tiny
 
 OPTIONS = {
     "text2text": Text2TextConfig(epochs=6, batch_size=16, learning_rate=0.01),
@@ -57,36 +57,28 @@ def text2img(query_set, options: Text2ImgConfig) -> tuple[Text2Img, Architecture
 
 
 def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None, classifier: Path | None = None
-          ) -> tuple[dict, dict, torch.nn.Module]:
-    """``kind`` with ``core`` trained a few epochs (the columns core with its value loss; img2text then reads with
-    the ``classifier``, unfrozen: the columns core reads symbols)."""
+          ) -> Trained:
+    """``kind`` with ``core`` trained a few epochs on fresh handwriting every epoch (the columns core with its value
+    loss; img2text then reads with the ``classifier``, unfrozen: the columns core reads symbols)."""
     query_set, handwriting = queries
     model_config = ModelConfig(hidden=16, core=core, value_loss=1.0 if core == "columns" else 0.0)
     options = OPTIONS[kind]
     if kind == "img2text" and core == "columns":
         options = dataclasses.replace(options, reader="classifier")
-    generator = seed_torch(0, "test")
-    model, arch = arithmetic(kind).new_model(query_set, model_config, options, classifier)
-    (phase,) = arithmetic(kind).phases(model, arch, handwriting)
-    train_set, test_set = datasets(phase, query_set, handwriting, model_config.reverse_answer)
-    before = score(phase.trainee, phase.objective, train_set, 64)
-    after = fit(phase.trainee, phase.objective, train_set, test_set, phase.options, generator,
-                before_epoch=partial(train_set.redraw_handwriting, np.random.default_rng(1)), threads=threads)
-    return before, after, model
+    return train_tiny(kind, query_set, model_config, options, handwriting, classifier, threads=threads, redraw=True)
 
 
 @pytest.mark.parametrize("core", ["columns", "lstm", "mlp"])
 @pytest.mark.parametrize("kind", sorted(OPTIONS))
 def test_loss_falls(kind: str, core: str, queries, classifier_checkpoint) -> None:
     """A few epochs on tiny data lower the training loss of every model kind, with every core."""
-    before, after, _ = train(kind, queries, core, classifier=classifier_checkpoint)
-    assert after["train"]["loss"] < before["loss"]
+    trained = train(kind, queries, core, classifier=classifier_checkpoint)
+    assert trained.after["train"]["loss"] < trained.before["loss"]
 
 
 def test_training_is_deterministic(queries) -> None:
     """Same seed, same data: identical weights after training."""
-    _, _, first = train("text2text", queries)
-    _, _, second = train("text2text", queries)
+    first, second = train("text2text", queries).model, train("text2text", queries).model
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
         assert torch.equal(a, b), name
 
@@ -106,7 +98,7 @@ def test_thread_count_changes_no_result(kind: str, core: str, tolerance: float, 
     text2img's pixel loss is summed in per-thread chunks."""
     weights = []
     for count in (1, 2):
-        _, _, model = train(kind, queries, core, Threads(count))
+        model = train(kind, queries, core, Threads(count)).model
         assert torch.get_num_threads() == count
         weights.append(model.state_dict())
     for name, value in weights[0].items():

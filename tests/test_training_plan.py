@@ -24,18 +24,16 @@ from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.params import ParamsError
-from seq2arith.runtime.seeding import seed_torch
 from seq2arith.training import checkpoint
-from seq2arith.training.loop import fit
 from seq2arith.training.plan import (
     InputFiles,
     TrainingPlan,
     check_two_numbers,
-    datasets,
     plan_training,
     training_queries,
 )
 from seq2arith.training.splits import Split
+from tiny import train_tiny
 
 
 @pytest.fixture
@@ -175,12 +173,8 @@ def test_sampled_task_end_to_end(name: str, kind: str, handwriting: Handwriting,
     trained = training_queries(with_mirrors(queries))  # as plan_training: mirrors first, then no test row
     chosen = arithmetic(kind)
     text2text, _ = arithmetic("text2text").new_model(trained, model_config, SMALL["text2text"])  # text2img's core
-    model, arch = chosen.new_model(trained, model_config, SMALL[kind], classifier_checkpoint, text2text)
-    generator = seed_torch(0, "test")
-    for phase in chosen.phases(model, arch, handwriting):
-        fit(phase.trainee, phase.objective, *datasets(phase, trained, handwriting, True), phase.options,
-            generator)
-    checkpoint.save(tmp_path / "model.pt", chosen, model, arch)
+    tiny = train_tiny(kind, trained, model_config, SMALL[kind], handwriting, classifier_checkpoint, text2text)
+    checkpoint.save(tmp_path / "model.pt", chosen, tiny.model, tiny.arch)
     model, arch = checkpoint.load(tmp_path / "model.pt", chosen)
     reader = load_classifier(classifier_checkpoint)
     beyond = beyond_range_sets(task, 5, handwriting, np.random.default_rng(1))  # 4-digit numbers: the columns core

@@ -8,8 +8,6 @@ text2img's drawings back.
 import argparse
 from pathlib import Path
 
-from dvclive.live import Live
-
 from seq2arith import params
 from seq2arith.data.pools import load_handwriting
 from seq2arith.kinds import classifier
@@ -18,7 +16,7 @@ from seq2arith.runtime.errors import report_errors
 from seq2arith.runtime.files import write_json
 from seq2arith.runtime.threads import use_threads
 from seq2arith.training import checkpoint
-from seq2arith.training.loop import score
+from seq2arith.training.loop import curves, score
 
 
 def main() -> None:
@@ -42,7 +40,7 @@ def main() -> None:
     handwriting = load_handwriting(args.digits, args.glyphs)
     train = classifier.GlyphDataset(handwriting, "train", options.blanks, options.operator_share)
     validation = classifier.GlyphDataset(handwriting, "validation", options.blanks)
-    with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
+    with curves(args.live) as live:
         model = classifier.train_classifier(options, train, validation, params.seed(values), device, live, threads)
     checkpoint.save(args.out, classifier.KIND, model, options)
     # trained and checkpointed: the test pool is read once, now

@@ -5,8 +5,6 @@ import time
 from functools import partial
 from pathlib import Path
 
-from dvclive.live import Live
-
 from seq2arith import kinds, params
 from seq2arith.kinds.arithmetic import arithmetic
 from seq2arith.runtime.devices import torch_device
@@ -15,7 +13,7 @@ from seq2arith.runtime.files import write_json
 from seq2arith.runtime.seeding import rng, seed_torch
 from seq2arith.runtime.threads import use_threads
 from seq2arith.training import checkpoint
-from seq2arith.training.loop import fit
+from seq2arith.training.loop import curves, fit
 from seq2arith.training.plan import InputFiles, plan_training
 from seq2arith.training.splits import Split
 
@@ -48,7 +46,7 @@ def main() -> None:
                          InputFiles(args.data, args.digits, args.glyphs, args.classifier, args.text2text), device)
     handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
-    with Live(str(args.live), report=None, save_dvc_exp=False, dvcyaml=None) as live:
+    with curves(args.live) as live:
         for phase in plan.phases:
             train, validation = plan.datasets(phase)
             redraw = None  # rows of the queries are drawn afresh; a phase's own rows are not

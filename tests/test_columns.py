@@ -166,7 +166,7 @@ def test_extra_lstm_stacks_lstm_layers_that_train(handwriting, carry: str, layer
     top = getattr(encoder, f"weight_hh_l{layers - 1}_reverse")
     before = top.detach().clone()
     (phase,) = kind.phases(model, arch, None)
-    fit(phase.trainee, phase.objective, *datasets(phase, queries, None, True), options, seed_torch(0, "test"))
+    fit(phase.trainee, phase.objective, *datasets(phase, queries, None, arch.model), options, seed_torch(0, "test"))
     assert not torch.equal(top, before) and torch.isfinite(top).all()
 
 

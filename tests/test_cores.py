@@ -12,7 +12,7 @@ from torch import nn
 from seq2arith.data.text import SYMBOLS, encode_labels, vocabulary
 from seq2arith.models.cores import CORES, Core, ModelConfig
 from seq2arith.models.digit_pairs import DigitPairs
-from seq2arith.models.network import CoreOutput
+from seq2arith.models.network import CoreOutput, ValueTargets
 from seq2arith.params import ParamsError
 
 MUL = vocabulary(["*"])
@@ -20,12 +20,12 @@ QUERIES = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
 
 
 @pytest.mark.parametrize("core", CORES)
-def test_every_core_answers_the_task_width_and_says_if_it_has_column_values(core: str) -> None:
+def test_every_core_answers_the_task_width_with_column_values_where_it_has_their_targets(core: str) -> None:
     """One state per answer position of the task, and column values exactly where its class says so."""
     network = Core.over_text(MUL, 5, 4, ModelConfig(core=core, hidden=8))
     states, values = network(QUERIES)
     assert states.shape == (2, 4, network.output_size)
-    assert (values is not None) == CORES[core].column_values
+    assert (values is not None) == (CORES[core].value_targets is not None)
 
 
 @pytest.mark.parametrize("core", CORES)
@@ -45,7 +45,7 @@ class Constant(nn.Module):
 
     reads_symbols: ClassVar[bool] = False
     any_width: ClassVar[bool] = False
-    column_values: ClassVar[bool] = False
+    value_targets: ClassVar[ValueTargets | None] = None
     units_first: ClassVar[bool] = False
     lstm_settings: ClassVar[tuple[str, ...]] = ()
     writes: str | None = None

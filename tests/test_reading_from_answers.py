@@ -120,7 +120,7 @@ def test_the_objective_reads_no_digit_label(program: AnswerProgram, handwriting:
     queries = create_data(TaskConfig(operators=["+"], highest_integer=9), SplitConfig(0.25), handwriting,
                           np.random.default_rng(0))
     train, validation = datasets(Phase(torch.nn.Identity(), objective, Img2TextConfig()), queries, handwriting,
-                                 True)
+                                 ModelConfig())
     for split in (train, validation):
         assert set(split[np.arange(4)]) == {"query_glyphs", "answer"}
 

@@ -10,6 +10,7 @@ from seq2arith.data.handwriting import SPLITS
 from seq2arith.data.queries import SplitConfig, TaskConfig
 from seq2arith.data.query_sets import QuerySet, create_data
 from seq2arith.data.text import decode
+from seq2arith.models.columns import ColumnCore, value_targets
 from seq2arith.training.splits import Split
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
@@ -97,6 +98,16 @@ def test_dataset_fields(query_set, handwriting):
     dataset = Split(query_set, handwriting, split="train", reverse_answer=True, fields=("query",))
     assert set(dataset[0]) == {"query"}
     assert dataset.queries == query_set.of("train")
+
+
+def test_values_are_served_from_the_cores_value_targets(query_set, handwriting):
+    """The field ``values`` holds what the core's class gives as its value targets, for each column of the answer
+    and one more; a split asked for it without them says so."""
+    dataset = Split(query_set, handwriting, "train", True, ("values",), ColumnCore.value_targets)
+    rows = np.arange(4)
+    assert torch.equal(dataset[rows]["values"], value_targets(dataset.queries[:4], query_set.answer_width + 1))
+    with pytest.raises(ValueError, match="the field values needs its core's value targets"):
+        Split(query_set, handwriting, "train", True, ("values",))
 
 
 @pytest.mark.parametrize("split", SPLITS)

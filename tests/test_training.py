@@ -24,7 +24,7 @@ from seq2arith.runtime.seeding import seed_torch
 from seq2arith.runtime.threads import Threads
 from seq2arith.training.architecture import Architecture
 from seq2arith.training.batches import batches
-from seq2arith.training.loop import fit, score
+from seq2arith.training.loop import curves, fit, score
 from seq2arith.training.plan import datasets
 from tiny import Trained, train_tiny
 
@@ -109,16 +109,14 @@ def test_curves_logged(queries, tmp_path) -> None:
     """fit logs train and validation loss, accuracy and exact match for every epoch through DVCLive, the same scores
     of every split it is given to check, under its name, and after_epoch's scores under validation; no test
     curve."""
-    from dvclive import Live
-
     query_set, handwriting = queries
     options = Text2TextConfig(epochs=2, batch_size=32)
     model, arch = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
     (phase,) = arithmetic("text2text").phases(model, arch, handwriting)
-    train_set, validation_set = datasets(phase, query_set, handwriting, True)
+    train_set, validation_set = datasets(phase, query_set, handwriting, arch.model)
     assert validation_set.split == "validation" and len(validation_set) > 0
     calls = []
-    with Live(str(tmp_path / "live"), report=None, save_dvc_exp=False, dvcyaml=None) as live:
+    with curves(tmp_path / "live") as live:
         last = fit(phase.trainee, phase.objective, train_set, validation_set, options, seed_torch(0, "t"), live,
                    checks={"unseen": validation_set}, after_epoch=lambda: calls.append(1) or {"extra": 0.5})
     assert len(calls) == 2 and last["validation"]["extra"] == 0.5 and "exact_match" in last["validation"]
@@ -140,7 +138,7 @@ def test_frozen_reader_from_classifier(queries, classifier_checkpoint) -> None:
                                                    classifier_checkpoint)
     before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
     (phase,) = arithmetic("img2text").phases(model, arch, handwriting)
-    train_set, test_set = datasets(phase, query_set, handwriting, True)
+    train_set, test_set = datasets(phase, query_set, handwriting, arch.model)
     before = score(phase.trainee, phase.objective, train_set, 64)
     after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
@@ -157,7 +155,7 @@ def test_text2img_draws_from_its_tasks_text2text(queries) -> None:
     model, arch, text2text = text2img(query_set, options)
     (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
     assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
-    train_set, validation_set = datasets(drawing, query_set, handwriting, True)
+    train_set, validation_set = datasets(drawing, query_set, handwriting, arch.model)
     before = score(drawing.trainee, drawing.objective, train_set, 64)
     after = fit(drawing.trainee, drawing.objective, train_set, validation_set, drawing.options, seed_torch(0, "t"))
     assert after["train"]["loss"] < before["loss"]
@@ -180,7 +178,7 @@ def test_drawing_epochs_score_the_drawings(queries) -> None:
     query_set, handwriting = queries
     model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=1))
     (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
-    batch = datasets(drawing, query_set, handwriting, True)[0][np.arange(8)]
+    batch = datasets(drawing, query_set, handwriting, arch.model)[0][np.arange(8)]
     pixels = drawing.trainee(batch["query"])
     assert pixels.shape == batch["answer_images"].shape
     torch.testing.assert_close(drawing.objective.loss(pixels, batch),
@@ -195,7 +193,7 @@ def test_styled_drawing_is_a_conditional_vae(queries) -> None:
     query_set, handwriting = queries
     model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=3, style_size=3))
     (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
-    train_set, test_set = datasets(drawing, query_set, handwriting, True)
+    train_set, test_set = datasets(drawing, query_set, handwriting, arch.model)
     batch = train_set[np.arange(8)]
     drawing.trainee.eval()  # scored: each style its posterior mean
     pixels, mean, log_variance = drawing.objective.run(drawing.trainee, batch["query"], batch)
@@ -267,7 +265,7 @@ def test_models_and_batches_go_to_the_device(kind: str, core: str, queries, clas
     assert {p.device for p in model.parameters()} == {META}
     for phase in arithmetic(kind).phases(model, arch, handwriting):
         assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
-        train_set, _ = datasets(phase, query_set, handwriting, True)
+        train_set, _ = datasets(phase, query_set, handwriting, arch.model)
         batch = next(batches(train_set, 4, device=META))
         assert {value.device for value in batch.values()} == {META}
         output = phase.trainee(batch[phase.objective.inputs])

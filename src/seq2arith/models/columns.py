@@ -32,7 +32,7 @@ from torch.nn import functional as F
 
 from seq2arith.data.queries import terms, value_of
 from seq2arith.data.text import DIGITS, PAD
-from seq2arith.models.network import CoreOutput
+from seq2arith.models.network import CoreOutput, ValueTargets
 from seq2arith.models.numbers import NumberReader
 
 if TYPE_CHECKING:
@@ -47,14 +47,23 @@ WRITTEN = DIGITS + "-" + PAD  # the characters an answer column is written as (c
 OWN_ALIGNED, OWN_PRODUCTS, PREVIOUS_PRODUCTS = range(3)  # the roles of a digit pair's vector
 
 
+def value_targets(queries: Sequence[str], columns: int) -> torch.Tensor:
+    """The classes of each query's ``column_values`` and ``column_digits``: (N, columns, 5) int64 (clipped to the
+    classes there are)."""
+    values = torch.tensor([[(*pair, *digits) for pair, digits in zip(column_values(query, columns),
+                                                                      column_digits(query, columns))]
+                           for query in queries], dtype=torch.int64)
+    return (values + VALUE_OFFSET).clamp(0, VALUE_CLASSES - 1)
+
+
 class ColumnCore(nn.Module):
     """(B, T_in, len(symbols)) symbol distributions -> one state per answer column (B, K, output_size), and the
     logits of each column's values and digits (B, K + 1, ways, VALUE_CLASSES): see ``forward``."""
 
     reads_symbols: ClassVar[bool] = True
     any_width: ClassVar[bool] = True
-    column_values: ClassVar[bool] = True
     units_first: ClassVar[bool] = True
+    value_targets: ClassVar[ValueTargets | None] = staticmethod(value_targets)
     lstm_settings: ClassVar[tuple[str, ...]] = ("extra_lstm",)  # LSTMs over its columns (Tables 1 and 4)
 
     multiplies: torch.Tensor  # (O,): 1 for the operator * (its pairs sit in the product roles), else 0
@@ -224,12 +233,3 @@ def column_digits(query: str, columns: int) -> list[tuple[int, int, int]]:
     (first, second), (operator,) = terms(query)
     ways = (value_of(f"{first}{operator}{second}"), value_of(f"{second}{operator}{first}"))
     return list(zip(*(_digits(value % 10**columns, columns) for value in ways), _digits(abs(value_of(query)), columns)))
-
-
-def value_targets(queries: Sequence[str], columns: int) -> torch.Tensor:
-    """The classes of each query's ``column_values`` and ``column_digits``: (N, columns, 5) int64 (clipped to the
-    classes there are)."""
-    values = torch.tensor([[(*pair, *digits) for pair, digits in zip(column_values(query, columns),
-                                                                      column_digits(query, columns))]
-                           for query in queries], dtype=torch.int64)
-    return (values + VALUE_OFFSET).clamp(0, VALUE_CLASSES - 1)

@@ -58,7 +58,7 @@ class ModelConfig:
             cores = [core for core, network in CORES.items() if name in network.lstm_settings]
             require(f"{key}.{name}", getattr(self, name), self.core in cores or not getattr(self, name),
                     f"{_only(cores)} it (model.core is {self.core!r}); set model.core: {' or '.join(cores)} too")
-        cores = [core for core, network in CORES.items() if network.column_values]
+        cores = [core for core, network in CORES.items() if network.value_targets is not None]
         require(f"{key}.value_loss", self.value_loss, self.core in cores or not self.value_loss,
                 f"{_only(cores)} column values (model.core is {self.core!r}); set it to 0")
         require(f"{key}.reverse_answer", self.reverse_answer, not self.network.units_first or self.reverse_answer,

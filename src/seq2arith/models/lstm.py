@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import torch
 from torch import nn
 
-from seq2arith.models.network import CoreOutput
+from seq2arith.models.network import CoreOutput, ValueTargets
 
 if TYPE_CHECKING:
     from seq2arith.models.cores import ModelConfig
@@ -23,7 +23,7 @@ class Seq2Seq(nn.Module):
 
     reads_symbols: ClassVar[bool] = False
     any_width: ClassVar[bool] = False
-    column_values: ClassVar[bool] = False
+    value_targets: ClassVar[ValueTargets | None] = None
     units_first: ClassVar[bool] = False
     lstm_settings: ClassVar[tuple[str, ...]] = ("extra_lstm", "bidirectional", "batchnorm")
     writes: str | None = None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from torch import nn
 
-from seq2arith.models.network import CoreOutput
+from seq2arith.models.network import CoreOutput, ValueTargets
 
 if TYPE_CHECKING:
     import torch
@@ -20,7 +20,7 @@ class MLP(nn.Module):
 
     reads_symbols: ClassVar[bool] = False
     any_width: ClassVar[bool] = False
-    column_values: ClassVar[bool] = False
+    value_targets: ClassVar[ValueTargets | None] = None
     units_first: ClassVar[bool] = False
     lstm_settings: ClassVar[tuple[str, ...]] = ()
     writes: str | None = None

@@ -3,12 +3,16 @@ class attributes, and what it returns. models/cores.py keeps the table of them (
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 import torch
 
 if TYPE_CHECKING:
     from seq2arith.models.cores import ModelConfig
+
+
+ValueTargets = Callable[[Sequence[str], int], torch.Tensor]  # queries, columns -> (N, columns, ways) classes
 
 
 class CoreOutput(NamedTuple):
@@ -22,7 +26,7 @@ class CoreNetwork(Protocol):
 
     reads_symbols: ClassVar[bool]  # reads the digits of two numbers out of symbol distributions (needs ``symbols``)
     any_width: ClassVar[bool]  # answers numbers wider than those it was trained on, as wide as asked
-    column_values: ClassVar[bool]  # has each column's written value to learn (``model.value_loss``)
+    value_targets: ClassVar[ValueTargets | None]  # the targets of its column values (``model.value_loss``), if any
     units_first: ClassVar[bool]  # answers units first only (``model.reverse_answer`` must be true)
     lstm_settings: ClassVar[tuple[str, ...]]  # which of model.extra_lstm, bidirectional, batchnorm shape it
     output_size: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import torch
@@ -184,6 +185,14 @@ def _add(totals: dict[str, float], weight: int, values: dict[str, torch.Tensor])
     """Accumulate batch means weighted by the batch size."""
     for name, value in values.items():
         totals[name] = totals.get(name, 0.0) + weight * value.item()
+
+
+def curves(folder: Path) -> Live:
+    """The DVCLive logger of a training stage's curves in ``folder``: no report, no experiment of its own, no
+    dvc.yaml (the pipeline's declares the plots)."""
+    from dvclive.live import Live  # imported when a stage trains, not by every command that imports the loop
+
+    return Live(str(folder), report=None, save_dvc_exp=False, dvcyaml=None)
 
 
 def fit(model: nn.Module, objective: Objective[Any], train: Rows, validation: Rows, config: FitConfig,

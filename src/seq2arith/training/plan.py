@@ -67,7 +67,7 @@ class TrainingPlan:
         and scores."""
         if phase.rows is not None:
             return phase.rows()
-        return datasets(phase, self.queries, self.handwriting, self.arch.model.reverse_answer)
+        return datasets(phase, self.queries, self.handwriting, self.arch.model)
 
     def checks(self, phase: Phase) -> dict[str, Rows]:
         """More rows scored after every epoch of a phase on the queries: ``unseen``, the validation queries trained
@@ -77,16 +77,17 @@ class TrainingPlan:
         held_out = np.flatnonzero(self.queries.split == "validation")
         unseen = held_out[unseen_pairs(self.queries.of("train"), [self.queries.queries[i] for i in held_out])]
         return {"unseen": Split(self.queries.subset(unseen), self.handwriting, "validation",
-                                self.arch.model.reverse_answer, served_fields(phase))}
+                                self.arch.model.reverse_answer, served_fields(phase),
+                                self.arch.model.network.value_targets)}
 
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
-             reverse_answer: bool) -> tuple[Split, Split]:
-    """Train and validation splits of ``queries`` serving only the fields ``phase`` reads and scores. Training
-    never sees the test split."""
-    fields = served_fields(phase)
-    return (Split(queries, handwriting, "train", reverse_answer, fields),
-            Split(queries, handwriting, "validation", reverse_answer, fields))
+             model: ModelConfig) -> tuple[Split, Split]:
+    """Train and validation splits of ``queries`` serving only the fields ``phase`` reads and scores, as ``model``'s
+    core reads them (its answer order, its value targets). Training never sees the test split."""
+    fields, targets = served_fields(phase), model.network.value_targets
+    return (Split(queries, handwriting, "train", model.reverse_answer, fields, targets),
+            Split(queries, handwriting, "validation", model.reverse_answer, fields, targets))
 
 
 def served_fields(phase: Phase) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import torch
 from seq2arith.data.handwriting import Handwriting
 from seq2arith.data.query_sets import QuerySet
 from seq2arith.data.text import encode_labels, target_positions, to_target
-from seq2arith.models.columns import value_targets
+from seq2arith.models.network import ValueTargets
 from seq2arith.training.batches import Batch
 
 
@@ -22,9 +22,11 @@ class Split:
     """
 
     def __init__(self, queries: QuerySet, handwriting: Handwriting | None, split: str, reverse_answer: bool,
-                 fields: Sequence[str]) -> None:
+                 fields: Sequence[str], value_targets: ValueTargets | None = None) -> None:
         if handwriting is None and not {"query_images", "answer_images"}.isdisjoint(fields):
             raise ValueError("image fields need handwriting")
+        if value_targets is None and "values" in fields:
+            raise ValueError("the field values needs its core's value targets")
         rows = np.flatnonzero(queries.split == split)
         self.split = split
         self.vocabulary = queries.vocabulary
@@ -38,7 +40,8 @@ class Split:
         self.query_glyphs = queries.query_glyphs[rows]
         order = np.array([target_positions(answer, reverse_answer) for answer in self.answers])
         self.answer_glyphs = np.take_along_axis(queries.answer_glyphs[rows], order, axis=1)
-        self.values = value_targets(self.queries, queries.answer_width + 1) if "values" in fields else None
+        self.values = value_targets(self.queries, queries.answer_width + 1) if value_targets and "values" in fields \
+            else None
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -50,7 +53,7 @@ class Split:
             "query_glyphs": lambda: torch.from_numpy(np.asarray(self.query_glyphs[rows])),  # (B, T_in) indices
             "answer": lambda: self.answer_one_hot[rows],  # (B, T_out, V)
             "answer_images": lambda: self._pixels(self.answer_glyphs[rows]),  # (B, T_out, 28, 28)
-            "values": lambda: self._values(rows),  # (B, T_out, 2): the written column values (models.columns)
+            "values": lambda: self._values(rows),  # (B, T_out + 1, ways): the core's value targets
         }
         return {name: fetch[name]() for name in self.fields}
 

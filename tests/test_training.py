@@ -48,7 +48,9 @@ def queries(handwriting):
 
 def text2img(query_set, options: Text2ImgConfig) -> tuple[Text2Img, Architecture, Text2Text]:
     """A fresh text2img with ``options`` on the small core, and the untrained text2text of the task whose core and
-    character head it draws from (with image_epochs)."""
+    character head it draws from (with image_epochs); torch seeded first, so the weights are the same whichever
+    tests ran before on the worker."""
+    seed_torch(0, "test")
     text2text, _ = arithmetic("text2text").new_model(query_set, SMALL_CORE, Text2TextConfig())
     assert isinstance(text2text, Text2Text)
     model, arch = arithmetic("text2img").new_model(query_set, SMALL_CORE, options, text2text=text2text)

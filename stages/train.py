@@ -44,14 +44,15 @@ def main() -> None:
     generator = seed_torch(seed, f"train-{stream}", device)
     plan = plan_training(kind, args.task, values,
                          InputFiles(args.data, args.digits, args.glyphs, args.classifier, args.text2text), device)
-    handwriting = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
+    # the random stream that draws the train queries' handwriting afresh each epoch, for a kind that does
+    redrawing = rng(seed, f"handwriting-{stream}") if kind.fresh_handwriting(plan.options) else None
     start = time.perf_counter()
     with curves(args.live) as live:
         for phase in plan.phases:
             train, validation = plan.datasets(phase)
             redraw = None  # rows of the queries are drawn afresh; a phase's own rows are not
-            if handwriting is not None and isinstance(train, Split):
-                redraw = partial(train.redraw_handwriting, handwriting)
+            if redrawing is not None and isinstance(train, Split):
+                redraw = partial(train.redraw_handwriting, redrawing)
             fit(phase.trainee, phase.objective, train, validation, phase.options, generator, live, redraw,
                 desc=stream, threads=threads, checks=plan.checks(phase), after_epoch=plan.after_epoch)
         live.summary["seconds"] = round(time.perf_counter() - start)  # wall clock: beside the curves, not a metric

@@ -62,50 +62,92 @@ def _sweep_error(repo: PipelineRepo, *sets: str, address: str | None = "tcp://12
     return str(error.value)
 
 
-def test_a_key_not_in_params_is_named(small_clone: PipelineRepo) -> None:
-    assert _sweep_error(small_clone, "model.hiden=8,16") == "-S model.hiden=8: params.yaml has no key 'model.hiden'"
+class TestConfigurations:
+    """``experiments.configurations`` (sweeps/experiments.py)."""
+
+    def test_take_dvc_sweep_syntax(self) -> None:
+        """A grid of DVC's -S values: one experiment per combination, named after its changes, stable."""
+        experiments = configurations(["model.hidden=8,16", "seed=range(0,2)"], ("train-text2text@mul",))
+        assert [experiment.changes for experiment in experiments] == [
+            ("model.hidden=8", "seed=0"), ("model.hidden=8", "seed=1"), ("model.hidden=16", "seed=0"),
+            ("model.hidden=16", "seed=1")]
+        assert experiments[0].name.startswith("hidden8-seed0-") and len({e.name for e in experiments}) == 4
+        assert (configurations(["seed=0", "model.hidden=8"])[0].name
+                == configurations(["seed=0", "model.hidden=8"])[0].name)
+        assert experiments[0].run_arguments()[-1] == "train-text2text@mul"
 
 
-def test_a_dirty_workspace_starts_nothing(small_clone: PipelineRepo) -> None:
-    (small_clone.path / "params.yaml").write_text((small_clone.path / "params.yaml").read_text() + "\n")
-    assert "uncommitted changes" in _sweep_error(small_clone, "model.hidden=8")
+class TestRunSweep:
+    """``cluster.run_sweep`` (sweeps/cluster.py)."""
 
+    def test_a_key_not_in_params_is_named(self, small_clone: PipelineRepo) -> None:
+        assert _sweep_error(small_clone, "model.hiden=8,16") == "-S model.hiden=8: params.yaml has no key 'model.hiden'"
 
-def test_a_commit_not_on_origin_starts_nothing(small_clone: PipelineRepo) -> None:
-    small_clone.run("git", "commit", "-q", "--allow-empty", "-m", "not pushed")
-    assert "is not on the git remote 'origin': push it first" in _sweep_error(small_clone, "model.hidden=8")
+    def test_a_dirty_workspace_starts_nothing(self, small_clone: PipelineRepo) -> None:
+        (small_clone.path / "params.yaml").write_text((small_clone.path / "params.yaml").read_text() + "\n")
+        assert "uncommitted changes" in _sweep_error(small_clone, "model.hidden=8")
 
+    def test_a_commit_not_on_origin_starts_nothing(self, small_clone: PipelineRepo) -> None:
+        small_clone.run("git", "commit", "-q", "--allow-empty", "-m", "not pushed")
+        assert "is not on the git remote 'origin': push it first" in _sweep_error(small_clone, "model.hidden=8")
 
-def test_no_dvc_remote_starts_nothing(small_clone: PipelineRepo) -> None:
-    small_clone.dvc("remote", "remove", "shared")
-    small_clone.run("git", "commit", "-qam", "no remote")
-    small_clone.run("git", "push", "-q", "origin", "HEAD:refs/heads/main")
-    assert "no default DVC remote in .dvc/config" in _sweep_error(small_clone, "model.hidden=8")
+    def test_no_dvc_remote_starts_nothing(self, small_clone: PipelineRepo) -> None:
+        small_clone.dvc("remote", "remove", "shared")
+        small_clone.run("git", "commit", "-qam", "no remote")
+        small_clone.run("git", "push", "-q", "origin", "HEAD:refs/heads/main")
+        assert "no default DVC remote in .dvc/config" in _sweep_error(small_clone, "model.hidden=8")
 
+    def test_a_relative_dvc_remote_is_named(self, small_clone: PipelineRepo) -> None:
+        small_clone.dvc("remote", "modify", "shared", "url", "../remote")
+        small_clone.run("git", "commit", "-qam", "relative")
+        small_clone.run("git", "push", "-q", "origin", "HEAD:refs/heads/main")
+        assert "is the relative path '../../remote'" in _sweep_error(small_clone, "model.hidden=8")
 
-def test_a_relative_dvc_remote_is_named(small_clone: PipelineRepo) -> None:
-    small_clone.dvc("remote", "modify", "shared", "url", "../remote")
-    small_clone.run("git", "commit", "-qam", "relative")
-    small_clone.run("git", "push", "-q", "origin", "HEAD:refs/heads/main")
-    assert "is the relative path '../../remote'" in _sweep_error(small_clone, "model.hidden=8")
+    def test_an_unreachable_cluster_is_named(self, small_clone: PipelineRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+        # as long as the message is the same, sooner
+        monkeypatch.setattr("seq2arith.sweeps.cluster.CONNECT_TIMEOUT", "1s")
+        address = f"tcp://127.0.0.1:{_free_port()}"
+        assert _sweep_error(small_clone, "model.hidden=8", address=address).startswith(
+            f"cannot reach the Dask scheduler at {address}")
 
+    @pytest.mark.slow
+    def test_a_sweep_on_a_cluster_survives_a_killed_worker_and_never_trains_twice(
+            self, tmp_path: Path, cluster: tuple[str, list[subprocess.Popen], list[Path]]) -> None:
+        """Two configurations and a bad one on two workers, one killed mid-experiment: the two land once each in
+        the submitting clone's `dvc exp show` with their metrics, the bad one fails in one line naming it; the same
+        sweep again finds each on origin, pulls it and trains nothing."""
+        address, workers, folders = cluster
+        author = make_pipeline_repo(tmp_path / "author")
+        author.reproduce(TARGET)  # what the sweep's stages read, pushed below: the experiments pull it
+        author = _published(author, str(tmp_path / "remote"))
+        author.dvc("push")
+        author.dvc("push", "--run-cache")
+        sweep = ["seq2arith", "sweep", "-S", "text2text.epochs.mul=2,3", TARGET, "--cluster", address]
 
-def test_an_unreachable_cluster_is_named(small_clone: PipelineRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("seq2arith.sweeps.cluster.CONNECT_TIMEOUT", "1s")  # as long as the message is the same, sooner
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    assert _sweep_error(small_clone, "model.hidden=8", address=address).startswith(
-        f"cannot reach the Dask scheduler at {address}")
+        first = subprocess.Popen([*sweep[:3], "text2text.epochs.mul=2,3,-1", *sweep[4:]], cwd=author.path,
+                                 env=author.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _kill_when_running(workers[0], folders[0], first)
+        stdout, stderr = first.communicate(timeout=600)
+        assert first.returncode == 1, stderr
+        failed = [line for line in stderr.splitlines() if line.startswith("failed:")]
+        assert len(failed) == 1 and "-S text2text.epochs.mul=-1" in failed[0] and "text2text.epochs.mul" in failed[0]
+        assert stderr.splitlines()[-1].startswith("error: 1 of 3 experiments failed: mul1-")
+        names = {experiment.name for experiment in configurations(["text2text.epochs.mul=2,3"])}
+        assert {line.split(":")[0] for line in stdout.splitlines() if "ran " in line} == names
 
+        shown = json.loads(author.dvc("exp", "show", "--json").stdout)
+        experiments = {rev["name"]: rev["data"] for baseline in shown
+                       for experiment in baseline.get("experiments") or [] for rev in experiment["revs"]}
+        assert set(experiments) == names  # each once
+        for data in experiments.values():
+            epochs = data["params"]["params.yaml"]["data"]["text2text"]["epochs"]["mul"]
+            assert epochs in (2, 3)
+            assert data["metrics"]["metrics/mul-text2text.json"]["data"]["test"]["exact_match"] is not None
 
-def test_configurations_take_dvc_sweep_syntax() -> None:
-    """A grid of DVC's -S values: one experiment per combination, named after its changes, stable."""
-    experiments = configurations(["model.hidden=8,16", "seed=range(0,2)"], ("train-text2text@mul",))
-    assert [experiment.changes for experiment in experiments] == [
-        ("model.hidden=8", "seed=0"), ("model.hidden=8", "seed=1"), ("model.hidden=16", "seed=0"),
-        ("model.hidden=16", "seed=1")]
-    assert experiments[0].name.startswith("hidden8-seed0-") and len({e.name for e in experiments}) == 4
-    assert configurations(["seed=0", "model.hidden=8"])[0].name == configurations(["seed=0", "model.hidden=8"])[0].name
-    assert experiments[0].run_arguments()[-1] == "train-text2text@mul"
+        again = subprocess.run(sweep, cwd=author.path, env=author.env, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+        assert sorted(again.stdout.splitlines()[:-1]) == sorted(f"{name}: on origin already, nothing ran"
+                                                               for name in names)
 
 
 @pytest.fixture
@@ -146,43 +188,3 @@ def _kill_when_running(worker: subprocess.Popen, folder: Path, sweep: subprocess
         assert sweep.poll() is None and time.monotonic() < deadline, "the worker never started an experiment"
         time.sleep(0.2)
     os.killpg(worker.pid, signal.SIGKILL)
-
-
-@pytest.mark.slow
-def test_a_sweep_on_a_cluster_survives_a_killed_worker_and_never_trains_twice(
-        tmp_path: Path, cluster: tuple[str, list[subprocess.Popen], list[Path]]) -> None:
-    """Two configurations and a bad one on two workers, one killed mid-experiment: the two land once each in
-    the submitting clone's `dvc exp show` with their metrics, the bad one fails in one line naming it; the same
-    sweep again finds each on origin, pulls it and trains nothing."""
-    address, workers, folders = cluster
-    author = make_pipeline_repo(tmp_path / "author")
-    author.reproduce(TARGET)  # what the sweep's stages read, pushed below: the experiments pull it
-    author = _published(author, str(tmp_path / "remote"))
-    author.dvc("push")
-    author.dvc("push", "--run-cache")
-    sweep = ["seq2arith", "sweep", "-S", "text2text.epochs.mul=2,3", TARGET, "--cluster", address]
-
-    first = subprocess.Popen([*sweep[:3], "text2text.epochs.mul=2,3,-1", *sweep[4:]], cwd=author.path,
-                             env=author.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _kill_when_running(workers[0], folders[0], first)
-    stdout, stderr = first.communicate(timeout=600)
-    assert first.returncode == 1, stderr
-    failed = [line for line in stderr.splitlines() if line.startswith("failed:")]
-    assert len(failed) == 1 and "-S text2text.epochs.mul=-1" in failed[0] and "text2text.epochs.mul" in failed[0]
-    assert stderr.splitlines()[-1].startswith("error: 1 of 3 experiments failed: mul1-")
-    names = {experiment.name for experiment in configurations(["text2text.epochs.mul=2,3"])}
-    assert {line.split(":")[0] for line in stdout.splitlines() if "ran " in line} == names
-
-    shown = json.loads(author.dvc("exp", "show", "--json").stdout)
-    experiments = {rev["name"]: rev["data"] for baseline in shown for experiment in baseline.get("experiments") or []
-                   for rev in experiment["revs"]}
-    assert set(experiments) == names  # each once
-    for data in experiments.values():
-        epochs = data["params"]["params.yaml"]["data"]["text2text"]["epochs"]["mul"]
-        assert epochs in (2, 3)
-        assert data["metrics"]["metrics/mul-text2text.json"]["data"]["test"]["exact_match"] is not None
-
-    again = subprocess.run(sweep, cwd=author.path, env=author.env, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0, again.stderr
-    assert sorted(again.stdout.splitlines()[:-1]) == sorted(f"{name}: on origin already, nothing ran"
-                                                           for name in names)

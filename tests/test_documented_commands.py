@@ -492,18 +492,20 @@ def problem(documented: Documented, folder: Path) -> str | None:
 DOCUMENTED = [documented for path in DOCUMENTS for documented in scan(path)]
 
 
-@pytest.mark.parametrize("documented", DOCUMENTED, ids=[f"{d.path}:{d.line}" for d in DOCUMENTED])
-def test_documented_command(documented: Documented, tmp_path: Path) -> None:
-    """Each documented command (and params.yaml edit) is accepted by the project as it is today."""
-    reason = problem(documented, tmp_path)
-    assert reason is None, f"{documented}: {reason}"
+class TestDocuments:
+    """The commands README.md and the pages of docs/ and reports/ show."""
 
+    @pytest.mark.parametrize("documented", DOCUMENTED, ids=[f"{d.path}:{d.line}" for d in DOCUMENTED])
+    def test_documented_command(self, documented: Documented, tmp_path: Path) -> None:
+        """Each documented command (and params.yaml edit) is accepted by the project as it is today."""
+        reason = problem(documented, tmp_path)
+        assert reason is None, f"{documented}: {reason}"
 
-def test_documents_show_commands() -> None:
-    """The documents are read: the README's everyday commands are among what is checked."""
-    readme = [d for d in DOCUMENTED if d.path == "README.md" and d.kind == "command"]
-    assert any(d.words[:3] == ("dvc", "exp", "run") and not d.prose for d in readme)
-    assert any(d.words[:2] == ("seq2arith", "predict") for d in readme)
+    def test_documents_show_commands(self) -> None:
+        """The documents are read: the README's everyday commands are among what is checked."""
+        readme = [d for d in DOCUMENTED if d.path == "README.md" and d.kind == "command"]
+        assert any(d.words[:3] == ("dvc", "exp", "run") and not d.prose for d in readme)
+        assert any(d.words[:2] == ("seq2arith", "predict") for d in readme)
 
 
 MARKDOWN = r"""# A document
@@ -533,57 +535,63 @@ text2img: {epochs: {add3: 8}, image_epochs: {add3: 5}}
 """
 
 
-def test_scan_reads_fences_spans_variables_and_edits(tmp_path: Path) -> None:
-    """Fenced lines are joined at backslashes, split at && and stripped of comments, variables expand outside
-    single quotes, spans may cross lines, and a YAML block of params sections is an edit for what follows."""
-    path = tmp_path / "doc.md"
-    path.write_text(MARKDOWN)
-    found = scan(path, tmp_path)
-    assert [(d.line, d.kind, d.words, d.prose) for d in found] == [
-        (6, "command", ("dvc", "exp", "run", "-S", "model.hidden=128", "-S", "model.dropout=0.1", "-S",
-                        "split.test_ratio=0.5", "evaluate-text2text@addsub"), False),
-        (8, "command", ("seq2arith", "predict", "22+13"), False),
-        (9, "command", ("seq2arith", "tables", "lstm", "--commits", "1", "--into", "$X.md"), False),
-        (12, "command", ("dvc", "queue", "start", "-j", "N"), True),
-        (12, "command", ("dvc", "exp", "push"), True),
-        (13, "options", ("-S", "model.hidden=32"), True),
-        (16, "params", (), False),
-        (24, "command", ("dvc", "repro", "evaluate-text2text@add3"), True),
-    ]
-    assert found[-1].edits[0]["tasks"]["add3"]["highest_integer"] == 999
-    assert all(problem(d, tmp_path) is None for d in found), [problem(d, tmp_path) for d in found]
+class TestScan:
+    """``scan``, this module's reader of a document."""
+
+    def test_reads_fences_spans_variables_and_edits(self, tmp_path: Path) -> None:
+        """Fenced lines are joined at backslashes, split at && and stripped of comments, variables expand outside
+        single quotes, spans may cross lines, and a YAML block of params sections is an edit for what follows."""
+        path = tmp_path / "doc.md"
+        path.write_text(MARKDOWN)
+        found = scan(path, tmp_path)
+        assert [(d.line, d.kind, d.words, d.prose) for d in found] == [
+            (6, "command", ("dvc", "exp", "run", "-S", "model.hidden=128", "-S", "model.dropout=0.1", "-S",
+                            "split.test_ratio=0.5", "evaluate-text2text@addsub"), False),
+            (8, "command", ("seq2arith", "predict", "22+13"), False),
+            (9, "command", ("seq2arith", "tables", "lstm", "--commits", "1", "--into", "$X.md"), False),
+            (12, "command", ("dvc", "queue", "start", "-j", "N"), True),
+            (12, "command", ("dvc", "exp", "push"), True),
+            (13, "options", ("-S", "model.hidden=32"), True),
+            (16, "params", (), False),
+            (24, "command", ("dvc", "repro", "evaluate-text2text@add3"), True),
+        ]
+        assert found[-1].edits[0]["tasks"]["add3"]["highest_integer"] == 999
+        assert all(problem(d, tmp_path) is None for d in found), [problem(d, tmp_path) for d in found]
 
 
-@pytest.mark.parametrize(("command", "reason"), [
-    ("dvc exp run -S model.no_such_key=1", "Could not override 'model.no_such_key'"),
-    ("dvc exp run -S model.hidden=0", "model.hidden = 0"),
-    ("dvc exp run -S model.hidden=64 -S model.dropout=1.5", "model.dropout = 1.5"),
-    ("dvc exp run -S 'model.hidden=64,0'", "only with --queue"),
-    ("dvc exp run --queue -S 'model.hidden=64,0'", "model.hidden = 0"),
-    ("dvc exp run -S 'classifier.augment=[affine,sepia]'", "classifier.augment"),
-    ("dvc exp run -S +model.no_such_key=1", "model.no_such_key"),
-    ("dvc exp run -S tasks.mul.highest_integer=0", "tasks.mul.highest_integer"),
-    ("dvc repro train-text2text@nosuchtask", "no stage train-text2text@nosuchtask"),
-    ("dvc exp run --no-such-option", "unrecognized arguments"),
-    ("dvc exp push", "required"),
-    ("seq2arith no-such-command", "invalid choice"),
-    ("seq2arith predict --no-such-option", "unrecognized arguments"),
-])
-def test_problem_names_what_the_project_rejects(command: str, reason: str, tmp_path: Path) -> None:
-    """Unknown keys, bad values (also in sweeps and together), sweeps without a queue, unknown stages, commands and
-    options are each rejected, with the reason named; a command shown to be run may not leave out arguments."""
-    documented = Documented("doc.md", 1, "command", tuple(shlex.split(command)), False, ())
-    assert reason in (problem(documented, tmp_path) or "")
+class TestProblem:
+    """``problem``, this module's judge of a documented command, and the checks it runs."""
 
+    @pytest.mark.parametrize(("command", "reason"), [
+        ("dvc exp run -S model.no_such_key=1", "Could not override 'model.no_such_key'"),
+        ("dvc exp run -S model.hidden=0", "model.hidden = 0"),
+        ("dvc exp run -S model.hidden=64 -S model.dropout=1.5", "model.dropout = 1.5"),
+        ("dvc exp run -S 'model.hidden=64,0'", "only with --queue"),
+        ("dvc exp run --queue -S 'model.hidden=64,0'", "model.hidden = 0"),
+        ("dvc exp run -S 'classifier.augment=[affine,sepia]'", "classifier.augment"),
+        ("dvc exp run -S +model.no_such_key=1", "model.no_such_key"),
+        ("dvc exp run -S tasks.mul.highest_integer=0", "tasks.mul.highest_integer"),
+        ("dvc repro train-text2text@nosuchtask", "no stage train-text2text@nosuchtask"),
+        ("dvc exp run --no-such-option", "unrecognized arguments"),
+        ("dvc exp push", "required"),
+        ("seq2arith no-such-command", "invalid choice"),
+        ("seq2arith predict --no-such-option", "unrecognized arguments"),
+    ])
+    def test_names_what_the_project_rejects(self, command: str, reason: str, tmp_path: Path) -> None:
+        """Unknown keys, bad values (also in sweeps and together), sweeps without a queue, unknown stages, commands and
+        options are each rejected, with the reason named; a command shown to be run may not leave out arguments."""
+        documented = Documented("doc.md", 1, "command", tuple(shlex.split(command)), False, ())
+        assert reason in (problem(documented, tmp_path) or "")
 
-def test_a_scalar_for_a_per_task_value_is_refused() -> None:
-    """`-S text2img.epochs=5` leaves no text2img.epochs.addsub for DVC to read: the params stage refuses it in one
-    line naming the key, and the documented-command check names what DVC would miss."""
-    values = params.load_params(PARAMS)
-    assert missing_params(values) == []
-    values["text2img"]["epochs"] = 5
-    assert "train-text2img@addsub: text2img.epochs.addsub" in missing_params(values)
-    stage = _params_stage()
-    assert stage is not None
-    with pytest.raises(params.ParamsError, match=r"text2img\.epochs.*give one value per task \(\{addsub: \.\.\., mul"):
-        stage(values)
+    def test_a_scalar_for_a_per_task_value_is_refused(self) -> None:
+        """`-S text2img.epochs=5` leaves no text2img.epochs.addsub for DVC to read: the params stage refuses it in one
+        line naming the key, and the documented-command check names what DVC would miss."""
+        values = params.load_params(PARAMS)
+        assert missing_params(values) == []
+        values["text2img"]["epochs"] = 5
+        assert "train-text2img@addsub: text2img.epochs.addsub" in missing_params(values)
+        stage = _params_stage()
+        assert stage is not None
+        with pytest.raises(params.ParamsError,
+                           match=r"text2img\.epochs.*give one value per task \(\{addsub: \.\.\., mul"):
+            stage(values)

@@ -36,79 +36,91 @@ MODEL_OPTIONS = [  # the columns core, then the report's LSTM with each of its o
 ]
 
 
-@pytest.mark.parametrize("model", MODEL_OPTIONS)
-def test_text2text_shape(model: dict) -> None:
-    """text2text maps a one-hot query (B, 5, V) to logits (B, T_out, V) under every core option."""
-    net = network("text2text", answer_width=4, **model)
-    assert net(torch.rand(3, 5, len(ADDSUB))).shape == (3, 4, len(ADDSUB))
-
-
-@pytest.mark.parametrize(("options", "model"), [
-    *((Img2TextConfig(reader=reader), model) for reader in ("answers", "classifier")  # readers of symbols
-      for model in MODEL_OPTIONS[:5]),
-    *((Img2TextConfig(encoder=encoder, reader="trained"), model) for encoder in ("cnn", "convlstm")
-      for model in MODEL_OPTIONS[1:5]),  # a reader trained with the core reads features: no columns core
-])
-def test_img2text_shape(options: Img2TextConfig, model: dict) -> None:
-    """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with each reader: the CNN over the task's
-    characters (answers), the classifier, and the CNN and the ConvLSTM encoder trained with the core."""
-    net = network("img2text", MUL, 4, options, **model)
-    assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
-
-
-@pytest.mark.parametrize("decoder", ["dense", "conv_transpose"])
-@pytest.mark.parametrize("model", MODEL_OPTIONS[:5])
-def test_text2img_shape(decoder: str, model: dict) -> None:
-    """text2img maps a one-hot query to pixel logits (B, T_out, 28, 28) with both image decoders."""
-    net = network("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16), **model)
-    assert net(torch.rand(2, 5, len(ADDSUB))).shape == (2, 3, 28, 28)
-
-
-def test_classifier_shape() -> None:
-    """The classifier maps (N, 28, 28) glyphs to one logit per symbol (digits, + - x, blank)."""
-    net = kinds.named("classifier").network(READER)
-    assert net(torch.rand(7, 28, 28)).shape == (7, len(SYMBOLS))
-
-
-@pytest.mark.parametrize(("vocab", "extra_lstm", "keras_count"), [
-    (ADDSUB, 1, 1_330_445),  # report Table 1, one additional LSTM layer
-    (ADDSUB, 2, 1_855_757),  # report Table 1, two
-    (MUL, 0, 803_852),  # report Table 4, first row
-    (MUL, 3, 2_379_788),  # report Table 4, last row (three additional layers)
-])
-def test_text2text_parameters_match_report(vocab: str, extra_lstm: int, keras_count: int) -> None:
-    """The report-faithful text2text (hidden 256, RepeatVector decoder) has the report's parameter count
-    plus one extra LSTM bias vector per layer."""
-    net = network("text2text", vocab, core="lstm", extra_lstm=extra_lstm, hidden=256, decoder="repeat")
-    lstm_layers = 1 + extra_lstm + 1  # encoder stack + decoder
-    assert count_parameters(net) == keras_count + lstm_layers * LSTM_EXTRA_BIAS
-
-
-def test_text2img_parameters_match_report() -> None:
-    """The report's Figure 10 text2img (LSTM 256 -> repeat -> LSTM 256 -> Dense 128 -> Dense 784) has
-    276,480 + 525,312 + 32,896 + 101,136 Keras parameters, plus two extra LSTM bias vectors."""
-    net = network("text2img", core="lstm", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
-                  options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0))
-    assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS
-
-
 CORES = [{"core": "columns", "value_loss": 1.0}, {"core": "mlp", "features": "digit_pairs"},
          {"core": "mlp", "features": "characters"}, {"core": "lstm", "features": "digit_pairs"}]
 
 
-@pytest.mark.parametrize("core", CORES)
-@pytest.mark.parametrize("kind", ["text2text", "text2img"])
-def test_every_core_plugs_into_text_kinds(kind: str, core: dict) -> None:
-    """The columns core, the MLP core and digit-pair features give the same output shapes as the report's LSTM."""
-    options = Text2ImgConfig(dense_units=16) if kind == "text2img" else None
-    net = network(kind, MUL, 4, options, hidden=16, **core)
-    query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
-    assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))
+class TestClassifier:
+    """The classifier's network, ``classifier.Classifier`` (kinds/classifier.py)."""
+
+    def test_shape(self) -> None:
+        """The classifier maps (N, 28, 28) glyphs to one logit per symbol (digits, + - x, blank)."""
+        net = kinds.named("classifier").network(READER)
+        assert net(torch.rand(7, 28, 28)).shape == (7, len(SYMBOLS))
 
 
-@pytest.mark.parametrize("reader", ["answers", "classifier"])
-@pytest.mark.parametrize("core", CORES)
-def test_every_core_plugs_into_img2text(core: dict, reader: str) -> None:
-    """img2text reads digits from its reader's symbol probabilities: the task's characters or the classifier's."""
-    net = network("img2text", MUL, 4, Img2TextConfig(reader=reader), hidden=16, **core)
-    assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
+class TestText2Text:
+    """text2text's network, ``text2text.Text2Text`` (kinds/text2text.py)."""
+
+    @pytest.mark.parametrize("model", MODEL_OPTIONS)
+    def test_shape(self, model: dict) -> None:
+        """text2text maps a one-hot query (B, 5, V) to logits (B, T_out, V) under every core option."""
+        net = network("text2text", answer_width=4, **model)
+        assert net(torch.rand(3, 5, len(ADDSUB))).shape == (3, 4, len(ADDSUB))
+
+    @pytest.mark.parametrize(("vocab", "extra_lstm", "keras_count"), [
+        (ADDSUB, 1, 1_330_445),  # report Table 1, one additional LSTM layer
+        (ADDSUB, 2, 1_855_757),  # report Table 1, two
+        (MUL, 0, 803_852),  # report Table 4, first row
+        (MUL, 3, 2_379_788),  # report Table 4, last row (three additional layers)
+    ])
+    def test_parameters_match_report(self, vocab: str, extra_lstm: int, keras_count: int) -> None:
+        """The report-faithful text2text (hidden 256, RepeatVector decoder) has the report's parameter count
+        plus one extra LSTM bias vector per layer."""
+        net = network("text2text", vocab, core="lstm", extra_lstm=extra_lstm, hidden=256, decoder="repeat")
+        lstm_layers = 1 + extra_lstm + 1  # encoder stack + decoder
+        assert count_parameters(net) == keras_count + lstm_layers * LSTM_EXTRA_BIAS
+
+
+class TestImg2Text:
+    """img2text's network, ``img2text.Img2Text`` (kinds/img2text.py)."""
+
+    @pytest.mark.parametrize(("options", "model"), [
+        *((Img2TextConfig(reader=reader), model) for reader in ("answers", "classifier")  # readers of symbols
+          for model in MODEL_OPTIONS[:5]),
+        *((Img2TextConfig(encoder=encoder, reader="trained"), model) for encoder in ("cnn", "convlstm")
+          for model in MODEL_OPTIONS[1:5]),  # a reader trained with the core reads features: no columns core
+    ])
+    def test_shape(self, options: Img2TextConfig, model: dict) -> None:
+        """img2text maps a strip (B, 5, 28, 28) to logits (B, T_out, V) with each reader: the CNN over the task's
+        characters (answers), the classifier, and the CNN and the ConvLSTM encoder trained with the core."""
+        net = network("img2text", MUL, 4, options, **model)
+        assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
+
+    @pytest.mark.parametrize("reader", ["answers", "classifier"])
+    @pytest.mark.parametrize("core", CORES)
+    def test_every_core_plugs_in(self, core: dict, reader: str) -> None:
+        """img2text reads digits from its reader's symbol probabilities: the task's characters or the classifier's."""
+        net = network("img2text", MUL, 4, Img2TextConfig(reader=reader), hidden=16, **core)
+        assert net(torch.rand(2, 5, 28, 28)).shape == (2, 4, len(MUL))
+
+
+class TestText2Img:
+    """text2img's network, ``text2img.Text2Img`` (kinds/text2img.py)."""
+
+    @pytest.mark.parametrize("decoder", ["dense", "conv_transpose"])
+    @pytest.mark.parametrize("model", MODEL_OPTIONS[:5])
+    def test_shape(self, decoder: str, model: dict) -> None:
+        """text2img maps a one-hot query to pixel logits (B, T_out, 28, 28) with both image decoders."""
+        net = network("text2img", options=Text2ImgConfig(image_decoder=decoder, dense_units=16), **model)
+        assert net(torch.rand(2, 5, len(ADDSUB))).shape == (2, 3, 28, 28)
+
+    def test_parameters_match_report(self) -> None:
+        """The report's Figure 10 text2img (LSTM 256 -> repeat -> LSTM 256 -> Dense 128 -> Dense 784) has
+        276,480 + 525,312 + 32,896 + 101,136 Keras parameters, plus two extra LSTM bias vectors."""
+        net = network("text2img", core="lstm", extra_lstm=0, hidden=256, decoder="repeat", dropout=0.0,
+                      options=Text2ImgConfig(image_decoder="dense", dense_units=128, text_loss=0.0))
+        assert count_parameters(net) == 276_480 + 525_312 + 32_896 + 101_136 + 2 * LSTM_EXTRA_BIAS
+
+
+class TestTextKinds:
+    """The networks that read text, text2text's and text2img's."""
+
+    @pytest.mark.parametrize("core", CORES)
+    @pytest.mark.parametrize("kind", ["text2text", "text2img"])
+    def test_every_core_plugs_in(self, kind: str, core: dict) -> None:
+        """The columns core, the MLP core and digit-pair features give the same output shapes as the report's LSTM."""
+        options = Text2ImgConfig(dense_units=16) if kind == "text2img" else None
+        net = network(kind, MUL, 4, options, hidden=16, **core)
+        query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
+        assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))

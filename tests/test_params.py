@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import io
 import re
+import tokenize
 from functools import partial
 from pathlib import Path
 
@@ -38,10 +41,12 @@ SECTIONS = {
     "tasks.mul": TaskConfig,
     "split": SplitConfig,
     "model": ModelConfig,
+    "train": TrainConfig,
     "text2text": Text2TextConfig,
     "img2text": Img2TextConfig,
     "text2img": Text2ImgConfig,
     "drawing": DrawingConfig,
+    "plots": PlotsConfig,
     "classifier": ClassifierConfig,
     "judge": ClassifierConfig,
 }
@@ -68,6 +73,19 @@ def test_params_yaml_section_loads(key):
     assert type(config) is SECTIONS[key]
     for name, value in raw(key).items():
         assert getattr(config, name) == value
+
+
+@pytest.mark.parametrize("key", SECTIONS)
+def test_each_key_is_explained_in_one_place_params_yaml(key):
+    """Every field of a section's dataclass is written in params.yaml, where its meaning is explained beside its
+    value; the fields carry no comments of their own to drift apart from those."""
+    cls = SECTIONS[key]
+    assert set(raw(key)) == {field.name for field in dataclasses.fields(cls)}
+    for klass in cls.__mro__[:-1]:
+        body = inspect.getsource(klass).split("    def ")[0]
+        comments = [token.string for token in tokenize.generate_tokens(io.StringIO(body).readline)
+                    if token.type == tokenize.COMMENT and "type: ignore" not in token.string]
+        assert not comments, f"{klass.__name__}: explain these in params.yaml instead: {comments}"
 
 
 def test_params_yaml_seed():

@@ -25,24 +25,25 @@ def _fake_node_modules(folder: Path) -> Path:
     return folder
 
 
-def test_page_inlines_every_script(tmp_path):
-    """The scripts are in the page itself; DVC's placeholders stay, its CDN placeholder {scripts} does not."""
-    html = page(_fake_node_modules(tmp_path))
-    assert all(f"window.loaded = '{name}';" in html for name in SCRIPTS)
-    assert "{plot_divs}" in html and "{refresh_tag}" in html
-    assert "{scripts}" not in html and "<script src" not in html
+class TestPage:
+    """``plots_page.page`` (figures/plots_page.py)."""
 
+    def test_inlines_every_script(self, tmp_path):
+        """The scripts are in the page itself; DVC's placeholders stay, its CDN placeholder {scripts} does not."""
+        html = page(_fake_node_modules(tmp_path))
+        assert all(f"window.loaded = '{name}';" in html for name in SCRIPTS)
+        assert "{plot_divs}" in html and "{refresh_tag}" in html
+        assert "{scripts}" not in html and "<script src" not in html
 
-def test_page_names_a_missing_script(tmp_path):
-    (_fake_node_modules(tmp_path) / SCRIPTS[-1]).unlink()
-    with pytest.raises(Seq2ArithError, match=r"vega-embed\.min\.js: missing; .*npm ci"):
-        page(tmp_path)
+    def test_names_a_missing_script(self, tmp_path):
+        (_fake_node_modules(tmp_path) / SCRIPTS[-1]).unlink()
+        with pytest.raises(Seq2ArithError, match=r"vega-embed\.min\.js: missing; .*npm ci"):
+            page(tmp_path)
 
-
-def test_page_refuses_a_script_that_would_end_the_tag(tmp_path):
-    (_fake_node_modules(tmp_path) / SCRIPTS[0]).write_text("'</script>'")
-    with pytest.raises(Seq2ArithError, match="cannot be inlined"):
-        page(tmp_path)
+    def test_refuses_a_script_that_would_end_the_tag(self, tmp_path):
+        (_fake_node_modules(tmp_path) / SCRIPTS[0]).write_text("'</script>'")
+        with pytest.raises(Seq2ArithError, match="cannot be inlined"):
+            page(tmp_path)
 
 
 def _browser() -> None:
@@ -82,19 +83,22 @@ def with_page(tiny_experiment: PipelineRepo, tmp_path_factory: pytest.TempPathFa
     return repo
 
 
-@pytest.mark.slow
-def test_plots_show_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
-    """The page of a pipeline's results: every curve, histogram, confusion matrix and figure drawn, small."""
-    with_page.dvc("plots", "show", "-o", str(tmp_path / "page"))
-    index = tmp_path / "page" / "index.html"
-    assert index.stat().st_size <= MAX_PAGE_BYTES
-    plots = _assert_drawn_offline(index, tmp_path / "profile")
-    assert sum(plot["vega"] for plot in plots) == 8 * 2 + 6 + 6  # curves (2 per training), histograms, confusions
-    assert sum(not plot["vega"] for plot in plots) >= 4
+class TestOfflinePage:
+    """The offline page `make setup` writes, drawn by `dvc plots show` and `dvc plots diff`."""
 
+    @pytest.mark.slow
+    def test_plots_show_draws_every_plot_offline(self, with_page: PipelineRepo, tmp_path: Path) -> None:
+        """The page of a pipeline's results: every curve, histogram, confusion matrix and figure drawn, small."""
+        with_page.dvc("plots", "show", "-o", str(tmp_path / "page"))
+        index = tmp_path / "page" / "index.html"
+        assert index.stat().st_size <= MAX_PAGE_BYTES
+        plots = _assert_drawn_offline(index, tmp_path / "profile")
+        assert sum(plot["vega"] for plot in plots) == 8 * 2 + 6 + 6  # curves (2 per training), histograms, confusions
+        assert sum(not plot["vega"] for plot in plots) >= 4
 
-@pytest.mark.slow
-def test_plots_diff_of_two_experiments_draws_every_plot_offline(with_page: PipelineRepo, tmp_path: Path) -> None:
-    """`dvc plots diff` of the committed results and an experiment: each plot drawn with both revisions."""
-    with_page.dvc("plots", "diff", "HEAD", EXPERIMENT, "-o", str(tmp_path / "diff"))
-    _assert_drawn_offline(tmp_path / "diff" / "index.html", tmp_path / "profile")
+    @pytest.mark.slow
+    def test_plots_diff_of_two_experiments_draws_every_plot_offline(self, with_page: PipelineRepo,
+                                                                    tmp_path: Path) -> None:
+        """`dvc plots diff` of the committed results and an experiment: each plot drawn with both revisions."""
+        with_page.dvc("plots", "diff", "HEAD", EXPERIMENT, "-o", str(tmp_path / "diff"))
+        _assert_drawn_offline(tmp_path / "diff" / "index.html", tmp_path / "profile")

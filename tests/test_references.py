@@ -42,19 +42,22 @@ def _exists(modules: list[str], name: str) -> bool:
     return any(hasattr(importlib.import_module(module), name) for module in modules)
 
 
-def test_docstrings_and_comments_name_only_what_exists() -> None:
-    """Every ``module.name`` whose module is one of the library's names a module, class, function or constant of
-    it (or a params.yaml key: the sections share the kinds' names); every path of a .md document exists."""
-    modules = _modules()
-    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    files = [*(ROOT / "src").rglob("*.py"), *(ROOT / "stages").glob("*.py"), *(ROOT / "tests").glob("*.py")]
-    stale = []
-    for path in sorted(files):
-        for line, text in _notes(path):
-            where = f"{path.relative_to(ROOT)}:{line}"
-            stale += [f"{where}: ``{module}.{name}``" for module, name in REFERENCE.findall(text)
-                      if module in modules and name not in (params.get(module) or {})
-                      and not _exists(modules[module], name)]
-            stale += [f"{where}: {document}" for document in DOCUMENT.findall(text)
-                      if not (ROOT / document).exists() and not any(ROOT.glob(f"*/{document}"))]
-    assert not stale, "references to nothing:\n" + "\n".join(stale)
+class TestDocstringsAndComments:
+    """The docstrings and comments of src/, stages/ and tests/."""
+
+    def test_name_only_what_exists(self) -> None:
+        """Every ``module.name`` whose module is one of the library's names a module, class, function or constant of
+        it (or a params.yaml key: the sections share the kinds' names); every path of a .md document exists."""
+        modules = _modules()
+        params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+        files = [*(ROOT / "src").rglob("*.py"), *(ROOT / "stages").glob("*.py"), *(ROOT / "tests").glob("*.py")]
+        stale = []
+        for path in sorted(files):
+            for line, text in _notes(path):
+                where = f"{path.relative_to(ROOT)}:{line}"
+                stale += [f"{where}: ``{module}.{name}``" for module, name in REFERENCE.findall(text)
+                          if module in modules and name not in (params.get(module) or {})
+                          and not _exists(modules[module], name)]
+                stale += [f"{where}: {document}" for document in DOCUMENT.findall(text)
+                          if not (ROOT / document).exists() and not any(ROOT.glob(f"*/{document}"))]
+        assert not stale, "references to nothing:\n" + "\n".join(stale)

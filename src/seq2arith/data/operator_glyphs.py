@@ -6,13 +6,13 @@ Strokes are drawn at 4x resolution and downsampled, which gives MNIST-like soft 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from seq2arith.data import glyph
 from seq2arith.params import require
+from seq2arith.runtime.files import ArrayFolder
 
 SCALE = 4  # supersampling factor for anti-aliased strokes
 STROKES = {  # canonical strokes ((x0, y0), (x1, y1)) per operator on the 28x28 canvas
@@ -24,10 +24,12 @@ STROKES = {  # canonical strokes ((x0, y0), (x1, y1)) per operator on the 28x28 
 
 @dataclass(frozen=True)
 class GlyphsConfig:
-    train_per_operator: int = 1000  # synthetic operator images per operator in the train pool
-    test_per_operator: int = 250  # ... and in the test pool, drawn separately
-    thickness: list[int] = field(default_factory=lambda: [2, 3])  # stroke width range in pixels
-    jitter: int = 3  # how far (pixels) each end point may move from its canonical place
+    """How the operator glyphs are drawn. Each key is explained beside its value in params.yaml (``glyphs:``)."""
+
+    train_per_operator: int = 1000
+    test_per_operator: int = 250
+    thickness: list[int] = field(default_factory=lambda: [2, 3])
+    jitter: int = 3
 
     def validate(self, key: str) -> None:
         for name in ("train_per_operator", "test_per_operator"):
@@ -40,21 +42,12 @@ class GlyphsConfig:
 
 
 @dataclass(frozen=True)
-class Glyphs:
+class Glyphs(ArrayFolder):
     """Operator images: ``images`` (N, 28, 28) uint8, ``symbols`` (N,) one-character str, ``is_test`` (N,)."""
 
     images: np.ndarray
     symbols: np.ndarray
     is_test: np.ndarray
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("images", "symbols", "is_test"):
-            np.save(folder / f"{name}.npy", getattr(self, name))
-
-    @classmethod
-    def load(cls, folder: Path) -> Glyphs:
-        return cls(*(np.load(folder / f"{name}.npy") for name in ("images", "symbols", "is_test")))
 
 
 def draw_glyph(symbol: str, config: GlyphsConfig, rng: np.random.Generator) -> np.ndarray:

@@ -20,11 +20,12 @@ MAX_QUERIES = 2_000_000  # queries a task may store: all it has (max_queries: nu
 
 @dataclass(frozen=True)
 class TaskConfig:
-    operators: list[str]  # which of + - * appear between the numbers
-    highest_integer: int = 99  # operands are 0..highest_integer
-    num_addends: int = 2  # numbers per query (the report's "addends")
-    max_queries: int | None = None  # null: every query; n: a seeded sample of n distinct ones, drawn without
-    # enumerating the task (highest_integer: 999 with 50,000 queries is the classic 3-digit addition benchmark)
+    """One task: the queries it asks. Each key is explained beside its value in params.yaml (``tasks:``)."""
+
+    operators: list[str]
+    highest_integer: int = 99
+    num_addends: int = 2
+    max_queries: int | None = None
 
     @property
     def distinct_queries(self) -> int:
@@ -56,10 +57,13 @@ class TaskConfig:
 
 @dataclass(frozen=True)
 class SplitConfig:
-    test_ratio: float = 0.25  # share of distinct queries held out as the test set
-    validation_ratio: float = 0.1  # share of the other queries held out of training to choose settings on
-    group: str = "ordered"  # ordered: each query on its own (the report's); unordered: a*b and b*a on one side
-    beyond_range: int = 1000  # test queries of each shape past the training range (``beyond_range_queries``)
+    """How each task's queries are split into train, validation and test. Each key is explained beside its value
+    in params.yaml (``split:``)."""
+
+    test_ratio: float = 0.25
+    validation_ratio: float = 0.1
+    group: str = "ordered"
+    beyond_range: int = 1000
 
     def validate(self, key: str) -> None:
         require(f"{key}.test_ratio", self.test_ratio, 0 < self.test_ratio < 1, "must be between 0 and 1 (exclusive)")

@@ -18,9 +18,10 @@ from seq2arith.params import require
 
 @dataclass(frozen=True)
 class PlotsConfig:
-    """What only the samples stages read: changing it redraws text2img's sample grids and trains nothing."""
+    """What only the samples stages read: changing it redraws text2img's sample grids and trains nothing. Each key
+    is explained beside its value in params.yaml (``plots:``)."""
 
-    threshold: float = 0.5  # pixel threshold of text2img's binarised sample grids (report 3.3.3 tried 0.4)
+    threshold: float = 0.5
 
     def validate(self, key: str) -> None:
         require(f"{key}.threshold", self.threshold, 0 < self.threshold < 1, "must be between 0 and 1 (exclusive)")

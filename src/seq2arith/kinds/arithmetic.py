@@ -66,17 +66,17 @@ class ArithmeticKind(Kind[Architecture]):
     def architecture_from_dict(self, stored: dict[str, Any]) -> Architecture:
         return Architecture.from_dict(stored, self.options, self.name)
 
-    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model: ModelConfig,
+    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model_config: ModelConfig,
                      options: KindConfig, classifier: Any = None) -> Architecture:
         """What train-<kind>@<task> builds for a task of these widths (``classifier``: the classifier's section,
         for a kind that starts from it)."""
-        return Architecture(vocabulary, query_width, answer_width, model, options)
+        return Architecture(vocabulary, query_width, answer_width, model_config, options)
 
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  text2text: Any = None) -> tuple[nn.Module, Architecture]:
+    def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
+                  classifier: Path | None = None, text2text: Any = None) -> tuple[nn.Module, Architecture]:
         """A fresh model for ``queries``' task (``classifier``: the classifier checkpoint, for a kind that starts
         from it; ``text2text``: the task's trained ``Text2Text``, for a kind whose core is its core)."""
-        arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
+        arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model_config, options)
         return self.network(arch), arch
 
     def learns_from_answers(self, options: KindConfig) -> bool:

@@ -44,14 +44,16 @@ MAX_BLUR, BLUR_RADIUS = 1.5, 3  # faint: the widest Gaussian blur (pixels) and i
 
 @dataclass(frozen=True)
 class ClassifierConfig(FitConfig):
-    conv_layers: int = 3  # conv blocks (img2text's reader is this network when it starts from the classifier)
-    conv_filters: int = 32  # filters of the first block, doubled per block
-    augment: list[str] = field(default_factory=lambda: list(AUGMENTATIONS))  # of every training glyph: affine
-    # (small random rotations, scalings and shifts), faint (strokes dimmed and blurred, as text2img draws them)
-    label_smoothing: float = 0.1  # of the cross entropy: no glyph is learned with full certainty
-    members: int = 1  # CNNs trained apart (each from its own seed stream) whose probabilities are averaged
-    operator_share: float = 0.33  # of the operator glyphs, the share drawn afresh for each epoch (digits are harder)
-    blanks: int = 400  # empty images added per pool, so "no glyph" is a class like any other
+    """How the classifier (and the judge, the same network) is trained. Each key is explained beside its value in
+    params.yaml (``classifier:``)."""
+
+    conv_layers: int = 3
+    conv_filters: int = 32
+    augment: list[str] = field(default_factory=lambda: list(AUGMENTATIONS))
+    label_smoothing: float = 0.1
+    members: int = 1
+    operator_share: float = 0.33
+    blanks: int = 400
 
     def validate(self, key: str) -> None:
         super().validate(key)

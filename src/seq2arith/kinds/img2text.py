@@ -47,20 +47,15 @@ LABEL_SMOOTHING = 0.1  # of the labels the answers gave the training images, as 
 
 @dataclass(frozen=True)
 class Img2TextConfig(KindConfig):
-    reader: str = "answers"  # answers: a CNN that learns to read from the answers alone, through the task's
-    # text2text as its program (reading_from_answers.py); classifier: the classifier, trained with a label per glyph,
-    # frozen, and a core trained over its readings; trained: the report's reader (encoder) trained with the core
-    encoder: str = "cnn"  # trained: cnn, a time-distributed CNN per glyph (report Table 3) | convlstm (Table 2)
-    conv_layers: int = 3  # conv blocks per glyph of a reader that is trained here (answers, trained)
-    conv_filters: int = 32  # filters of the first block, doubled per block (the report's "kernel size")
-    augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])  # answers: of every training glyph
-    label_epochs: int = 0  # answers: then epochs of the reader, from its initial weights, on the labels the answers
-    # gave each training image (0: the reader of the answers alone)
-    fresh_handwriting: bool = True  # redraw every train query's digits from the train pool each epoch
-    images_once: bool = False  # the neuro-symbolic benchmarks' protocol: each train-pool digit image in one
-    # training strip only, drawn once (dataset.drawn_once; fresh_handwriting does not apply)
-    reader_temperature: float = 0.01  # answers, classifier: the reader's probabilities p become p^(1/T),
-    # renormalised: below 1, the likeliest symbol of a glyph the reader doubts weighs more (the core adds values)
+    reader: str = "answers"
+    encoder: str = "cnn"
+    conv_layers: int = 3
+    conv_filters: int = 32
+    augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])
+    label_epochs: int = 0
+    fresh_handwriting: bool = True
+    images_once: bool = False
+    reader_temperature: float = 0.01
 
     def validate(self, key: str) -> None:
         super().validate(key)
@@ -247,29 +242,30 @@ class Img2TextKind(ArithmeticKind):
         assert isinstance(arch, Img2TextArchitecture)
         return Img2Text(arch)
 
-    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model: ModelConfig,
+    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model_config: ModelConfig,
                      options: KindConfig, classifier: Any = None) -> Architecture:
         """Its reader is the classifier (``classifier``: its section) when ``reader: classifier``."""
         assert isinstance(options, Img2TextConfig)
         if options.reader == "classifier" and not isinstance(classifier, ClassifierConfig):
             raise ValueError("img2text.reader: classifier needs the classifier's section")
-        return Img2TextArchitecture(vocabulary, query_width, answer_width, model, options,
+        return Img2TextArchitecture(vocabulary, query_width, answer_width, model_config, options,
                                     classifier if options.reader == "classifier" else None)
 
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
+    def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
+                  classifier: Path | None = None, text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Img2Text: with ``reader: answers`` its core and head are the task's ``text2text``'s, with
         ``reader: classifier`` its reader is the classifier (the checkpoint ``classifier``)."""
         assert isinstance(options, Img2TextConfig)
-        if model.reads_digits and options.reader == "trained":
-            raise ParamsError(f"params.yaml: {model.reads_digits}: img2text must read symbols to read digits "
+        if model_config.reads_digits and options.reader == "trained":
+            raise ParamsError(f"params.yaml: {model_config.reads_digits}: img2text must read symbols to read digits "
                               "(img2text.reader: answers or classifier; trained needs model.core: lstm)")
         if options.reader == "trained":
-            return super().new_model(queries, model, options)
+            return super().new_model(queries, model_config, options)
         if options.reader == "answers":
             if text2text is None:
                 raise ParamsError("params.yaml: img2text.reader = 'answers' needs the task's text2text (its program)")
-            arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options)
+            arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model_config,
+                                     options)
             network = self.network(arch)
             assert isinstance(network, Img2Text)
             text2text.copy_into(network.core, network.head)
@@ -277,7 +273,7 @@ class Img2TextKind(ArithmeticKind):
         if classifier is None:
             raise ParamsError("params.yaml: img2text.reader = 'classifier' needs the classifier checkpoint")
         reference, reference_options = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
-        arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model, options,
+        arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model_config, options,
                                  reference_options)
         network = self.network(arch)
         assert isinstance(network, Img2Text) and isinstance(network.reader, TimeDistributed)

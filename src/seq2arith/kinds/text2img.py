@@ -39,11 +39,11 @@ STYLE_JITTER = 1e-5  # added to the prior's covariances: a character with one st
 @dataclass(frozen=True)
 class DrawingConfig:
     """How a trained text2img draws: read by its evaluate and samples stages and by ``seq2arith predict --draw``,
-    never by its training (changing it retrains nothing)."""
+    never by its training (changing it retrains nothing). Each key is explained beside its value in params.yaml
+    (``drawing:``)."""
 
-    style_temperature: float = 1.0  # the spread of the styles drawn from the prior (< 1: fewer odd ones)
-    sharpness: float = 1.0  # the drawn pixels are sigmoid(sharpness x logits): > 1 sharpens the strokes, which the
-    # decoder draws as a mean over the styles it cannot tell apart
+    style_temperature: float = 1.0
+    sharpness: float = 1.0
 
     def validate(self, key: str) -> None:
         require(f"{key}.style_temperature", self.style_temperature, 0 <= self.style_temperature <= 10,
@@ -59,22 +59,20 @@ def draw_as_params(model: nn.Module, params: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Text2ImgConfig(KindConfig):
-    image_decoder: str = "dense"  # dense: Dense(dense_units, relu) -> Dense(784, sigmoid); conv_transpose (Fig. 7)
+    """How text2img is trained. Each key is explained beside its value in params.yaml (``text2img:``)."""
+
+    image_decoder: str = "dense"
     dense_units: int = 128
-    loss: str = "bce"  # bce | mse (the report's)
-    text_loss: float = 1.0  # weight of an auxiliary cross entropy on the answer characters; 0: images only
-    image_epochs: PerTask = 0  # > 0: the core and character head are the task's text2text, frozen, and the image
-    # head learns to draw from its states for this many epochs; 0: images and characters together for `epochs`
-    image_learning_rate: float = 0.01  # the drawing epochs' own peak learning rate, weight decay and batch size
+    loss: str = "bce"
+    text_loss: float = 1.0
+    image_epochs: PerTask = 0
+    image_learning_rate: float = 0.01
     image_weight_decay: float = 0.01
     image_batch_size: int = 256
-    style_size: int = 0  # > 0: a conditional VAE: every drawn glyph also reads a style vector this long, encoded from
-    # the target handwriting while training and drawn from ``style_prior`` when drawing; 0: no style (the report's
-    # decoders: each character's mean image)
-    style_prior: str = "fitted"  # fitted: per character, the Gaussian of the styles encoded in its training
-    # handwriting | standard: N(0, 1), the VAE's own
-    kl_weight: float = 1.0  # of the styles' KL divergence from N(0, 1) (1: the evidence lower bound)
-    fresh_handwriting: bool = True  # redraw every target answer's digits each epoch
+    style_size: int = 0
+    style_prior: str = "fitted"
+    kl_weight: float = 1.0
+    fresh_handwriting: bool = True
 
     def validate(self, key: str) -> None:
         super().validate(key)
@@ -262,11 +260,11 @@ class Text2ImgKind(ArithmeticKind):
         assert isinstance(options, Text2ImgConfig)
         return options.fresh_handwriting
 
-    def new_model(self, queries: QuerySet, model: ModelConfig, options: KindConfig, classifier: Path | None = None,
-                  text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
+    def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
+                  classifier: Path | None = None, text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
         """A fresh Text2Img; with ``image_epochs`` its core and character head are the task's ``text2text``'s, which
         it draws from."""
-        network, arch = super().new_model(queries, model, options)
+        network, arch = super().new_model(queries, model_config, options)
         assert isinstance(options, Text2ImgConfig) and isinstance(network, Text2Img)
         if options.image_epochs:
             if text2text is None:

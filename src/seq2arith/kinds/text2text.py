@@ -15,7 +15,7 @@ from seq2arith.training.loop import Answers, KindConfig
 
 @dataclass(frozen=True)
 class Text2TextConfig(KindConfig):
-    pass
+    """How text2text is trained. Each key is explained beside its value in params.yaml (``text2text:``)."""
 
 
 class Text2Text(nn.Module):

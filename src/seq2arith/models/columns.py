@@ -2,22 +2,25 @@
 algorithm, which is why it learns from a tenth of the table and answers numbers far wider than any it was trained
 on.
 
-Written by hand, answer column k (units first) of a sum or a difference adds its aligned digit pair, a_k +- b_k; of
-a product, the pairs (a_i, b_j) with i + j = k: the units of their products plus the tens of the previous column's.
-The core learns one vector per digit pair and operator for each of those three roles (own aligned pair, own
-products, previous products) and adds them up per column; a linear readout turns each column into its value (and
-the value with the numbers swapped: what a difference needs when the second number is the larger), softly rounded
-to an integer. The auxiliary loss ``model.value_loss`` teaches it the written values (``column_values``) and the
-written digits (``column_digits``).
+Written by hand, answer column k (units first) of a sum or a difference adds its aligned digit pair, a_k +- b_k. A
+product is long multiplication: one partial product per digit a_i of the first number, whose column i + j adds
+the units of a_i * b_j and the tens of a_i * b_(j-1); the rows are then added up. The core learns one vector per
+digit pair and operator for each of those three roles (aligned pair, own product, previous product) and adds them
+up per column (of each row, for a product); a linear readout turns each column into its value (and a difference's
+value with the numbers swapped: what it needs when the second number is the larger), softly rounded to an
+integer. The auxiliary loss ``model.value_loss`` teaches it the written values (``column_values``) and the written
+digits (``column_digits``).
 
-Then the carry travels up the columns. ``model.carry: machine``: what each column adds before carrying (a sum's or
-difference's value; a product's value's units plus the previous column's tens: at most 18) goes through a finite-
-state machine learned from the written digits (``CarryMachine``), as written and swapped; as written, a negative
-difference borrows past its highest column, which says to answer the swapped digits with a minus. The answer's
-characters follow as numbers are written (no leading zeros, the minus before the first digit); ``model.extra_lstm``
-LSTM layers over the columns may rewrite them. ``model.carry: lstm``: the LSTMs see each column's rounded value and
-carry themselves, a bidirectional one over the columns (``model.extra_lstm`` stacks more) and one units first.
-Nothing depends on the number of digits: D comes from the width of the query and the number of columns is asked for.
+Then the carry travels up the columns. ``model.carry: machine``: what each column adds before carrying (at most
+18) goes through a finite-state machine learned from the written digits (``CarryMachine``). A sum or difference is
+carried as written and swapped; as written, a negative difference borrows past its highest column, which says to
+answer the swapped digits with a minus. A product's rows are carried one by one, then added to the running total
+one at a time, the sum of two digits per column carried again: whatever the width, every column the machine sees
+adds two digits and a carry, as in training. The answer's characters follow as numbers are written (no leading
+zeros, the minus before the first digit); ``model.extra_lstm`` LSTM layers over the columns may rewrite them.
+``model.carry: lstm``: the LSTMs see each column's rounded values (a product's first two rows) and carry
+themselves, a bidirectional one over the columns (``model.extra_lstm`` stacks more) and one units first. Nothing
+depends on the number of digits: D comes from the width of the query and the number of columns is asked for.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ if TYPE_CHECKING:
     from seq2arith.models.cores import ModelConfig
 
 VALUE_OFFSET = 9  # column values start at -9 (a difference's column 0 - 9)
-VALUE_CLASSES = 100  # column values -9 .. 90: the widest column of a 5x5-digit product holds at most 77
-SUM_CLASSES = 28  # what a column adds before carrying: -9 .. 18 (offset VALUE_OFFSET, as the values)
+VALUE_CLASSES = 28  # what a column adds before carrying, -9 .. 18: a sum's or difference's aligned pair, a partial
+# product's column (at most 17), two digits of the rows being added up
 CARRY_STATES = 3  # the carry machine's states: as many as a carry can be (-1, 0, 1)
 CARRIES = ("machine", "lstm")
 WRITTEN = DIGITS + "-" + PAD  # the characters an answer column is written as (carry: machine)
@@ -67,10 +70,8 @@ class ColumnCore(nn.Module):
     lstm_settings: ClassVar[tuple[str, ...]] = ("extra_lstm",)  # LSTMs over its columns (Tables 1 and 4)
 
     multiplies: torch.Tensor  # (O,): 1 for the operator * (its pairs sit in the product roles), else 0
-    integers: torch.Tensor  # (VALUE_CLASSES,): the column values, -9 .. 90
-    units: torch.Tensor  # (VALUE_CLASSES, 10): one-hot of each value's units
-    tens: torch.Tensor  # (VALUE_CLASSES, 10): one-hot of each value's tens (0 for the negative values)
-    sums: torch.Tensor  # (100, SUM_CLASSES): one-hot of u + t, for the pair of digits 10 u + t
+    integers: torch.Tensor  # (VALUE_CLASSES,): the column values, -9 .. 18
+    sums: torch.Tensor  # (100, VALUE_CLASSES): one-hot of u + t, for the pair of digits 10 u + t
 
     def __init__(self, symbols: str, hidden: int, dropout: float, extra_lstm: int = 0, carry: str = "machine"
                  ) -> None:
@@ -80,10 +81,8 @@ class ColumnCore(nn.Module):
         self.register_buffer("multiplies", torch.tensor([float(op == "*") for op in operators]), persistent=False)
         integers = torch.arange(VALUE_CLASSES) - VALUE_OFFSET
         self.register_buffer("integers", integers.float(), persistent=False)
-        self.register_buffer("units", F.one_hot(integers % 10, 10).float(), persistent=False)
-        self.register_buffer("tens", F.one_hot((integers // 10).clamp(0, 9), 10).float(), persistent=False)
         digits = torch.arange(100)
-        self.register_buffer("sums", F.one_hot(digits // 10 + digits % 10 + VALUE_OFFSET, SUM_CLASSES).float(),
+        self.register_buffer("sums", F.one_hot(digits // 10 + digits % 10 + VALUE_OFFSET, VALUE_CLASSES).float(),
                              persistent=False)
         self.pairs = nn.Parameter(torch.randn(3, len(operators), 100, hidden) / math.sqrt(hidden))  # role, op, pair
         self.readout = nn.Linear(hidden, 2)
@@ -112,38 +111,48 @@ class ColumnCore(nn.Module):
         table = self.pairs[role] - self.pairs[role][:, :1]  # (O, 100, hidden)
         return torch.einsum("bnp,oph,bo->bnh", pairs, table, gate)
 
-    def columns(self, symbols: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T_in, S) -> the sum of the vectors of the pairs of ``width`` columns (B, width, hidden), and how much
-        the query is a product (B,)."""
+    def columns(self, symbols: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, T_in, S) -> for ``width`` columns: the vectors of a sum's or difference's aligned pairs (B, width,
+        hidden); of a product's partial products, one row per digit a_i of the first number, its pairs (a_i, b_j)
+        in column i + j and their tens in the next (B, D, width, hidden); and how much the query is a product (B,)."""
         numbers = self.numbers(symbols)
         operator, pairs = numbers.operator, numbers.pairs()  # (B, O), (B, D*D, 100): (a_i, b_j)
         batch, places = numbers.first.shape[:2]
+        hidden, size = self.pairs.shape[-1], max(width, 2 * places) + 1
         aligned = pairs[:, torch.arange(places) * (places + 1)]  # (B, D, 100): (a_k, b_k)
         multiply, add = operator * self.multiplies, operator * (1 - self.multiplies)  # (B, O) each
-        column_of_pair = (torch.arange(places)[:, None] + torch.arange(places)).reshape(-1).to(symbols.device)
-        column_of_digit = torch.arange(places, device=symbols.device)
-        columns = pairs.new_zeros(batch, max(width, 2 * places) + 1, self.pairs.shape[-1])
-        columns = columns.index_add(1, column_of_digit, self._embedded(aligned, OWN_ALIGNED, add))
-        columns = columns.index_add(1, column_of_pair, self._embedded(pairs, OWN_PRODUCTS, multiply))
-        columns = columns.index_add(1, column_of_pair + 1, self._embedded(pairs, PREVIOUS_PRODUCTS, multiply))
-        return columns[:, :width], multiply.sum(-1)
+        columns = pairs.new_zeros(batch, size, hidden).index_add(
+            1, torch.arange(places, device=symbols.device), self._embedded(aligned, OWN_ALIGNED, add))
+        row = torch.arange(places, device=symbols.device)[:, None]
+        place = (row * size + row + torch.arange(places, device=symbols.device)).reshape(-1)  # (a_i, b_j): i, i + j
+        rows = pairs.new_zeros(batch, places * size, hidden)
+        rows = rows.index_add(1, place, self._embedded(pairs, OWN_PRODUCTS, multiply))
+        rows = rows.index_add(1, place + 1, self._embedded(pairs, PREVIOUS_PRODUCTS, multiply))
+        return columns[:, :width], rows.view(batch, places, size, hidden)[:, :, :width], multiply.sum(-1)
 
     def forward(self, symbols: torch.Tensor, answer_width: int) -> CoreOutput:
         """(B, T_in, S) -> the states of ``answer_width`` columns (B, K, output_size), and the logits of the values
-        of those columns and one more, as written and swapped (B, K + 1, 2, C), with ``carry: machine`` followed
-        by those of their digits as written, swapped and of the answer (B, K + 1, 5, C): ``value_targets``."""
-        columns, product = self.columns(symbols, answer_width + 1)
-        readout = self.readout(columns)  # (B, K + 1, 2): each column's value, two ways
-        values = -self.sharpness.exp() * (readout[..., None] - self.integers) ** 2  # (B, K + 1, 2, C): rounded
+        of those columns and one more (B, K + 1, 2, C): a sum's or difference's as written and swapped, a product's
+        first two partial products; with ``carry: machine`` followed by those of their digits after carrying and
+        of the answer's (B, K + 1, 5, C): ``value_targets``."""
+        aligned, rows, product = self.columns(symbols, answer_width + 1)
+        share = product[:, None, None]
+        row_values = self.readout(rows)[..., 0]  # (B, D, K + 1): each partial product's columns
+        two_rows = F.pad(row_values, (0, 0, 0, max(0, 2 - rows.shape[1])))[:, :2]  # (B, 2, K + 1)
+        readout = share * two_rows.transpose(1, 2) + (1 - share) * self.readout(aligned)  # (B, K + 1, 2)
+        values = self.rounded(readout)  # (B, K + 1, 2, C)
         if self.machine is None:
             assert self.read is not None and self.encoder is not None and self.decoder is not None
             encoded, _ = self.encoder(self.read(values[:, :-1].softmax(-1).flatten(-2)))  # (B, K, 2 hidden)
             decoded, _ = self.decoder(encoded)  # (B, K, hidden), units first
             return CoreOutput(self.dropout(decoded), values)
         # the machine reads the values as their own loss taught them: no gradient of the carrying bends them
-        carried = self.machine(self.digit_sums(values.softmax(-1).detach(), product))  # (B, K + 1, 2, 10)
-        negative = carried[:, -1:, :1, 9:]  # (B, 1, 1, 1): as written, a borrow past the highest column
-        digits = torch.cat([carried, (1 - negative) * carried[:, :, :1] + negative * carried[:, :, 1:]], 2)
+        carried = self.machine(values.softmax(-1).detach())  # (B, K + 1, 2, 10)
+        negative = (1 - share[..., None]) * carried[:, -1:, :1, 9:]  # (B, 1, 1, 1): a difference's borrow past
+        # its highest column, as written
+        differences = torch.cat([carried, (1 - negative) * carried[:, :, :1] + negative * carried[:, :, 1:]], 2)
+        products = self.multiplied(row_values)  # (B, K + 1, 3, 10), as ``differences``
+        digits = share[..., None] * products + (1 - share[..., None]) * differences
         written = written_characters(digits[:, :-1, 2], negative[..., 0, 0])  # (B, K, 12)
         states = written.clamp(min=1e-6).log()
         if self.encoder is not None:  # model.extra_lstm: LSTM layers over the columns that may rewrite them
@@ -153,16 +162,23 @@ class ColumnCore(nn.Module):
                              value=-1e4)  # (B, K + 1, 3, C): the digits as value classes
         return CoreOutput(self.dropout(states), torch.cat([values, digit_logits], 2))
 
-    def digit_sums(self, values: torch.Tensor, product: torch.Tensor) -> torch.Tensor:
-        """(B, K, 2, C) value distributions -> (B, K, 2, SUM_CLASSES): what each column adds before carrying. A sum's
-        or a difference's column adds its value; a product's its value's units and the previous column's tens (a
-        product's column value can be wider than a digit: 12*34's tens column holds 10)."""
-        aligned = values[..., :SUM_CLASSES]  # the values -9 .. 18
-        none = F.one_hot(values.new_zeros(values.shape[0], 1, 2, dtype=torch.int64), 10).to(values.dtype)
-        tens = torch.cat([none, (values @ self.tens)[:, :-1]], 1)  # the previous column's (none before the units)
-        products = torch.einsum("bkru,bkrt->bkrut", values @ self.units, tens).flatten(-2) @ self.sums
-        share = product[:, None, None, None]
-        return share * products + (1 - share) * aligned
+    def rounded(self, readout: torch.Tensor) -> torch.Tensor:
+        """Values read out (...) -> their logits over the integers (..., C): -e^sharpness (value - integer)^2."""
+        return -self.sharpness.exp() * (readout[..., None] - self.integers) ** 2
+
+    def multiplied(self, row_values: torch.Tensor) -> torch.Tensor:
+        """(B, D, K + 1) the columns of the partial products -> the digits of the first two after carrying and of
+        the product (B, K + 1, 3, 10), worked as long multiplication is written: each row carried on its own, then
+        added to the rows above it one at a time. Whatever D, every column the machine carries adds two digits."""
+        assert self.machine is not None
+        values = self.rounded(row_values).softmax(-1).detach()  # (B, D, K + 1, C)
+        carried = self.machine(values.transpose(1, 2))  # (B, K + 1, D, 10): each row's digits
+        total = carried[:, :, 0]
+        for row in range(1, carried.shape[2]):
+            pairs = torch.einsum("bkx,bky->bkxy", total, carried[:, :, row]).flatten(-2)  # (B, K + 1, 100)
+            total = self.machine((pairs @ self.sums)[:, :, None])[:, :, 0]  # their sums, carried
+        first_two = F.pad(carried, (0, 0, 0, max(0, 2 - carried.shape[2])))[:, :, :2]
+        return torch.cat([first_two, total[:, :, None]], 2)
 
 
 def written_characters(digits: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
@@ -188,17 +204,18 @@ class CarryMachine(nn.Module):
     def __init__(self, states: int = CARRY_STATES) -> None:
         super().__init__()
         self.start = nn.Parameter(torch.zeros(states))
-        self.transitions = nn.Parameter(torch.randn(SUM_CLASSES, states, states))
-        self.emissions = nn.Parameter(torch.randn(SUM_CLASSES, states, 10))
+        self.transitions = nn.Parameter(torch.randn(VALUE_CLASSES, states, states))
+        self.emissions = nn.Parameter(torch.randn(VALUE_CLASSES, states, 10))
 
     def forward(self, sums: torch.Tensor) -> torch.Tensor:
-        """(B, K, R, SUM_CLASSES) what the columns of R runs (as written, swapped) add -> their digits (B, K, R, 10)."""
+        """(B, K, R, VALUE_CLASSES) what the columns of R runs add (a sum or difference as written and swapped, a
+        product's rows) -> their digits (B, K, R, 10)."""
         batch, columns, runs, _ = sums.shape
         state = self.start.softmax(-1).expand(batch, runs, -1)
         transitions, emissions = self.transitions.softmax(-1), self.emissions.softmax(-1)
         digits = []
         for column in range(columns):
-            joint = sums[:, column, :, :, None] * state[:, :, None]  # (B, R, SUM_CLASSES, states)
+            joint = sums[:, column, :, :, None] * state[:, :, None]  # (B, R, VALUE_CLASSES, states)
             digits.append(torch.einsum("brws,wsd->brd", joint, emissions))
             state = torch.einsum("brws,wst->brt", joint, transitions)
         return torch.stack(digits, 1)
@@ -206,20 +223,27 @@ class CarryMachine(nn.Module):
 
 def column_values(query: str, columns: int) -> list[tuple[int, int]]:
     """The value the written algorithm puts in each of ``columns`` answer columns of a query of two numbers, units
-    first, with the numbers as written and swapped. A sum's or a difference's column holds its aligned pair's value
-    a_k +- b_k (``'58+67'``: ``[(15, 15), (11, 11), (0, 0)]``); a product's the units of the values of its own digit
-    pairs (a_i, b_j), i + j = k, plus the tens of the previous column's (``'47*5'``: 7*5 = 35 -> 5; 4*5 = 20 -> 0 + 3;
-    -> 2: ``[(5, 5), (3, 3), (2, 2), (0, 0)]``)."""
+    first, before carrying. A sum's or a difference's column holds its aligned pair's value a_k +- b_k, with the
+    numbers as written and swapped (``'58+67'``: ``[(15, 15), (11, 11), (0, 0)]``). A product is worked as long
+    multiplication: one partial product per digit a_i of the first number, whose column i + j holds the units of
+    a_i * b_j plus the tens of a_i * b_(j-1); these are the first two rows' (``'47*35'``: 7*35 = 245 and 40*35 =
+    1400: ``[(5, 0), (4, 0), (2, 4), (0, 1), (0, 0)]``)."""
     (first, second), (operator,) = terms(query)
+    if operator == "*":
+        return list(zip(*(_row_values(first, second, row, columns) for row in (0, 1))))
     return list(zip(_values(first, second, operator, columns), _values(second, first, operator, columns)))
 
 
 def _values(first: int, second: int, operator: str, columns: int) -> list[int]:
     a, b = (_digits(number, columns) for number in (first, second))
-    if operator != "*":
-        return [a[k] + b[k] if operator == "+" else a[k] - b[k] for k in range(columns)]
-    pairs = [[a[i] * b[k - i] for i in range(k + 1)] for k in range(columns)]
-    return [sum(v % 10 for v in pairs[k]) + (sum(v // 10 for v in pairs[k - 1]) if k else 0) for k in range(columns)]
+    return [a[k] + b[k] if operator == "+" else a[k] - b[k] for k in range(columns)]
+
+
+def _row_values(first: int, second: int, row: int, columns: int) -> list[int]:
+    """The columns of the partial product of ``first``'s digit ``row`` and ``second``, before carrying."""
+    digit, b = _digits(first, row + 1)[row], _digits(second, columns)
+    return [(digit * b[k - row] % 10 if k >= row else 0) + (digit * b[k - row - 1] // 10 if k > row else 0)
+            for k in range(columns)]
 
 
 def _digits(number: int, places: int) -> list[int]:
@@ -227,9 +251,13 @@ def _digits(number: int, places: int) -> list[int]:
 
 
 def column_digits(query: str, columns: int) -> list[tuple[int, int, int]]:
-    """The digit the written algorithm writes in each of ``columns`` columns, units first, after carrying: with the
-    numbers as written, swapped, and of the answer. A negative difference, carried as written, borrows past its
-    highest column (``'21-43'``: -22 is written ...9978); its answer is the swapped one's digits (22)."""
+    """The digit the written algorithm writes in each of ``columns`` columns, units first, after carrying: a sum's
+    or a difference's with the numbers as written, swapped, and of the answer. A negative difference, carried as
+    written, borrows past its highest column (``'21-43'``: -22 is written ...9978); its answer is the swapped one's
+    digits (22). A product's first two partial products, and the product (``'47*35'``: 245, 1400 and 1645)."""
     (first, second), (operator,) = terms(query)
-    ways = (value_of(f"{first}{operator}{second}"), value_of(f"{second}{operator}{first}"))
+    if operator == "*":
+        ways = tuple(_digits(first, 2)[row] * 10**row * second for row in (0, 1))
+    else:
+        ways = (value_of(f"{first}{operator}{second}"), value_of(f"{second}{operator}{first}"))
     return list(zip(*(_digits(value % 10**columns, columns) for value in ways), _digits(abs(value_of(query)), columns)))

@@ -28,20 +28,21 @@ LSTM_SETTINGS = ("extra_lstm", "bidirectional", "batchnorm")
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The core shared by text2text, img2text and text2img."""
+    """The core shared by text2text, img2text and text2img. Each key is explained beside its value in params.yaml
+    (``model:``)."""
 
-    core: str = "columns"  # columns: the written algorithm's columns; lstm: the report's encoder-decoder; mlp
-    features: str = "characters"  # lstm and mlp: what they read: characters (one per position) | digit_pairs
-    hidden: int = 64  # the width of every layer (the report's "LSTM size")
-    mlp_layers: int = 2  # hidden ReLU layers of the mlp core
-    extra_lstm: int = 0  # lstm: encoder LSTM layers beyond the first; columns: LSTMs over its columns (Tables 1, 4)
-    bidirectional: bool = False  # lstm: bidirectional encoder and decoder LSTMs (report 3.3.3)
-    dropout: float = 0.0  # before the output head (lstm, columns: also between stacked layers; mlp: after each layer)
-    batchnorm: bool = False  # lstm: batch norm on the decoder outputs (report 3.3.3 "regularisation")
-    decoder: str = "attention"  # lstm: repeat (the report's RepeatVector) | attention (each step reads the encoder)
-    reverse_answer: bool = True  # emit the answer units-digit first, as written sums carry
-    value_loss: float = 0.0  # columns: weight of the auxiliary loss on each column's written value
-    carry: str = "machine"  # columns: machine (a learned finite-state machine carries) | lstm (LSTMs carry)
+    core: str = "columns"
+    features: str = "characters"
+    hidden: int = 64
+    mlp_layers: int = 2
+    extra_lstm: int = 0
+    bidirectional: bool = False
+    dropout: float = 0.0
+    batchnorm: bool = False
+    decoder: str = "attention"
+    reverse_answer: bool = True
+    value_loss: float = 0.0
+    carry: str = "machine"
 
     def validate(self, key: str) -> None:
         require(f"{key}.core", self.core, self.core in CORES, f"allowed: {', '.join(CORES)}")
@@ -55,17 +56,17 @@ class ModelConfig:
         require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
         require(f"{key}.carry", self.carry, self.carry in CARRIES, f"allowed: {', '.join(CARRIES)}")
         for name in LSTM_SETTINGS:
-            cores = [core for core, network in CORES.items() if name in network.lstm_settings]
+            cores = [core for core, core_class in CORES.items() if name in core_class.lstm_settings]
             require(f"{key}.{name}", getattr(self, name), self.core in cores or not getattr(self, name),
                     f"{_only(cores)} it (model.core is {self.core!r}); set model.core: {' or '.join(cores)} too")
-        cores = [core for core, network in CORES.items() if network.value_targets is not None]
+        cores = [core for core, core_class in CORES.items() if core_class.value_targets is not None]
         require(f"{key}.value_loss", self.value_loss, self.core in cores or not self.value_loss,
                 f"{_only(cores)} column values (model.core is {self.core!r}); set it to 0")
-        require(f"{key}.reverse_answer", self.reverse_answer, not self.network.units_first or self.reverse_answer,
+        require(f"{key}.reverse_answer", self.reverse_answer, not self.core_class.units_first or self.reverse_answer,
                 f"the {self.core} core answers units first: must be true")
 
     @property
-    def network(self) -> type[CoreNetwork]:
+    def core_class(self) -> type[CoreNetwork]:
         """The class of ``core``."""
         return CORES[self.core]
 
@@ -73,7 +74,7 @@ class ModelConfig:
     def reads_digits(self) -> str | None:
         """The setting that makes the core read the digits of two numbers out of symbols (one-hot text or a reader's
         probabilities), as params.yaml writes it; None when it reads the positions as they are."""
-        if self.network.reads_symbols:
+        if self.core_class.reads_symbols:
             return f"model.core = {self.core!r}"
         return "model.features = 'digit_pairs'" if self.features == "digit_pairs" else None
 
@@ -81,7 +82,7 @@ class ModelConfig:
     def any_width(self) -> bool:
         """The core reads numbers of any width and answers as wide as asked (models trained on 0..99 can be asked
         about 3-digit numbers)."""
-        return self.network.any_width
+        return self.core_class.any_width
 
 
 class WrittenCharacters(nn.Module):
@@ -138,11 +139,11 @@ class Core(nn.Module):
         self.answer_width = answer_width
         self.features: nn.Module = nn.Identity()
         steps, size = query_width, input_size
-        if not config.network.reads_symbols and config.features == "digit_pairs":
+        if not config.core_class.reads_symbols and config.features == "digit_pairs":
             assert symbols is not None
             self.features = DigitPairs(symbols, query_width)
             steps, size = self.features.steps, self.features.size
-        self.network = config.network.build(size, steps, answer_width, config, symbols)
+        self.network = config.core_class.build(size, steps, answer_width, config, symbols)
         self.output_size: int = self.network.output_size
         self.writes = self.network.writes  # the characters its states already are
 

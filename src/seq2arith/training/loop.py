@@ -29,13 +29,14 @@ Out = TypeVar("Out")  # what a trainee returns: logits, or (pixel logits, charac
 
 @dataclass(frozen=True)
 class FitConfig:
-    """How one model is trained: shared by every trained stage."""
+    """How one model is trained: shared by every trained stage. Each key is explained beside its value in
+    params.yaml (``text2text:``)."""
 
     epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 0.001
-    lr_schedule: str = "onecycle"  # constant | onecycle (warm up, then anneal to ~0)
-    weight_decay: float = 0.0  # AdamW's decoupled decay; about 1 makes an MLP generalise (grokking)
+    lr_schedule: str = "onecycle"
+    weight_decay: float = 0.0
 
     def validate(self, key: str) -> None:
         for name, epochs in per_task(self.epochs, f"{key}.epochs"):  # a KindConfig's may differ per task
@@ -66,8 +67,8 @@ class Objective(Generic[Out]):
     inputs: str  # batch field the model reads
     fields: tuple[str, ...]  # batch fields the scores read
     loss: Callable[[Out, Batch], torch.Tensor]
-    scores: Callable[[Out, Batch], dict[str, torch.Tensor]]  # batch means: "accuracy" (per position, as
-    # Keras reports) and, for answers, "exact_match" (whole answers right)
+    scores: Callable[[Out, Batch], dict[str, torch.Tensor]]  # batch means, named as evaluation.metrics names them:
+    # for answers "char_accuracy" (per position, as Keras reports) and "exact_match" (whole answers right)
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
     also_reads: tuple[str, ...] = ()  # fields (of ``fields``) the model reads after ``inputs``: a conditional VAE's
     # encoder reads its target
@@ -96,7 +97,7 @@ def cross_entropy(logits: torch.Tensor, one_hot: torch.Tensor) -> torch.Tensor:
 def answer_scores(logits: torch.Tensor, one_hot: torch.Tensor) -> dict[str, torch.Tensor]:
     """Per-position accuracy and exact match of (B, T, V) character logits against (B, T, V) one-hot."""
     right = logits.argmax(-1) == one_hot.argmax(-1)  # (B, T)
-    return {"accuracy": right.float().mean(), "exact_match": right.all(-1).float().mean()}
+    return {"char_accuracy": right.float().mean(), "exact_match": right.all(-1).float().mean()}
 
 
 Answers = tuple[torch.Tensor, torch.Tensor | None]  # character logits; the column core's value logits, or None
@@ -135,14 +136,14 @@ def pixel_accuracy(logits: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
 def image_objective(loss: str, text_loss: float, value_weight: float = 0.0) -> Objective[Any]:
     """text2img: pixel logits against the answer's handwriting, plus ``text_loss`` times the cross entropy
     of the answer characters read from the same decoder states (and with ``value_weight`` the column values).
-    Accuracy: of those characters when they are trained, else of pixels on the right side of 0.5."""
+    Scores: of those characters when they are trained (char_accuracy, exact_match), else pixel_accuracy."""
     pixels = pixel_loss(loss)
     if text_loss > 0:  # the model returns (pixel logits, character logits, value logits or None)
         return Objective("query", ("answer_images", "answer", *(("values",) if value_weight else ())),
                          lambda out, batch: pixels(out[0], batch["answer_images"])
                          + text_loss * cross_entropy(out[1], batch["answer"]) + value_loss(out[2], batch, value_weight),
                          lambda out, batch: answer_scores(out[1], batch["answer"]))
-    return drawing_objective(loss, score_name="accuracy")
+    return drawing_objective(loss)
 
 
 def style_objective(loss: str, kl_weight: float) -> Objective[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -161,12 +162,12 @@ def style_objective(loss: str, kl_weight: float) -> Objective[tuple[torch.Tensor
                      also_reads=("answer_images",))
 
 
-def drawing_objective(loss: str, score_name: str = "pixel_accuracy") -> Objective[torch.Tensor]:
+def drawing_objective(loss: str) -> Objective[torch.Tensor]:
     """Pixel logits against the answer's handwriting, and nothing else: what text2img's drawing epochs learn
     (their characters are frozen, so scoring them again would log the character epochs' last numbers)."""
     pixels = pixel_loss(loss)
     return Objective("query", ("answer_images",), lambda out, batch: pixels(out, batch["answer_images"]),
-                     lambda out, batch: {score_name: pixel_accuracy(out, batch["answer_images"])})
+                     lambda out, batch: {"pixel_accuracy": pixel_accuracy(out, batch["answer_images"])})
 
 
 @torch.no_grad()

@@ -28,9 +28,10 @@ from seq2arith.training.splits import Split
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How training queries are chosen, for every kind alike."""
+    """How training queries are chosen, for every kind alike. Each key is explained beside its value in
+    params.yaml (``train:``)."""
 
-    mirror: bool = False  # also train on b*a for every trained a*b (and b+a for a+b): commutativity
+    mirror: bool = False
 
     def validate(self, key: str) -> None:
         pass
@@ -78,16 +79,16 @@ class TrainingPlan:
         unseen = held_out[unseen_pairs(self.queries.of("train"), [self.queries.queries[i] for i in held_out])]
         return {"unseen": Split(self.queries.subset(unseen), self.handwriting, "validation",
                                 self.arch.model.reverse_answer, served_fields(phase),
-                                self.arch.model.network.value_targets)}
+                                self.arch.model.core_class.value_targets)}
 
 
 def datasets(phase: Phase, queries: QuerySet, handwriting: Handwriting | None,
-             model: ModelConfig) -> tuple[Split, Split]:
-    """Train and validation splits of ``queries`` serving only the fields ``phase`` reads and scores, as ``model``'s
-    core reads them (its answer order, its value targets). Training never sees the test split."""
-    fields, targets = served_fields(phase), model.network.value_targets
-    return (Split(queries, handwriting, "train", model.reverse_answer, fields, targets),
-            Split(queries, handwriting, "validation", model.reverse_answer, fields, targets))
+             model_config: ModelConfig) -> tuple[Split, Split]:
+    """Train and validation splits of ``queries`` serving only the fields ``phase`` reads and scores, as the core
+    of ``model_config`` reads them (its answer order, its value targets). Training never sees the test split."""
+    fields, targets = served_fields(phase), model_config.core_class.value_targets
+    return (Split(queries, handwriting, "train", model_config.reverse_answer, fields, targets),
+            Split(queries, handwriting, "validation", model_config.reverse_answer, fields, targets))
 
 
 def served_fields(phase: Phase) -> tuple[str, ...]:
@@ -95,11 +96,11 @@ def served_fields(phase: Phase) -> tuple[str, ...]:
     return (phase.objective.inputs, *phase.objective.fields)
 
 
-def check_two_numbers(queries: QuerySet, model: ModelConfig) -> None:
+def check_two_numbers(queries: QuerySet, model_config: ModelConfig) -> None:
     """A core that reads digits (the columns core, digit pairs) reads two numbers."""
     numbers = len(terms(queries.queries[0])[0])
-    if model.reads_digits and numbers != 2:
-        raise ParamsError(f"params.yaml: {model.reads_digits}: needs queries of two numbers, this task's have "
+    if model_config.reads_digits and numbers != 2:
+        raise ParamsError(f"params.yaml: {model_config.reads_digits}: needs queries of two numbers, this task's have "
                           f"{numbers} (tasks.<task>.num_addends); use model.core: lstm with model.features: characters")
 
 
@@ -112,7 +113,7 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
                   device: torch.device) -> TrainingPlan:
     """What train-<kind>@<task> trains, built from ``params`` (torch's global generator seeded first: it draws
     the initial weights)."""
-    model = section(params, "model", ModelConfig)
+    model_config = section(params, "model", ModelConfig)
     options = section(params, kind.name, kind.options)
     assert isinstance(options, KindConfig)
     options = options.for_task(task, kind.name)
@@ -123,13 +124,13 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
     if handwriting is not None:
         queries = kind.training_strips(queries, handwriting, options, rng(seed(params), f"strips-{task}-{kind.name}"))
-    check_two_numbers(queries, model)
+    check_two_numbers(queries, model_config)
     text2text = None if inputs.text2text is None else load_text2text(inputs.text2text, queries,
                                                                      f"train-text2text@{task}")
     program = None
     if text2text is not None and kind.learns_from_answers(options):
         program = program_of(text2text, section(params, f"tasks.{task}", TaskConfig), queries.vocabulary).to(device)
-    network, arch = kind.new_model(queries, model, options, inputs.classifier, text2text)
+    network, arch = kind.new_model(queries, model_config, options, inputs.classifier, text2text)
     network = network.to(device)
     phases = kind.phases(network, arch, handwriting, program, queries)
     return TrainingPlan(network, arch, queries, handwriting, options, phases,

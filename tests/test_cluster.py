@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from pipeline_repo import PipelineRepo, make_pipeline_repo
+from seq2arith.params import ParamsError
 from seq2arith.runtime.errors import Seq2ArithError
 from seq2arith.sweeps.cluster import run_sweep
-from seq2arith.sweeps.experiments import configurations
+from seq2arith.sweeps.experiments import check_keys, configurations
 
 DASK = str(Path(sys.executable).parent / "dask")
 TARGET = "evaluate-text2text@mul"
@@ -60,6 +61,16 @@ def _sweep_error(repo: PipelineRepo, *sets: str, address: str | None = "tcp://12
         run_sweep(configurations(list(sets)), address, clone=repo.path)
     assert "\n" not in str(error.value)
     return str(error.value)
+
+
+class TestCheckKeys:
+    """``experiments.check_keys`` (sweeps/experiments.py)."""
+
+    def test_a_clone_without_params_yaml_is_one_line(self, tmp_path: Path) -> None:
+        """Run where there is no params.yaml (a clone with no work tree), the sweep stops in one line naming it."""
+        with pytest.raises(ParamsError) as error:
+            check_keys(configurations(["seed=1"]), tmp_path / "params.yaml")
+        assert "params.yaml: cannot read parameters" in str(error.value) and "\n" not in str(error.value)
 
 
 class TestConfigurations:

@@ -18,11 +18,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from configobj import ConfigObj
 from dvc.utils.cli_parse import to_path_overrides
 from dvc.utils.hydra import get_hydra_sweeps
 
+from seq2arith.params import load_params
 from seq2arith.runtime.errors import Seq2ArithError
 
 DVC = (sys.executable, "-m", "dvc")
@@ -79,7 +79,7 @@ def _name(changes: tuple[str, ...]) -> str:
 
 def check_keys(experiments: list[Experiment], params_file: Path) -> None:
     """Every changed key must be a key of ``params_file``: a typo would otherwise add a key no stage reads."""
-    values = yaml.safe_load(params_file.read_text())
+    values = load_params(params_file)
     for experiment in experiments:
         for change in experiment.changes:
             key = change.split("=", 1)[0]

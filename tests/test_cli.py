@@ -215,6 +215,31 @@ class TestPredict:
         lines = out.splitlines()
         assert len(lines) == 1 and len(lines[0]) <= ANSWER_WIDTH["mul"] and set(lines[0]) <= set(SYMBOLS)
 
+    def test_draw_in_the_hand_of_a_strip(self, ws: Workspace, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+        """predict --draw --style draws in the hand of a strip's digits, each the digit the judge reads there: the
+        same drawing every time (no style drawn at random). --style without --draw is one error line."""
+        strip = tmp_path / "hand.png"
+        assert run(capsys, "render", *ws.args(), "47+85", "-o", str(strip))[0] == 0
+        drawings = []
+        for drawn in (tmp_path / "a.png", tmp_path / "b.png"):
+            code, out, err = run(capsys, "predict", *ws.args(), "--draw", str(drawn), "--style", str(strip), "12*34")
+            assert code == 0 and err == "" and len(out.splitlines()) == 1
+            drawings.append(drawn.read_bytes())
+        assert drawings[0] == drawings[1]
+        assert_error(run(capsys, "predict", *ws.args(), "--style", str(strip), "12*34"), "--style", "give --draw too")
+
+    def test_a_strip_without_a_digit_gives_no_hand(self, ws: Workspace, tmp_path: Path) -> None:
+        """A strip in which the judge reads no digit gives --style no hand to draw in: an error naming the strip."""
+        class ReadsPlus:  # a judge that reads a + in every glyph
+            def read_strips(self, strips: torch.Tensor) -> list[str]:
+                return ["+" * strips.shape[1]] * len(strips)
+
+        strip = tmp_path / "plus.png"
+        write_strip(strip, torch.rand(3, 28, 28))
+        model, arch = load_model(ws.models, "mul", arithmetic("text2img"))
+        with pytest.raises(commands.UsageError, match=r"^--style: the judge reads no digit in .*plus\.png$"):
+            commands.write_like_strip(model, arch, ReadsPlus(), strip)
+
     def test_on_the_device_asked(self, ws: Workspace, capsys: pytest.CaptureFixture) -> None:
         """--device cpu answers as the default (auto: the CPU here) does; CUDA that is not there is one error line."""
         default = run(capsys, "predict", *ws.args(), "22+13", "12*34")

@@ -158,7 +158,9 @@ class TestColumnCore:
     def test_the_pair_of_two_zeros_adds_nothing(self) -> None:
         """The pair (0, 0), all a query of zeros holds and what zero padding adds most of, adds nothing to a column."""
         core = ColumnCore(SYMBOLS, hidden=8, dropout=0.0)
-        aligned, rows, _ = core.columns(torch.from_numpy(encode_labels(["0*0  ", "0+00 "], SYMBOLS)), 4)
+        numbers = core.numbers(torch.from_numpy(encode_labels(["0*0  ", "0+00 "], SYMBOLS)))
+        every_operator = torch.ones_like(numbers.operator)
+        aligned, rows = core.aligned_columns(numbers, every_operator, 4), core.product_rows(numbers, every_operator, 4)
         assert torch.count_nonzero(aligned) == 0 and torch.count_nonzero(rows) == 0
 
     @pytest.mark.parametrize(("first", "second"), [(47, 35), (99, 99), (95269, 81551)])

@@ -227,6 +227,35 @@ class TestText2ImgKind:
         with torch.no_grad():
             assert torch.equal(model(query), model(query)) == (style_size == 0)
 
+    @pytest.mark.parametrize("prior", ["fitted", "standard"])
+    def test_writes_in_the_hand_it_is_given(self, queries, prior: str) -> None:
+        """Given the hand of a 7 (``write_like``), every glyph is drawn in it, the same each time: a 7 in exactly
+        the style the encoder reads in that 7, an 8 at the place in the 8s' prior where that style sits in the
+        7s'."""
+        query_set, handwriting = queries
+        model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=1, style_size=3,
+                                                                 style_prior=prior))
+        with torch.no_grad():  # each character a prior of its own, as training fits them
+            model.style_means.normal_()
+            spreads = torch.randn_like(model.style_covariances)
+            model.style_covariances.copy_(spreads @ spreads.mT + torch.eye(3))
+        seven, eight = (arch.vocabulary.index(digit) for digit in "78")
+        glyph = handwriting.pixels(handwriting.sample(["7"], "train", np.random.default_rng(0))[0])  # (1, 28, 28)
+        model.write_like(glyph, torch.tensor([seven]))
+        with torch.no_grad():
+            encoded = model.styles(glyph, F.one_hot(torch.tensor([seven]), len(arch.vocabulary)).float())[0][0]
+            drawn_seven, drawn_eight = model.prior_styles(torch.tensor([[seven, eight]]))[0]
+            query = torch.eye(len(arch.vocabulary))[torch.zeros(2, arch.query_width, dtype=torch.long)]
+            assert torch.equal(model(query), model(query))
+        torch.testing.assert_close(drawn_seven, encoded)
+        if prior == "standard":
+            torch.testing.assert_close(drawn_eight, encoded)
+        else:
+            spread = model.prior_spread()
+            place = torch.linalg.solve_triangular(spread[seven], (encoded - model.style_means[seven])[:, None],
+                                                  upper=False)
+            torch.testing.assert_close(drawn_eight, model.style_means[eight] + (spread[eight] @ place)[:, 0])
+
 
 # --- devices -------------------------------------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@
   seq2arith predict --image a.png b.png dir/    several strips, and every PNG of a folder: PATH = ANSWER
                                                 lines; the model is loaded once
   seq2arith predict --draw answer.png "22+13"   text2img writes its answer as glyphs; prints what the
-                                                reference classifier reads in them
+                                                judge reads in them
+  seq2arith predict --draw answer.png --style strip.png "22+13"
+                                                ... in the hand of the digits of a strip
   seq2arith tables lstm test-ratio              the report's tables from `dvc exp show --json`
   seq2arith queue "Table 3" --rows 1,2          queue the report's rows as DVC experiments
   seq2arith queue "Table 1" --cluster           ... or run them on a local Dask cluster (or --cluster ADDRESS)
@@ -117,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
                      help="img2text: strips of 28x28 glyphs side by side, white on black, as render writes, or "
                           "folders of them; several print PNG = ANSWER lines")
     ask.add_argument("--draw", type=Path, metavar="PNG", help="text2img: write the answer's glyphs to this PNG")
+    ask.add_argument("--style", type=Path, metavar="PNG",
+                     help="with --draw: draw in the hand of this strip's digits (as the judge reads them)")
     ask.add_argument("--device", type=_device, default="auto",
                      help="auto (CUDA when available, else the CPU), cpu, cuda or cuda:N (default: %(default)s)")
     ask.set_defaults(run=predict)

@@ -16,12 +16,12 @@ from seq2arith.cli.questions import Query, QueryError, load_tasks, resolve, task
 from seq2arith.data.pools import load_pools
 from seq2arith.data.queries import TaskConfig, beyond_range_shapes, padded_width, shape_answer_width, widths
 from seq2arith.data.strips import StripError, read_strip, write_strip
-from seq2arith.data.text import PAD, encode_labels
+from seq2arith.data.text import DIGITS, PAD, encode_labels
 from seq2arith.kinds import text2img
-from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
+from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader, arithmetic
 from seq2arith.kinds.classifier import load_classifier
 from seq2arith.params import load_params
-from seq2arith.runtime.devices import torch_device
+from seq2arith.runtime.devices import device_of, torch_device
 from seq2arith.runtime.errors import Seq2ArithError
 from seq2arith.runtime.threads import use_threads
 from seq2arith.training import checkpoint
@@ -195,9 +195,25 @@ def predict_images(args: argparse.Namespace, tasks: dict[str, TaskConfig], devic
         raise SystemExit(1)
 
 
+def write_like_strip(model: nn.Module, arch: Architecture, reader: GlyphReader, path: Path) -> None:
+    """text2img's ``model`` draws from now on in the hand of the digits of the strip at ``path``, each the digit
+    ``reader`` reads there (``Text2Img.write_like``)."""
+    if not isinstance(model, text2img.Text2Img) or model.styles is None:
+        raise UsageError("--style needs a text2img that draws with styles (trained with text2img.style_size > 0)")
+    glyphs = read_strip(path, 1, wider=True)
+    read = reader.read_strips(glyphs[None])[0]
+    digits = [i for i, char in enumerate(read) if char in DIGITS]
+    if not digits:
+        raise UsageError(f"--style: the judge reads no digit in {path}")
+    model.write_like(glyphs[digits].to(device_of(model)),
+                     torch.tensor([arch.vocabulary.index(read[i]) for i in digits], device=device_of(model)))
+
+
 def predict(args: argparse.Namespace) -> None:
     if args.image is not None and args.draw is not None:
         raise UsageError("give --image or --draw, not both")
+    if args.style is not None and args.draw is None:
+        raise UsageError("--style says how --draw draws: give --draw too")
     if args.batch is not None and args.queries:
         raise UsageError("give queries as arguments or with --batch, not both")
     tasks = load_tasks(args.params)
@@ -217,6 +233,8 @@ def predict(args: argparse.Namespace) -> None:
         model, arch = load_model(args.models, task, text2img.KIND, device)
         text2img.draw_as_params(model, load_params(args.params))
         reader = load_classifier(args.models / "judge.pt", device, stage="judge")
+        if args.style is not None:
+            write_like_strip(model, arch, reader, args.style)
         query_width, answer_width = query_widths(query, arch, task, tasks[task])
         read, pixels = text2img.KIND.answers(model, arch, FieldRows("query", encode_queries([query], query_width,
                                                                                           arch.vocabulary)),

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from seq2arith.data.handwriting import Handwriting
 from seq2arith.data.pools import load_handwriting
@@ -124,6 +125,8 @@ class Text2Img(nn.Module):
         assert isinstance(options, Text2ImgConfig)
         self.options = options
         self.drawing = DrawingConfig()  # the drawing stages set params.yaml's
+        self.hand: torch.Tensor | None = None  # (style_size,): the style every glyph is drawn in, in each
+        # character's prior, instead of one drawn from it (``write_like``: seq2arith predict --style)
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
         characters = len(arch.vocabulary) if options.text_loss > 0 else 0
         self.text_head = character_head(self.core, arch.vocabulary) if characters else None
@@ -167,14 +170,31 @@ class Text2Img(nn.Module):
 
     def prior_styles(self, characters: torch.Tensor) -> torch.Tensor:
         """A style for each of ``characters`` (B, T_out) indices, drawn from the prior at the drawing's
-        ``style_temperature``."""
+        ``style_temperature``; after ``write_like``, the hand it was given, in each character's prior."""
         noise = self.drawing.style_temperature * torch.randn(*characters.shape, self.options.style_size,
-                                                             device=characters.device)
+                                                             device=characters.device) if self.hand is None \
+            else self.hand.expand(*characters.shape, -1)
         if self.options.style_prior == "standard":
             return noise
-        spread = torch.linalg.cholesky(self.style_covariances + STYLE_JITTER * torch.eye(self.options.style_size,
-                                                                                         device=noise.device))
-        return self.style_means[characters] + (spread[characters] @ noise[..., None])[..., 0]
+        return self.style_means[characters] + (self.prior_spread()[characters] @ noise[..., None])[..., 0]
+
+    def prior_spread(self) -> torch.Tensor:
+        """(V, style_size, style_size): the Cholesky factor of each character's fitted prior."""
+        return torch.linalg.cholesky(self.style_covariances + STYLE_JITTER * torch.eye(
+            self.options.style_size, device=self.style_covariances.device))
+
+    @torch.no_grad()
+    def write_like(self, glyphs: torch.Tensor, characters: torch.Tensor) -> None:
+        """Draw from now on in the hand of ``glyphs`` (G, 28, 28), each showing the character at ``characters`` (G,)
+        of the vocabulary: the mean of their styles as the encoder reads them, each measured in its own
+        character's prior (a thick, slanted 3 gives a thick, slanted 8, not an 8 shaped like a 3)."""
+        assert self.styles is not None
+        encoded, _ = self.styles(glyphs, F.one_hot(characters, len(self.style_means)).float())  # (G, style_size)
+        if self.options.style_prior == "fitted":
+            encoded = torch.linalg.solve_triangular(self.prior_spread()[characters],
+                                                    (encoded - self.style_means[characters])[..., None],
+                                                    upper=False)[..., 0]
+        self.hand = encoded.mean(0)
 
     @torch.no_grad()
     def track_styles(self, characters: torch.Tensor, styles: torch.Tensor) -> None:

@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from seq2arith.data.queries import terms, value_of
 from seq2arith.data.text import DIGITS, PAD
 from seq2arith.models.network import CoreOutput, ValueTargets
-from seq2arith.models.numbers import NumberReader
+from seq2arith.models.numbers import NumberReader, TwoNumbers
 
 if TYPE_CHECKING:
     from seq2arith.models.cores import ModelConfig
@@ -79,6 +79,9 @@ class ColumnCore(nn.Module):
         self.numbers = NumberReader(symbols)
         operators = [symbols[i] for i in self.numbers.operators]
         self.register_buffer("multiplies", torch.tensor([float(op == "*") for op in operators]), persistent=False)
+        self.works_products = "*" in operators  # a model whose operators never multiply leaves that path out
+        self.works_aligned = any(op != "*" for op in operators)  # and one whose operators all do, sums' and
+        # differences'
         integers = torch.arange(VALUE_CLASSES) - VALUE_OFFSET
         self.register_buffer("integers", integers.float(), persistent=False)
         digits = torch.arange(100)
@@ -111,48 +114,53 @@ class ColumnCore(nn.Module):
         table = self.pairs[role] - self.pairs[role][:, :1]  # (O, 100, hidden)
         return torch.einsum("bnp,oph,bo->bnh", pairs, table, gate)
 
-    def columns(self, symbols: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, T_in, S) -> for ``width`` columns: the vectors of a sum's or difference's aligned pairs (B, width,
-        hidden); of a product's partial products, one row per digit a_i of the first number, its pairs (a_i, b_j)
-        in column i + j and their tens in the next (B, D, width, hidden); and how much the query is a product (B,)."""
-        numbers = self.numbers(symbols)
-        operator, pairs = numbers.operator, numbers.pairs()  # (B, O), (B, D*D, 100): (a_i, b_j)
+    def aligned_columns(self, numbers: TwoNumbers, add: torch.Tensor, width: int) -> torch.Tensor:
+        """The vectors of a sum's or difference's aligned pairs (a_k, b_k) in ``width`` columns (B, width, hidden),
+        each operator's weighted by ``add`` (B, O)."""
+        aligned = numbers.aligned_pairs()  # (B, D, 100)
+        batch, places = aligned.shape[:2]
+        columns = aligned.new_zeros(batch, max(width, places), self.pairs.shape[-1])
+        return columns.index_add(1, torch.arange(places, device=aligned.device),
+                                 self._embedded(aligned, OWN_ALIGNED, add))[:, :width]
+
+    def product_rows(self, numbers: TwoNumbers, multiply: torch.Tensor, width: int) -> torch.Tensor:
+        """The vectors of a product's partial products in ``width`` columns (B, D, width, hidden), one row per digit
+        a_i of the first number, its pairs (a_i, b_j) in column i + j and their tens in the next, each operator's
+        weighted by ``multiply`` (B, O)."""
+        pairs = numbers.pairs()  # (B, D*D, 100): (a_i, b_j)
         batch, places = numbers.first.shape[:2]
         hidden, size = self.pairs.shape[-1], max(width, 2 * places) + 1
-        aligned = pairs[:, torch.arange(places) * (places + 1)]  # (B, D, 100): (a_k, b_k)
-        multiply, add = operator * self.multiplies, operator * (1 - self.multiplies)  # (B, O) each
-        columns = pairs.new_zeros(batch, size, hidden).index_add(
-            1, torch.arange(places, device=symbols.device), self._embedded(aligned, OWN_ALIGNED, add))
-        row = torch.arange(places, device=symbols.device)[:, None]
-        place = (row * size + row + torch.arange(places, device=symbols.device)).reshape(-1)  # (a_i, b_j): i, i + j
+        row = torch.arange(places, device=pairs.device)[:, None]
+        place = (row * size + row + torch.arange(places, device=pairs.device)).reshape(-1)  # (a_i, b_j): i, i + j
         rows = pairs.new_zeros(batch, places * size, hidden)
         rows = rows.index_add(1, place, self._embedded(pairs, OWN_PRODUCTS, multiply))
         rows = rows.index_add(1, place + 1, self._embedded(pairs, PREVIOUS_PRODUCTS, multiply))
-        return columns[:, :width], rows.view(batch, places, size, hidden)[:, :, :width], multiply.sum(-1)
+        return rows.view(batch, places, size, hidden)[:, :, :width]
 
     def forward(self, symbols: torch.Tensor, answer_width: int) -> CoreOutput:
         """(B, T_in, S) -> the states of ``answer_width`` columns (B, K, output_size), and the logits of the values
         of those columns and one more (B, K + 1, 2, C): a sum's or difference's as written and swapped, a product's
         first two partial products; with ``carry: machine`` followed by those of their digits after carrying and
-        of the answer's (B, K + 1, 5, C): ``value_targets``."""
-        aligned, rows, product = self.columns(symbols, answer_width + 1)
-        share = product[:, None, None]
-        row_values = self.readout(rows)[..., 0]  # (B, D, K + 1): each partial product's columns
-        two_rows = F.pad(row_values, (0, 0, 0, max(0, 2 - rows.shape[1])))[:, :2]  # (B, 2, K + 1)
-        readout = share * two_rows.transpose(1, 2) + (1 - share) * self.readout(aligned)  # (B, K + 1, 2)
+        of the answer's (B, K + 1, 5, C): ``value_targets``. A model whose operators all multiply works products
+        only, one whose operators never do works sums and differences only."""
+        numbers, width = self.numbers(symbols), answer_width + 1
+        multiply, add = numbers.operator * self.multiplies, numbers.operator * (1 - self.multiplies)  # (B, O) each
+        share = multiply.sum(-1)[:, None, None]  # (B, 1, 1): how much the query is a product
+        row_values = self.readout(self.product_rows(numbers, multiply, width))[..., 0] \
+            if self.works_products else None  # (B, D, K + 1): each partial product's columns
+        aligned = self.readout(self.aligned_columns(numbers, add, width)) if self.works_aligned else None
+        readout = _mixed(share, None if row_values is None else _first_two(row_values).transpose(1, 2),
+                         aligned)  # (B, K + 1, 2)
         values = self.rounded(readout)  # (B, K + 1, 2, C)
         if self.machine is None:
             assert self.read is not None and self.encoder is not None and self.decoder is not None
             encoded, _ = self.encoder(self.read(values[:, :-1].softmax(-1).flatten(-2)))  # (B, K, 2 hidden)
             decoded, _ = self.decoder(encoded)  # (B, K, hidden), units first
             return CoreOutput(self.dropout(decoded), values)
-        # the machine reads the values as their own loss taught them: no gradient of the carrying bends them
-        carried = self.machine(values.softmax(-1).detach())  # (B, K + 1, 2, 10)
-        negative = (1 - share[..., None]) * carried[:, -1:, :1, 9:]  # (B, 1, 1, 1): a difference's borrow past
-        # its highest column, as written
-        differences = torch.cat([carried, (1 - negative) * carried[:, :, :1] + negative * carried[:, :, 1:]], 2)
-        products = self.multiplied(row_values)  # (B, K + 1, 3, 10), as ``differences``
-        digits = share[..., None] * products + (1 - share[..., None]) * differences
+        differences, negative = self.carried_as_written(values, share) if self.works_aligned \
+            else (None, torch.zeros_like(share[..., None]))
+        products = None if row_values is None else self.multiplied(row_values)  # (B, K + 1, 3, 10)
+        digits = _mixed(share[..., None], products, differences)
         written = written_characters(digits[:, :-1, 2], negative[..., 0, 0])  # (B, K, 12)
         states = written.clamp(min=1e-6).log()
         if self.encoder is not None:  # model.extra_lstm: LSTM layers over the columns that may rewrite them
@@ -161,6 +169,18 @@ class ColumnCore(nn.Module):
         digit_logits = F.pad(digits.clamp(min=1e-6).log(), (VALUE_OFFSET, VALUE_CLASSES - VALUE_OFFSET - 10),
                              value=-1e4)  # (B, K + 1, 3, C): the digits as value classes
         return CoreOutput(self.dropout(states), torch.cat([values, digit_logits], 2))
+
+    def carried_as_written(self, values: torch.Tensor, share: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The logits of a sum's or difference's column values as written and swapped (B, K + 1, 2, C) -> the digits
+        of both and of the answer after carrying (B, K + 1, 3, 10), and the probability that the answer is negative
+        (B, 1, 1, 1): a difference's borrow past its highest column, as written (none for the ``share`` (B, 1, 1)
+        of a product)."""
+        assert self.machine is not None
+        # the machine reads the values as their own loss taught them: no gradient of the carrying bends them
+        carried = self.machine(values.softmax(-1).detach())  # (B, K + 1, 2, 10)
+        negative = (1 - share[..., None]) * carried[:, -1:, :1, 9:]
+        answer = (1 - negative) * carried[:, :, :1] + negative * carried[:, :, 1:]
+        return torch.cat([carried, answer], 2), negative
 
     def rounded(self, readout: torch.Tensor) -> torch.Tensor:
         """Values read out (...) -> their logits over the integers (..., C): -e^sharpness (value - integer)^2."""
@@ -177,8 +197,21 @@ class ColumnCore(nn.Module):
         for row in range(1, carried.shape[2]):
             pairs = torch.einsum("bkx,bky->bkxy", total, carried[:, :, row]).flatten(-2)  # (B, K + 1, 100)
             total = self.machine((pairs @ self.sums)[:, :, None])[:, :, 0]  # their sums, carried
-        first_two = F.pad(carried, (0, 0, 0, max(0, 2 - carried.shape[2])))[:, :, :2]
-        return torch.cat([first_two, total[:, :, None]], 2)
+        return torch.cat([_first_two(carried), total[:, :, None]], 2)
+
+
+def _first_two(rows: torch.Tensor) -> torch.Tensor:
+    """(..., R, X) -> (..., 2, X): the first two rows, a zero row after a single one (a first number of one digit)."""
+    return F.pad(rows, (0, 0, 0, max(0, 2 - rows.shape[-2])))[..., :2, :]
+
+
+def _mixed(share: torch.Tensor, product: torch.Tensor | None, other: torch.Tensor | None) -> torch.Tensor:
+    """``share * product + (1 - share) * other``, or the one of them a model's operators give (the other is None)."""
+    if product is not None and other is not None:
+        return share * product + (1 - share) * other
+    given = product if other is None else other
+    assert given is not None
+    return given
 
 
 def written_characters(digits: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,10 @@ class TwoNumbers(NamedTuple):
         batch, places = self.first.shape[:2]
         return torch.einsum("bix,bjy->bijxy", self.first, self.second).reshape(batch, places * places, 100)
 
+    def aligned_pairs(self) -> torch.Tensor:
+        """(B, D, 100): those of the aligned pairs (a_k, b_k) only."""
+        return torch.einsum("bkx,bky->bkxy", self.first, self.second).flatten(-2)
+
 
 class NumberReader:
     """Reads two numbers joined by an operator from (B, T_in, len(symbols)) symbol distributions.

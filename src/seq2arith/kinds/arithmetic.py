@@ -51,7 +51,7 @@ class ArithmeticKind(Kind[Architecture]):
 
     options: ClassVar[type[KindConfig]]  # its params.yaml section
     inputs: ClassVar[str] = "query"  # the batch field its network reads: one-hot text, or "query_images" (strips)
-    draws: ClassVar[bool] = False  # its answers are drawn glyphs: the classifier reads them back
+    draws: ClassVar[bool] = False  # its answers are drawn glyphs: the judge reads them back
 
     @property
     def reads_images(self) -> bool:

@@ -1,6 +1,6 @@
 """text2img: one-hot query -> Core -> per-step image head -> (T_out, 28, 28) pixels (the report's 3.3).
 
-Its drawings are scored by the classifier reading them back (``read_exact_match``).
+Its drawings are scored by the judge reading them back (``read_exact_match``), and once more by the classifier.
 """
 
 from __future__ import annotations

@@ -155,6 +155,25 @@ class TestColumnCore:
         states, values = core(torch.from_numpy(encode_labels(queries, SYMBOLS)), answer_width)
         assert states.shape == (2, answer_width, size) and values.shape == (2, answer_width + 1, ways, VALUE_CLASSES)
 
+    @pytest.mark.parametrize(("operators", "queries"), [("*", ["12*34", "5*67 ", "99*9 "]),
+                                                         ("+-", ["12+34", "5-67 ", "99-9 "])])
+    def test_a_model_of_one_kind_of_operator_answers_as_one_of_both(self, operators: str, queries: list[str]
+                                                                    ) -> None:
+        """A model whose operators all multiply works products only (one whose operators never do, sums and
+        differences only), and answers exactly as a model of every operator with the same weights: the path left
+        out is the one the other weights by 0 for these queries."""
+        both = ColumnCore(SYMBOLS, hidden=8, dropout=0.0)
+        symbols = "0123456789" + operators + " "
+        one = ColumnCore(symbols, hidden=8, dropout=0.0)
+        assert (one.works_products, one.works_aligned) == (operators == "*", operators != "*")
+        kept = [both.numbers.operators.index(SYMBOLS.index(op)) for op in operators]
+        with torch.no_grad():
+            for name, weights in both.state_dict().items():
+                one.state_dict()[name].copy_(weights[:, kept] if name == "pairs" else weights)
+        mixed = both(torch.from_numpy(encode_labels(queries, SYMBOLS)), 4)
+        alone = one(torch.from_numpy(encode_labels(queries, symbols)), 4)
+        assert torch.equal(mixed.states, alone.states) and torch.equal(mixed.values, alone.values)
+
     def test_the_pair_of_two_zeros_adds_nothing(self) -> None:
         """The pair (0, 0), all a query of zeros holds and what zero padding adds most of, adds nothing to a column."""
         core = ColumnCore(SYMBOLS, hidden=8, dropout=0.0)

@@ -205,8 +205,9 @@ def write_like_strip(model: nn.Module, arch: Architecture, reader: GlyphReader, 
     digits = [i for i, char in enumerate(read) if char in DIGITS]
     if not digits:
         raise UsageError(f"--style: the judge reads no digit in {path}")
-    model.write_like(glyphs[digits].to(device_of(model)),
-                     torch.tensor([arch.vocabulary.index(read[i]) for i in digits], device=device_of(model)))
+    device = device_of(model)
+    model.write_like(glyphs[digits].to(device),
+                     torch.tensor([arch.vocabulary.index(read[i]) for i in digits], device=device))
 
 
 def predict(args: argparse.Namespace) -> None:

@@ -146,14 +146,17 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
 
 @pytest.fixture(scope="session")
 def tiny_experiment(tiny_pipeline: PipelineRepo, tmp_path_factory: pytest.TempPathFactory) -> PipelineRepo:
-    """A copy of the tiny pipeline that committed a DVC remote (the folder ``../remote`` beside the repository, so
-    each copy or clone has the one beside it), then ran `dvc exp run -n EXPERIMENT -S EXPERIMENT_CHANGE` once
-    (``experiment_run``: what it printed; ``experiment_models``: a copy of the checkpoints it left), and README's
-    one command brought the workspace back to the committed results. The experiment's run records are in the
-    run-cache, its outputs in the DVC cache; nothing is pushed. Built once per session, a copy for each worker."""
+    """A copy of the tiny pipeline that committed a DVC remote (the folder ``remote`` beside the built repository, by
+    its absolute path: every copy and clone pushes there; `dvc exp push` reads the experiment's own commit's config
+    and would resolve a relative path against the filesystem root), then ran `dvc exp run -n EXPERIMENT -S
+    EXPERIMENT_CHANGE` once (``experiment_run``: what it printed; ``experiment_models``: a copy of the checkpoints it
+    left), and README's one command brought the workspace back to the committed results. The experiment's run
+    records are in the run-cache, its outputs in the DVC cache; nothing is pushed. Built once per session, a copy for
+    each worker."""
     def build(folder: Path) -> None:
         repo = tiny_pipeline.copy(folder / "repo")
-        repo.dvc("remote", "add", "-d", "shared", "../remote")  # before the experiment: it pushes with its own config
+        repo.dvc("remote", "add", "-d", "shared", str(folder / "remote"))  # before the experiment: it pushes with
+        # its own commit's config
         repo.run("git", "commit", "-qam", "a DVC remote")
         (folder / "experiment-run.txt").write_text(
             repo.dvc("exp", "run", "-n", EXPERIMENT, "-S", EXPERIMENT_CHANGE).stdout)

@@ -70,6 +70,15 @@ class TestStages:
                 assert not settings.get("persist"), path
                 assert kind != "outs" or settings.get("cache", True), path
 
+    @pytest.mark.parametrize("name", sorted(name for name in STAGES if name.startswith("train-")))
+    def test_a_training_keeps_nothing_in_git(self, name: str) -> None:
+        """Every output of a training, its metrics too, is in the DVC cache: DVC restores a run only where all its
+        outputs are in the cache or on the remote, so a training that ran on one clone is restored on another, not
+        trained again (tests/test_sharing.py runs it)."""
+        stage = STAGES[name]["do"]
+        assert all(settings.get("cache", True) for kind in ("outs", "metrics", "plots")
+                   for settings in _outputs(stage, kind).values())
+
     def test_the_params_stage_runs_before_every_other(self) -> None:
         """The params stage reads the whole params.yaml; download and glyphs depend on its output, and every other stage
         on another stage's outputs, so DVC runs it first and a bad value fails there, before DVC deletes any stage's

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_repo import EXPERIMENT, PipelineRepo
+from pipeline_repo import EXPERIMENT, EXPERIMENT_CHANGE, PipelineRepo
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +27,13 @@ def shared(tiny_experiment: PipelineRepo, tmp_path_factory: pytest.TempPathFacto
     return {"author": author, "clone": clone_of(author, "clone")}
 
 
-def clone_of(author: PipelineRepo, name: str) -> PipelineRepo:
-    """A git clone of the author's origin, beside it (so their DVC remote is the same folder), that ran
-    `dvc pull`."""
+def clone_of(author: PipelineRepo, name: str, pull: bool = True) -> PipelineRepo:
+    """A git clone of the author's origin, beside it, that ran `dvc pull` (unless not ``pull``)."""
     path = author.path.parent / name
     author.run("git", "clone", "-q", str(author.path.parent / "origin"), str(path))
     clone = PipelineRepo(path)
-    clone.dvc("pull")
+    if pull:
+        clone.dvc("pull")
     return clone
 
 
@@ -95,6 +95,18 @@ class TestRunCache:
             return {str(path.relative_to(runs)) for path in runs.rglob("*") if path.is_file()}
 
         assert records(shared["author"]) and records(shared["author"]) <= records(reader)
+
+    def test_a_training_run_elsewhere_is_restored_not_trained_again(self, shared: dict[str, PipelineRepo]) -> None:
+        """The author's experiment run again under another name in a fresh clone that pulled nothing, as a sweep's
+        worker runs it (`dvc exp run --pull --allow-missing`), trains nothing: every output of a training is in the
+        DVC cache, so each of the experiment's trainings is restored from the run record and outputs the author
+        pushed. What keeps a file in git (the evaluations, samples and plots: seconds each) runs again."""
+        worker = clone_of(shared["author"], "worker", pull=False)
+        done = worker.dvc("exp", "run", "--pull", "--allow-missing", "-n", "again", "-S", EXPERIMENT_CHANGE)
+        trainings = {f"train-{kind}@mul" for kind in ("text2text", "img2text", "text2img")}  # what the change re-runs
+        assert all(f"Stage '{stage}' is cached - skipping run" in done.stdout for stage in trainings), done.stdout
+        assert "evaluate-text2text@mul" in worker.ran_stages(done.stdout)
+        assert not any(stage.startswith(("train-", "classifier", "judge")) for stage in worker.ran_stages(done.stdout))
 
 
 class TestArtifactsGet:

@@ -1,4 +1,5 @@
-"""classifier (and judge): a small CNN that reads one glyph (0-9, + - x, blank).
+"""classifier (and judge): a small CNN that reads one glyph (0-9, + - x, blank), trained on the train pool and
+chosen on the validation pool; the evaluate-classifier (evaluate-judge) stage scores it.
 
 The classifier gives img2text's symbolic baseline (and its reader, with ``img2text.reader: classifier``); the
 judge, trained from its own params section with generic augmentation only and never shown a drawing, reads
@@ -13,10 +14,9 @@ from seq2arith.data.pools import load_handwriting
 from seq2arith.kinds import classifier
 from seq2arith.runtime.devices import torch_device
 from seq2arith.runtime.errors import report_errors
-from seq2arith.runtime.files import write_json
 from seq2arith.runtime.threads import use_threads
 from seq2arith.training import checkpoint
-from seq2arith.training.loop import curves, score
+from seq2arith.training.loop import curves
 
 
 def main() -> None:
@@ -27,8 +27,6 @@ def main() -> None:
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
     parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
-    parser.add_argument("--metrics", type=Path, required=True,
-                        help="JSON: accuracy on every train and test glyph, and on the test digits alone")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive folder for the training curves")
     args = parser.parse_args()
 
@@ -43,12 +41,6 @@ def main() -> None:
     with curves(args.live) as live:
         model = classifier.train_classifier(options, train, validation, params.seed(values), device, live, threads)
     checkpoint.save(args.out, classifier.KIND, model, options)
-    # trained and checkpointed: the test pool is read once, now
-    accuracy = {pool: score(model, classifier.objective(), classifier.GlyphDataset(handwriting, pool, options.blanks),
-                            1024)["accuracy"] for pool in ("train", "validation", "test")}
-    write_json(args.metrics, {**{f"{pool}_accuracy": value for pool, value in accuracy.items()},
-                              "validation_digit_accuracy": classifier.digit_accuracy(model, handwriting, "validation"),
-                              "digit_accuracy": classifier.digit_accuracy(model, handwriting, "test")})
 
 
 if __name__ == "__main__":

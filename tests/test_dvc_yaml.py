@@ -18,6 +18,16 @@ STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 VALID = "data/params-valid.txt"  # the params stage's output: the first stages wait for it, none reads it
 
 
+def _outputs(stage: dict, kind: str) -> dict[str, dict]:
+    """The ``kind`` outputs (outs, metrics or plots) of a stage: path -> its settings."""
+    return {next(iter(out)) if isinstance(out, dict) else out: next(iter(out.values())) if isinstance(out, dict)
+            else {} for out in stage.get(kind, [])}
+
+
+TRAININGS = sorted(name for name, stage in STAGES.items()  # the stages that train a model
+                   if any(out.startswith("models/") for out in _outputs(stage.get("do", stage), "outs")))
+
+
 class TestCodeDeps:
     """dvc.yaml's code deps, written by ``pipeline_deps.with_code_deps``."""
 
@@ -70,12 +80,12 @@ class TestStages:
                 assert not settings.get("persist"), path
                 assert kind != "outs" or settings.get("cache", True), path
 
-    @pytest.mark.parametrize("name", sorted(name for name in STAGES if name.startswith("train-")))
+    @pytest.mark.parametrize("name", TRAININGS)
     def test_a_training_keeps_nothing_in_git(self, name: str) -> None:
-        """Every output of a training, its metrics too, is in the DVC cache: DVC restores a run only where all its
-        outputs are in the cache or on the remote, so a training that ran on one clone is restored on another, not
-        trained again (tests/test_sharing.py runs it)."""
-        stage = STAGES[name]["do"]
+        """Every output of a stage that trains a model, its metrics too, is in the DVC cache (its scores on the test
+        pool are another stage's): DVC restores a run only where all its outputs are in the cache or on the remote, so
+        a training that ran on one clone is restored on another, not trained again (tests/test_sharing.py runs it)."""
+        stage = STAGES[name].get("do", STAGES[name])
         assert all(settings.get("cache", True) for kind in ("outs", "metrics", "plots")
                    for settings in _outputs(stage, kind).values())
 
@@ -108,12 +118,6 @@ class TestStages:
         assert per_task == {"dataset", "samples", *(f"{stage}-{kind}" for stage in ("train", "evaluate")
                                                    for kind in ("text2text", "img2text", "text2img"))}
         assert {STAGES[name]["foreach"] for name in per_task} == {"${tasks}"}
-
-
-def _outputs(stage: dict, kind: str) -> dict[str, dict]:
-    """The ``kind`` outputs (outs, metrics or plots) of a stage: path -> its settings."""
-    return {next(iter(out)) if isinstance(out, dict) else out: next(iter(out.values())) if isinstance(out, dict)
-            else {} for out in stage.get(kind, [])}
 
 
 def _upstream(name: str) -> set[str]:

@@ -73,7 +73,7 @@ class TestSetParams:
         ("split.validation_ratio", 0.2, {"dataset@addsub", "dataset@mul"}),
         ("tasks.mul.highest_integer", 8, {"dataset@mul", "train-img2text@mul"}),  # img2text's program: every query
         ("data.source", "idx", {"download"}),
-        ("device", "cpu", {"classifier", "judge", *TRAININGS,
+        ("device", "cpu", {"classifier", "evaluate-classifier", "judge", "evaluate-judge", *TRAININGS,
                            *(f"evaluate-{kind}@{task}" for kind in KINDS for task in TASKS),
                            "samples@addsub", "samples@mul"}),
     ])

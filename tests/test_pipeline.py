@@ -11,7 +11,7 @@ import yaml
 from pipeline_repo import KINDS, TASKS, PipelineRepo
 
 pytestmark = pytest.mark.slow
-STAGES = ({"params", "download", "glyphs", "classifier", "judge", "plots"}
+STAGES = ({"params", "download", "glyphs", "classifier", "evaluate-classifier", "judge", "evaluate-judge", "plots"}
           | {f"{stage}@{t}" for stage in ("dataset", "samples") for t in TASKS}
           | {f"{stage}-{k}@{t}" for stage in ("train", "evaluate") for t in TASKS for k in KINDS})
 

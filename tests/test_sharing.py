@@ -100,13 +100,13 @@ class TestRunCache:
         """The author's experiment run again under another name in a fresh clone that pulled nothing, as a sweep's
         worker runs it (`dvc exp run --pull --allow-missing`), trains nothing: every output of a training is in the
         DVC cache, so each of the experiment's trainings is restored from the run record and outputs the author
-        pushed. What keeps a file in git (the evaluations, samples and plots: seconds each) runs again."""
+        pushed. (Its trainings alone are asked for: the stages that keep a file in git run again, seconds each.)"""
         worker = clone_of(shared["author"], "worker", pull=False)
-        done = worker.dvc("exp", "run", "--pull", "--allow-missing", "-n", "again", "-S", EXPERIMENT_CHANGE)
-        trainings = {f"train-{kind}@mul" for kind in ("text2text", "img2text", "text2img")}  # what the change re-runs
+        trainings = [f"train-{kind}@mul" for kind in ("text2text", "img2text", "text2img")]  # what the change re-runs
+        done = worker.dvc("exp", "run", "--pull", "--allow-missing", "-n", "again", "-S", EXPERIMENT_CHANGE,
+                          *trainings)
         assert all(f"Stage '{stage}' is cached - skipping run" in done.stdout for stage in trainings), done.stdout
-        assert "evaluate-text2text@mul" in worker.ran_stages(done.stdout)
-        assert not any(stage.startswith(("train-", "classifier", "judge")) for stage in worker.ran_stages(done.stdout))
+        assert worker.ran_stages(done.stdout) == {"params"}  # which checks the values again
 
 
 class TestArtifactsGet:

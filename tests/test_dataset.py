@@ -17,6 +17,7 @@ from seq2arith.data.query_sets import (
     with_mirrors,
 )
 from seq2arith.data.text import DIGITS
+from seq2arith.runtime.errors import Seq2ArithError
 
 TASK = TaskConfig(operators=["+", "-"], highest_integer=12)  # 2 * 13**2 = 338 queries, answers -12..24
 SPLIT = SplitConfig(test_ratio=0.25)  # validation_ratio 0.1 of the rest
@@ -102,6 +103,15 @@ class TestQuerySet:
         np.testing.assert_array_equal(loaded.query_glyphs, query_set.query_glyphs)
         np.testing.assert_array_equal(loaded.answer_glyphs, query_set.answer_glyphs)
         assert loaded.vocabulary == query_set.vocabulary
+
+    @pytest.mark.parametrize("missing", ["queries.csv", "query_glyphs.npy", "vocabulary.json"])
+    def test_a_folder_short_of_a_file_is_one_line_naming_it(self, tmp_path, query_set, missing):
+        """A stage given a query set folder that lacks one of its files stops with one line naming the folder and the
+        stage that makes it, not a traceback."""
+        query_set.save(tmp_path / "set")
+        (tmp_path / "set" / missing).unlink()
+        with pytest.raises(Seq2ArithError, match=rf"cannot read a query set from .*set \(.*{missing}.*dataset@"):
+            QuerySet.load(tmp_path / "set")
 
 
 class TestStatistics:

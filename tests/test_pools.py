@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from seq2arith.data.handwriting import SPLITS
 from seq2arith.data.pools import VALIDATION_EVERY, load_handwriting
+from seq2arith.runtime.errors import Seq2ArithError
 
 
 class TestCombine:
@@ -46,3 +48,9 @@ class TestLoadHandwriting:
         loaded = load_handwriting(tmp_path / "digits", tmp_path / "glyphs")
         for name in ("images", "symbols", "pool"):
             np.testing.assert_array_equal(getattr(loaded, name), getattr(handwriting, name))
+
+    def test_a_missing_folder_is_one_line_naming_it_and_the_stages_that_make_it(self, tmp_path, glyphs):
+        """A stage given a digits folder that is not there stops with one line, not a traceback."""
+        glyphs.save(tmp_path / "glyphs")
+        with pytest.raises(Seq2ArithError, match=r"cannot read handwriting from .*nowhere .*dvc repro download glyphs"):
+            load_handwriting(tmp_path / "nowhere", tmp_path / "glyphs")

@@ -12,7 +12,7 @@ from seq2arith.data.handwriting import SPLITS, Handwriting
 from seq2arith.data.mnist import Digits
 from seq2arith.data.operator_glyphs import Glyphs
 from seq2arith.data.text import PAD
-from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.runtime.errors import Seq2ArithError, first_line
 
 VALIDATION_EVERY = 10  # every tenth train image of each symbol is held out for validation. Fixed, not a param:
 # every stage that loads handwriting (trainings, evaluations, the CLI) must see the same pools, whatever it reads
@@ -32,15 +32,15 @@ def combine(digits: Digits, glyphs: Glyphs) -> Handwriting:
 
 
 def load_handwriting(digits: Path, glyphs: Path) -> Handwriting:
-    """The pools from the download stage's folder ``digits`` and the glyphs stage's folder ``glyphs``."""
-    return combine(Digits.load(digits), Glyphs.load(glyphs))
+    """The pools from the download stage's folder ``digits`` and the glyphs stage's folder ``glyphs``, or one clear
+    error if they are not there."""
+    try:
+        return combine(Digits.load(digits), Glyphs.load(glyphs))
+    except (OSError, ValueError, EOFError) as error:
+        raise Seq2ArithError(f"cannot read handwriting from {digits} and {glyphs} ({first_line(error)}): "
+                             "run `dvc repro download glyphs` to make them") from None
 
 
 def load_pools(data: Path) -> Handwriting:
-    """The handwriting under ``data`` (its ``mnist/`` and ``glyphs/``), or one clear error if it is not there."""
-    try:
-        return load_handwriting(data / "mnist", data / "glyphs")
-    except (OSError, ValueError, EOFError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise Seq2ArithError(f"cannot read handwriting from {data / 'mnist'} and {data / 'glyphs'} ({reason}): "
-                             "run `dvc repro download glyphs` to make them") from None
+    """The handwriting under ``data`` (its ``mnist/`` and ``glyphs/``)."""
+    return load_handwriting(data / "mnist", data / "glyphs")

@@ -26,6 +26,7 @@ from seq2arith.data.queries import (
     unseen_pairs,
 )
 from seq2arith.data.text import DIGITS, vocabulary
+from seq2arith.runtime.errors import Seq2ArithError, first_line
 
 
 @dataclass
@@ -49,10 +50,15 @@ class QuerySet:
 
     @classmethod
     def load(cls, folder: Path) -> QuerySet:
-        table = pd.read_csv(folder / "queries.csv", dtype=str, keep_default_na=False)
-        return cls(table["query"].tolist(), table["answer"].tolist(), table["split"].to_numpy(str),
-                   np.load(folder / "query_glyphs.npy"), np.load(folder / "answer_glyphs.npy"),
-                   json.loads((folder / "vocabulary.json").read_text())["vocabulary"])
+        """The query set saved in ``folder``, or one clear error if it is not there."""
+        try:
+            table = pd.read_csv(folder / "queries.csv", dtype=str, keep_default_na=False)
+            return cls(table["query"].tolist(), table["answer"].tolist(), table["split"].to_numpy(str),
+                       np.load(folder / "query_glyphs.npy"), np.load(folder / "answer_glyphs.npy"),
+                       json.loads((folder / "vocabulary.json").read_text())["vocabulary"])
+        except (OSError, ValueError, KeyError, EOFError) as error:
+            raise Seq2ArithError(f"cannot read a query set from {folder} ({first_line(error)}): the dataset@<task> "
+                                 "stage makes it (`dvc repro`)") from None
 
     def subset(self, rows: np.ndarray) -> QuerySet:
         """These queries at ``rows`` (indices or a mask), each with its split and handwriting."""

@@ -13,7 +13,7 @@ from torch import nn
 
 from seq2arith.kinds.kind import A, Kind
 from seq2arith.params import ParamsError
-from seq2arith.runtime.errors import Seq2ArithError
+from seq2arith.runtime.errors import Seq2ArithError, first_line
 from seq2arith.runtime.files import write_with
 
 
@@ -60,6 +60,6 @@ def load(path: Path, kind: Kind[A], stage: str | None = None,
         model.load_state_dict(stored["state_dict"])
     except (RuntimeError, EOFError, OSError, KeyError, TypeError, ValueError, ParamsError, pickle.UnpicklingError,
             zipfile.BadZipFile) as error:
-        reason = str(error).splitlines()[0].removeprefix("params.yaml: ") if str(error) else type(error).__name__
+        reason = first_line(error).removeprefix("params.yaml: ")
         raise CheckpointError(f"{path} is not a readable seq2arith checkpoint ({reason})") from None
     return model.to(device).eval(), arch

@@ -40,7 +40,7 @@ def main() -> None:
     validation = classifier.GlyphDataset(handwriting, "validation", options.blanks)
     with curves(args.live) as live:
         model = classifier.train_classifier(options, train, validation, params.seed(values), device, live, threads)
-    checkpoint.save(args.out, classifier.KIND, model, options)
+    checkpoint.save(args.out, classifier.KIND, model, params.subsection(options, classifier.ClassifierNetwork))
 
 
 if __name__ == "__main__":

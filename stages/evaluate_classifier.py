@@ -21,6 +21,8 @@ POOLS = ("train", "validation", "test")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--section", choices=("classifier", "judge"), default="classifier",
+                        help="the params.yaml section it was trained from (its blanks are scored with each pool)")
     parser.add_argument("--model", type=Path, required=True,
                         help="checkpoint of the classifier or judge stage (models/<stage>.pt)")
     parser.add_argument("--digits", type=Path, required=True, help="output folder of the download stage")
@@ -30,8 +32,10 @@ def main() -> None:
     args = parser.parse_args()
 
     use_threads()
-    device = torch_device(params.device(params.load_params(args.params)))
-    model, options = checkpoint.load(args.model, classifier.KIND, stage=args.model.stem, device=device)
+    values = params.load_params(args.params)
+    device = torch_device(params.device(values))
+    options = params.section(values, args.section, classifier.ClassifierConfig)
+    model, _ = checkpoint.load(args.model, classifier.KIND, stage=args.model.stem, device=device)
     assert isinstance(model, classifier.Classifier)
     handwriting = load_handwriting(args.digits, args.glyphs)
     accuracy = {pool: score(model, classifier.objective(), classifier.GlyphDataset(handwriting, pool, options.blanks),

@@ -14,7 +14,7 @@ from seq2arith import params
 from seq2arith.data.mnist import DataConfig
 from seq2arith.data.operator_glyphs import GlyphsConfig
 from seq2arith.data.queries import SplitConfig, TaskConfig
-from seq2arith.figures.plots import PlotsConfig
+from seq2arith.figures.plots import SamplesConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
@@ -26,7 +26,7 @@ from seq2arith.training.plan import TrainConfig
 
 SECTIONS: dict[str, type[params.Section]] = {  # each section's dataclass, as the stages that read it parse it
     "data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig, "train": TrainConfig,
-    "plots": PlotsConfig, "drawing": DrawingConfig, "classifier": ClassifierConfig, "judge": ClassifierConfig,
+    "samples": SamplesConfig, "drawing": DrawingConfig, "classifier": ClassifierConfig, "judge": ClassifierConfig,
 }
 KINDS: dict[str, type[KindConfig]] = {"text2text": Text2TextConfig, "img2text": Img2TextConfig,
                                       "text2img": Text2ImgConfig}  # their values may be given per task

@@ -1,5 +1,5 @@
 """samples: text2img's answers to a spread of test queries drawn as glyph grids, raw and thresholded at
-plots.threshold, each answer as the judge reads it (wrong reads in red); its drawn digits beside real test-pool
+samples.threshold, each answer as the judge reads it (wrong reads in red); its drawn digits beside real test-pool
 digits of the same labels; and a few queries drawn again and again, each time in another style."""
 
 import argparse
@@ -37,14 +37,14 @@ def main() -> None:
     parser.add_argument("--glyphs", type=Path, required=True, help="output folder of the glyphs stage")
     parser.add_argument("--judge", type=Path, required=True, help="checkpoint of the judge stage")
     parser.add_argument("--raw", type=Path, required=True, help="PNG: the drawn pixels as they are")
-    parser.add_argument("--thresholded", type=Path, required=True, help="PNG: pixels above plots.threshold")
+    parser.add_argument("--thresholded", type=Path, required=True, help="PNG: pixels above samples.threshold")
     parser.add_argument("--beside-real", type=Path, required=True, help="PNG: drawn digits beside real ones")
     parser.add_argument("--styles", type=Path, required=True, help="PNG: a few queries, each drawn in several styles")
     args = parser.parse_args()
 
     use_threads()
     values = params.load_params(args.params)
-    threshold = params.section(values, "plots", plots.PlotsConfig).threshold
+    threshold = params.section(values, "samples", plots.SamplesConfig).threshold
     seed, device = params.seed(values), torch_device(params.device(values))
     seed_torch(seed, "samples", device)  # the styles drawn
     judge = classifier.load_classifier(args.judge, device, stage="judge")

@@ -125,8 +125,8 @@ def handwriting(digits: Digits, glyphs: Glyphs) -> Handwriting:
 def classifier_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained classifier of 4 filters, saved as the classifier stage saves it."""
     path = tmp_path_factory.mktemp("classifier") / "classifier.pt"
-    options = classifier.ClassifierConfig(conv_layers=1, conv_filters=4)
-    checkpoint.save(path, classifier.KIND, classifier.Classifier(options), options)
+    network = classifier.ClassifierNetwork(conv_layers=1, conv_filters=4)
+    checkpoint.save(path, classifier.KIND, classifier.Classifier(network), network)
     return path
 
 

@@ -8,18 +8,17 @@ import pytest
 import torch
 
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
-from seq2arith.kinds.classifier import Classifier, ClassifierConfig
+from seq2arith.kinds.classifier import Classifier, ClassifierNetwork
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
-from seq2arith.kinds.text2text import Text2TextConfig
 from seq2arith.models.cores import ModelConfig
 from seq2arith.training import checkpoint
-from seq2arith.training.architecture import Architecture
+from seq2arith.training.architecture import Architecture, NetworkOptions
 from seq2arith.training.checkpoint import CheckpointError
 
 
 @pytest.fixture
 def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module]:
-    arch = Architecture("0123456789+- ", 5, 3, ModelConfig(hidden=8), Text2TextConfig())
+    arch = Architecture("0123456789+- ", 5, 3, ModelConfig(hidden=8), NetworkOptions())
     model = TEXT2TEXT.network(arch)
     path = tmp_path / "model.pt"
     checkpoint.save(path, TEXT2TEXT, model, arch)
@@ -94,9 +93,10 @@ class TestLoad:
         """The loaded architecture carries typed configs, equal to the saved ones."""
         path, _ = saved
         _, arch = checkpoint.load(path, TEXT2TEXT)
-        assert arch.model == ModelConfig(hidden=8) and arch.options == Text2TextConfig()
+        assert arch.model == ModelConfig(hidden=8) and arch.network == NetworkOptions()
 
-    def test_classifier_round_trips_its_section(self, classifier_checkpoint: Path) -> None:
-        """The classifier's checkpoint stores its params section, typed again on loading."""
-        model, options = checkpoint.load(classifier_checkpoint, CLASSIFIER)
-        assert options == ClassifierConfig(conv_layers=1, conv_filters=4) and isinstance(model, Classifier)
+    def test_classifier_round_trips_its_network(self, classifier_checkpoint: Path) -> None:
+        """The classifier's checkpoint stores the keys of its params section that shape its network, typed again
+        on loading."""
+        model, network = checkpoint.load(classifier_checkpoint, CLASSIFIER)
+        assert network == ClassifierNetwork(conv_layers=1, conv_filters=4) and isinstance(model, Classifier)

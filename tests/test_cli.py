@@ -28,9 +28,9 @@ from seq2arith.data.strips import read_strip, write_strip
 from seq2arith.data.text import SYMBOLS, vocabulary
 from seq2arith.kinds import ARITHMETIC, classifier
 from seq2arith.kinds.arithmetic import arithmetic
-from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.classifier import ClassifierConfig, ClassifierNetwork
 from seq2arith.models.cores import ModelConfig
-from seq2arith.params import section
+from seq2arith.params import section, subsection
 from seq2arith.training import checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +69,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory, digits: Digits, glyphs: Glyphs)
 
     torch.manual_seed(0)
     models = root / "models"
-    options = section(params, "classifier", ClassifierConfig)
-    checkpoint.save(models / "classifier.pt", classifier.KIND, classifier.Classifier(options), options)
-    checkpoint.save(models / "judge.pt", classifier.KIND, classifier.Classifier(options), options)
+    network = subsection(section(params, "classifier", ClassifierConfig), ClassifierNetwork)
+    checkpoint.save(models / "classifier.pt", classifier.KIND, classifier.Classifier(network), network)
+    checkpoint.save(models / "judge.pt", classifier.KIND, classifier.Classifier(network), network)
     for task, settings in TASKS.items():
         queries = create_data(TaskConfig(**settings), SplitConfig(0.25), handwriting, rng)
         text2text = None

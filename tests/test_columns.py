@@ -228,7 +228,7 @@ class TestColumnCore:
         assert (encoder.num_layers, encoder.dropout, encoder.bidirectional) == (layers, 0.1, True)
         top = getattr(encoder, f"weight_hh_l{layers - 1}_reverse")
         before = top.detach().clone()
-        (phase,) = kind.phases(model, arch, None)
+        (phase,) = kind.phases(model, arch, options, None)
         fit(phase.trainee, phase.objective, *datasets(phase, queries, None, arch.model), options, seed_torch(0, "test"))
         assert not torch.equal(top, before) and torch.isfinite(top).all()
 

@@ -68,7 +68,7 @@ class TestSetParams:
         ("drawing.style_temperature", 0.5, {"evaluate-text2img@addsub", "evaluate-text2img@mul", "samples@addsub",
                                             "samples@mul"}),
         ("glyphs.jitter", 1, {"glyphs"}),
-        ("plots.threshold", 0.4, {"samples@addsub", "samples@mul"}),
+        ("samples.threshold", 0.4, {"samples@addsub", "samples@mul"}),
         ("split.test_ratio", 0.5, {"dataset@addsub", "dataset@mul"}),
         ("split.validation_ratio", 0.2, {"dataset@addsub", "dataset@mul"}),
         ("tasks.mul.highest_integer", 8, {"dataset@mul", "train-img2text@mul"}),  # img2text's program: every query
@@ -81,7 +81,7 @@ class TestSetParams:
                                                  readers: set[str]) -> None:
         """A changed params key makes exactly the stages that read it out of date (and the params stage, which checks
         them all): one task's epochs only that task's training, the core every training and no dataset or classifier,
-        how text2img draws only its evaluations and samples, plots.threshold only the samples, a task's numbers its
+        how text2img draws only its evaluations and samples, samples.threshold only the samples, a task's numbers its
         dataset and its img2text (whose program answers every query of the task)."""
         committed_params.write_params(nested({key: value}, committed_params.params()))
         assert _changed_stages(committed_params) == readers | {CHECK}

@@ -14,7 +14,7 @@ from seq2arith.data.queries import SplitConfig, TaskConfig, all_queries
 from seq2arith.data.query_sets import QuerySet, create_data, drawn_once
 from seq2arith.data.text import to_target, vocabulary
 from seq2arith.kinds.arithmetic import arithmetic
-from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.classifier import ClassifierNetwork
 from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, LabelledImages, ReaderOfPools, ReadOnce
 from seq2arith.kinds.text2text import KIND as TEXT2TEXT
 from seq2arith.kinds.text2text import Text2Text, Text2TextConfig
@@ -27,7 +27,7 @@ from seq2arith.training.reading_from_answers import UNLABELLED, AnswerProgram
 def _img2text(temperature: float) -> Img2Text:
     kind = arithmetic("img2text")
     arch = kind.architecture(vocabulary(["*"]), 5, 4, ModelConfig(hidden=8), Img2TextConfig(
-        reader="classifier", reader_temperature=temperature), ClassifierConfig(conv_layers=1, conv_filters=4))
+        reader="classifier", reader_temperature=temperature), ClassifierNetwork(conv_layers=1, conv_filters=4))
     network = kind.network(arch)
     assert isinstance(network, Img2Text)
     return network
@@ -130,7 +130,7 @@ class TestImg2TextKind:
         kind = arithmetic("img2text")
         assert kind.learns_from_answers(ANSWERS) and not kind.learns_from_answers(Img2TextConfig(reader="classifier"))
         model, arch = kind.new_model(queries, MODEL, ANSWERS, text2text=text2text)
-        (phase,) = kind.phases(model, arch, handwriting, program, queries)
+        (phase,) = kind.phases(model, arch, ANSWERS, handwriting, program, queries)
         assert isinstance(phase.trainee, ReaderOfPools)
         assert {id(p) for p in phase.trainee.parameters()} == {id(p) for p in model.reader.parameters()}
         assert (phase.objective.inputs, phase.objective.fields) == ("query_glyphs", ("answer",))
@@ -149,7 +149,7 @@ class TestImg2TextKind:
         model, arch = kind.new_model(queries, MODEL, options, text2text=text2text)
         assert isinstance(model.reader, TimeDistributed)
         initial = {name: value.clone() for name, value in model.reader.module.state_dict().items()}
-        _, labelled = kind.phases(model, arch, handwriting, program, queries)
+        _, labelled = kind.phases(model, arch, options, handwriting, program, queries)
         assert labelled.trainee is model.reader.module and labelled.options.epochs == 2
         assert (labelled.objective.inputs, labelled.objective.fields) == ("image", ("label",))
         with torch.no_grad():

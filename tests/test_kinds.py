@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -9,7 +11,7 @@ from torch import nn
 from seq2arith import kinds
 from seq2arith.data.text import SYMBOLS, encode_labels, vocabulary
 from seq2arith.kinds.arithmetic import arithmetic
-from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.classifier import ClassifierConfig, ClassifierNetwork
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import Text2ImgConfig
 from seq2arith.kinds.text2text import Text2TextConfig
@@ -18,7 +20,7 @@ from seq2arith.training.architecture import count_parameters
 
 ADDSUB, MUL = vocabulary(["+", "-"]), vocabulary(["*"])
 LSTM_EXTRA_BIAS = 4 * 256  # PyTorch LSTMs keep b_ih and b_hh; Keras one bias: 4 * hidden more per layer
-READER = ClassifierConfig(conv_layers=2, conv_filters=8)  # img2text's reader when it starts from the classifier
+READER = ClassifierNetwork(conv_layers=2, conv_filters=8)  # img2text's reader when it starts from the classifier
 OPTIONS = {"text2text": Text2TextConfig(), "img2text": Img2TextConfig(), "text2img": Text2ImgConfig()}
 
 
@@ -124,3 +126,34 @@ class TestTextKinds:
         net = network(kind, MUL, 4, options, hidden=16, **core)
         query = torch.from_numpy(encode_labels(["12*34", "5*6  "], MUL))
         assert net(query).shape == ((2, 4, 28, 28) if kind == "text2img" else (2, 4, len(MUL)))
+
+
+FIT = {"epochs": 7, "batch_size": 3, "learning_rate": 0.5, "lr_schedule": "constant", "weight_decay": 1.0}
+TRAINING = {  # every key of a kind's section that says how it is trained, set apart from its default
+    "text2text": FIT,
+    "img2text": {**FIT, "augment": [], "label_epochs": 3, "fresh_handwriting": False, "images_once": True},
+    "text2img": {**FIT, "loss": "mse", "text_loss": 2.0, "image_epochs": 2, "image_learning_rate": 0.5,
+                 "image_weight_decay": 1.0, "image_batch_size": 3, "kl_weight": 0.5, "fresh_handwriting": False},
+}
+
+
+class TestArchitecture:
+    """``ArithmeticKind.architecture`` (kinds/arithmetic.py): what a checkpoint stores to rebuild the network."""
+
+    @pytest.mark.parametrize("kind", kinds.ARITHMETIC)
+    def test_holds_nothing_of_how_the_model_is_trained(self, kind: str) -> None:
+        """Every key of a kind's section shapes its network (its network options) or says how it is trained; two
+        sections that differ in every training key give the same architecture."""
+        chosen = arithmetic(kind)
+        network_keys = {f.name for f in dataclasses.fields(chosen.network_options)}
+        assert {f.name for f in dataclasses.fields(chosen.options)} == network_keys | set(TRAINING[kind])
+        trained_apart = dataclasses.replace(OPTIONS[kind], **TRAINING[kind])
+        assert (chosen.architecture(ADDSUB, 5, 3, ModelConfig(), OPTIONS[kind])
+                == chosen.architecture(ADDSUB, 5, 3, ModelConfig(), trained_apart))
+
+    def test_the_classifiers_holds_its_network_alone(self) -> None:
+        """The classifier's section is its network's keys and those of how it is trained, which its checkpoint
+        leaves out."""
+        training = {"augment", "label_smoothing", "operator_share", "blanks", *FIT}
+        assert ({f.name for f in dataclasses.fields(ClassifierConfig)}
+                == {f.name for f in dataclasses.fields(ClassifierNetwork)} | training)

@@ -17,7 +17,7 @@ from seq2arith import kinds
 from seq2arith.data.mnist import DataConfig
 from seq2arith.data.operator_glyphs import GlyphsConfig
 from seq2arith.data.queries import MAX_QUERIES, SplitConfig, TaskConfig
-from seq2arith.figures.plots import PlotsConfig
+from seq2arith.figures.plots import SamplesConfig
 from seq2arith.kinds.classifier import ClassifierConfig
 from seq2arith.kinds.img2text import Img2TextConfig
 from seq2arith.kinds.text2img import DrawingConfig, Text2ImgConfig
@@ -46,7 +46,7 @@ SECTIONS = {
     "img2text": Img2TextConfig,
     "text2img": Text2ImgConfig,
     "drawing": DrawingConfig,
-    "plots": PlotsConfig,
+    "samples": SamplesConfig,
     "classifier": ClassifierConfig,
     "judge": ClassifierConfig,
 }
@@ -333,7 +333,7 @@ def test_params_yaml_lists_every_setting() -> None:
     params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     sections = {"data": DataConfig, "glyphs": GlyphsConfig, "split": SplitConfig, "model": ModelConfig,
                 "classifier": ClassifierConfig, "judge": ClassifierConfig, "tasks.addsub": TaskConfig,
-                "tasks.mul": TaskConfig, "train": TrainConfig, "plots": PlotsConfig, "drawing": DrawingConfig,
+                "tasks.mul": TaskConfig, "train": TrainConfig, "samples": SamplesConfig, "drawing": DrawingConfig,
                 **{kind: kinds.named(kind).options for kind in kinds.ARITHMETIC}}
     for key, cls in sections.items():
         node = params

@@ -115,7 +115,7 @@ class TestFit:
         query_set, handwriting = queries
         options = Text2TextConfig(epochs=2, batch_size=32)
         model, arch = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
-        (phase,) = arithmetic("text2text").phases(model, arch, handwriting)
+        (phase,) = arithmetic("text2text").phases(model, arch, options, handwriting)
         train_set, validation_set = datasets(phase, query_set, handwriting, arch.model)
         assert validation_set.split == "validation" and len(validation_set) > 0
         calls = []
@@ -144,7 +144,7 @@ class TestImg2TextKind:
         model, arch = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
                                                        classifier_checkpoint)
         before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-        (phase,) = arithmetic("img2text").phases(model, arch, handwriting)
+        (phase,) = arithmetic("img2text").phases(model, arch, options, handwriting)
         train_set, test_set = datasets(phase, query_set, handwriting, arch.model)
         before = score(phase.trainee, phase.objective, train_set, 64)
         after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
@@ -163,7 +163,7 @@ class TestText2ImgKind:
         options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                       image_weight_decay=0.5)
         model, arch, text2text = text2img(query_set, options)
-        (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
         assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
         train_set, validation_set = datasets(drawing, query_set, handwriting, arch.model)
         before = score(drawing.trainee, drawing.objective, train_set, 64)
@@ -185,8 +185,9 @@ class TestText2ImgKind:
         """text2img's drawing epochs log their pixel loss alone and their pixel accuracy: not the frozen character
         head's loss and exact match, which would repeat the character epochs' last numbers as a flat line."""
         query_set, handwriting = queries
-        model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=1))
-        (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
+        options = dataclasses.replace(OPTIONS["text2img"], image_epochs=1)
+        model, arch, _ = text2img(query_set, options)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
         batch = datasets(drawing, query_set, handwriting, arch.model)[0][np.arange(8)]
         pixels = drawing.trainee(batch["query"])
         assert pixels.shape == batch["answer_images"].shape
@@ -199,8 +200,9 @@ class TestText2ImgKind:
         the loss is the pixels' plus the styles' KL divergence per pixel, it falls while the core stays as it was, and
         each character's fitted prior moves from N(0, 1) toward the styles encoded for it."""
         query_set, handwriting = queries
-        model, arch, _ = text2img(query_set, dataclasses.replace(OPTIONS["text2img"], image_epochs=3, style_size=3))
-        (drawing,) = arithmetic("text2img").phases(model, arch, handwriting)
+        options = dataclasses.replace(OPTIONS["text2img"], image_epochs=3, style_size=3)
+        model, arch, _ = text2img(query_set, options)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
         train_set, test_set = datasets(drawing, query_set, handwriting, arch.model)
         batch = train_set[np.arange(8)]
         drawing.trainee.eval()  # scored: each style its posterior mean
@@ -303,7 +305,7 @@ class TestOnTheDevice:
                                                  options, classifier_checkpoint)
         model = model.to(META)
         assert {p.device for p in model.parameters()} == {META}
-        for phase in arithmetic(kind).phases(model, arch, handwriting):
+        for phase in arithmetic(kind).phases(model, arch, options, handwriting):
             assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
             train_set, _ = datasets(phase, query_set, handwriting, arch.model)
             batch = next(batches(train_set, 4, device=META))

@@ -41,7 +41,7 @@ def train_tiny(kind: str, queries: QuerySet, core: ModelConfig, options: KindCon
     model, arch = chosen.new_model(queries, core, options, classifier, text2text)
     before: dict[str, float] = {}
     after: dict[str, dict[str, float]] = {}
-    for number, phase in enumerate(chosen.phases(model, arch, handwriting)):
+    for number, phase in enumerate(chosen.phases(model, arch, options, handwriting)):
         train, validation = datasets(phase, queries, handwriting, core)
         before = score(phase.trainee, phase.objective, train, 64) if number == 0 else before
         fresh = partial(train.redraw_handwriting, np.random.default_rng(1)) if redraw and isinstance(train, Split) \

@@ -145,6 +145,12 @@ def section(params: dict[str, Any], key: str, cls: type[C]) -> C:
     return parse_section(cls, node, key)
 
 
+def subsection(options: Section, cls: type[C]) -> C:
+    """The keys of the section ``options`` that ``cls`` declares (a kind's network options, which its section
+    inherits), as a ``cls``."""
+    return cls(**{f.name: getattr(options, f.name) for f in dataclasses.fields(cls)})
+
+
 def seed(params: dict[str, Any]) -> int:
     """The one seed every stage starts from."""
     value = params.get("seed")

@@ -20,7 +20,7 @@ from seq2arith.data.text import PAD
 from seq2arith.evaluation.likeness import likeness
 from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.kinds.classifier import Classifier
-from seq2arith.kinds.img2text import Img2Text, Img2TextConfig, read_digits
+from seq2arith.kinds.img2text import Img2Text, Img2TextNetwork, read_digits
 from seq2arith.runtime.errors import Seq2ArithError
 from seq2arith.training.architecture import Architecture
 from seq2arith.training.batches import raw_outputs
@@ -123,7 +123,7 @@ def digit_readings(model: nn.Module, arch: Architecture, reader: GlyphReader, ha
     digits = np.flatnonzero(np.char.isdigit(handwriting.symbols.astype(str)) & handwriting.in_pool(pool))
     readings = {}
     if isinstance(model, Img2Text) and model.symbols is not None:
-        readings[f"img2text's reader ({cast(Img2TextConfig, arch.options).reader})"] = read_digits(
+        readings[f"img2text's reader ({cast(Img2TextNetwork, arch.network).reader})"] = read_digits(
             model, handwriting, pool)[1]
     read = reader.read_strips(handwriting.pixels(digits)[None])[0]
     readings["the classifier (a label per glyph)"] = np.array(list(read))

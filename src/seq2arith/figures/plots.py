@@ -17,9 +17,9 @@ from seq2arith.params import require
 
 
 @dataclass(frozen=True)
-class PlotsConfig:
+class SamplesConfig:
     """What only the samples stages read: changing it redraws text2img's sample grids and trains nothing. Each key
-    is explained beside its value in params.yaml (``plots:``)."""
+    is explained beside its value in params.yaml (``samples:``)."""
 
     threshold: float = 0.5
 

@@ -16,7 +16,8 @@ from seq2arith.data.text import decode, from_target
 from seq2arith.kinds import ARITHMETIC, named
 from seq2arith.kinds.kind import Kind
 from seq2arith.models.cores import ModelConfig
-from seq2arith.training.architecture import Architecture
+from seq2arith.params import subsection
+from seq2arith.training.architecture import Architecture, NetworkOptions
 from seq2arith.training.batches import Rows, raw_outputs
 from seq2arith.training.loop import Answers, KindConfig, Phase, text_objective
 
@@ -50,6 +51,8 @@ class ArithmeticKind(Kind[Architecture]):
     """A kind that answers queries: how it is built, trained and run, and how its outputs are read."""
 
     options: ClassVar[type[KindConfig]]  # its params.yaml section
+    network_options: ClassVar[type[NetworkOptions]] = NetworkOptions  # the keys of it that shape its network
+    schema: ClassVar[type[Architecture]] = Architecture  # what its checkpoints store
     inputs: ClassVar[str] = "query"  # the batch field its network reads: one-hot text, or "query_images" (strips)
     draws: ClassVar[bool] = False  # its answers are drawn glyphs: the judge reads them back
 
@@ -64,13 +67,14 @@ class ArithmeticKind(Kind[Architecture]):
         return self.reads_images or self.draws
 
     def architecture_from_dict(self, stored: dict[str, Any]) -> Architecture:
-        return Architecture.from_dict(stored, self.options, self.name)
+        return self.schema.from_dict(stored, self.network_options, self.name)
 
     def architecture(self, vocabulary: str, query_width: int, answer_width: int, model_config: ModelConfig,
                      options: KindConfig, classifier: Any = None) -> Architecture:
-        """What train-<kind>@<task> builds for a task of these widths (``classifier``: the classifier's section,
+        """What train-<kind>@<task> builds for a task of these widths (``classifier``: the classifier's network,
         for a kind that starts from it)."""
-        return Architecture(vocabulary, query_width, answer_width, model_config, options)
+        return Architecture(vocabulary, query_width, answer_width, model_config,
+                            subsection(options, self.network_options))
 
     def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
                   classifier: Path | None = None, text2text: Any = None) -> tuple[nn.Module, Architecture]:
@@ -97,13 +101,13 @@ class ArithmeticKind(Kind[Architecture]):
         """The training queries as its training draws them in ``handwriting``: as the dataset stage drew them."""
         return queries
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+    def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
-        """How train-<kind>@<task> trains ``model`` (built for ``arch``): one or more calls of ``loop.fit``
-        (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text, for a kind that
-        ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that makes rows of its
-        own from them)."""
-        return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), arch.options)]
+        """How train-<kind>@<task> trains ``model`` (built for ``arch``) as its section ``options`` says: one or
+        more calls of ``loop.fit`` (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text,
+        for a kind that ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that
+        makes rows of its own from them)."""
+        return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), options)]
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
         """Scores of ``model`` on one handwriting pool beyond its answers' (img2text: its reader's digit accuracy),

@@ -1,7 +1,8 @@
 """The classifier: the reference glyph reader (one glyph -> one of SYMBOLS: digits, + - x, blank).
 
 It scores text2img's drawings, gives img2text's symbolic baseline and img2text's starting reader. Its checkpoint
-stores its params section: that is all it is built from.
+stores the keys of its params section that shape its network (``ClassifierNetwork``): that is all it is built
+from.
 """
 
 from __future__ import annotations
@@ -43,27 +44,36 @@ MAX_BLUR, BLUR_RADIUS = 1.5, 3  # faint: the widest Gaussian blur (pixels) and i
 
 
 @dataclass(frozen=True)
-class ClassifierConfig(FitConfig):
-    """How the classifier (and the judge, the same network) is trained. Each key is explained beside its value in
-    params.yaml (``classifier:``)."""
+class ClassifierNetwork:
+    """The keys of ``classifier:`` (and ``judge:``) that shape its network: what its checkpoints store."""
 
     conv_layers: int = 3
     conv_filters: int = 32
+    members: int = 1
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
+        require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
+                "must be an integer from 1 to 512")
+        require(f"{key}.members", self.members, 1 <= self.members <= 16, "must be an integer from 1 to 16")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig(FitConfig, ClassifierNetwork):
+    """How the classifier (and the judge, the same network) is built (``ClassifierNetwork``) and trained. Each key
+    is explained beside its value in params.yaml (``classifier:``)."""
+
     augment: list[str] = field(default_factory=lambda: list(AUGMENTATIONS))
     label_smoothing: float = 0.1
-    members: int = 1
     operator_share: float = 0.33
     blanks: int = 400
 
     def validate(self, key: str) -> None:
-        super().validate(key)
-        require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
-        require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
-                "must be an integer from 1 to 512")
+        FitConfig.validate(self, key)
+        ClassifierNetwork.validate(self, key)
         require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
                 f"must be a list of augmentations from {list(AUGMENTATIONS)}")
         require(f"{key}.label_smoothing", self.label_smoothing, 0 <= self.label_smoothing < 1, "must be in [0, 1)")
-        require(f"{key}.members", self.members, 1 <= self.members <= 16, "must be an integer from 1 to 16")
         require(f"{key}.operator_share", self.operator_share, 0 < self.operator_share <= 1, "must be in (0, 1]")
         require(f"{key}.blanks", self.blanks, self.blanks >= 1, "must be an integer >= 1")
 
@@ -71,11 +81,11 @@ class ClassifierConfig(FitConfig):
 class Classifier(nn.Module):
     """(N, 28, 28) pixels -> (N, len(SYMBOLS)) log-probabilities: the mean of its members' probabilities."""
 
-    def __init__(self, options: ClassifierConfig, members: Sequence[GlyphCNN] = ()) -> None:
-        """``members``: trained CNNs; without them, ``options.members`` fresh ones."""
+    def __init__(self, network: ClassifierNetwork, members: Sequence[GlyphCNN] = ()) -> None:
+        """``members``: trained CNNs; without them, as many fresh ones as its network says."""
         super().__init__()
-        self.members = nn.ModuleList(members or [GlyphCNN(options.conv_layers, options.conv_filters, len(SYMBOLS))
-                                                 for _ in range(options.members)])
+        self.members = nn.ModuleList(members or [GlyphCNN(network.conv_layers, network.conv_filters, len(SYMBOLS))
+                                                 for _ in range(network.members)])
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         members = torch.stack([member(images).log_softmax(-1) for member in self.members])  # (M, N, S)
@@ -101,13 +111,13 @@ class Classifier(nn.Module):
         return torch.cat([read(images[i:i + READ_BATCH].to(device)).cpu() for i in range(0, len(images), READ_BATCH)])
 
 
-class ClassifierKind(Kind[ClassifierConfig]):
+class ClassifierKind(Kind[ClassifierNetwork]):
     name = "classifier"
 
-    def architecture_from_dict(self, stored: dict[str, Any]) -> ClassifierConfig:
-        return parse_section(ClassifierConfig, stored, self.name)
+    def architecture_from_dict(self, stored: dict[str, Any]) -> ClassifierNetwork:
+        return parse_section(ClassifierNetwork, stored, self.name)
 
-    def network(self, arch: ClassifierConfig) -> nn.Module:
+    def network(self, arch: ClassifierNetwork) -> nn.Module:
         return Classifier(arch)
 
 

@@ -18,17 +18,17 @@ from seq2arith.data.pools import load_handwriting
 from seq2arith.data.query_sets import QuerySet, drawn_once
 from seq2arith.data.text import SYMBOLS
 from seq2arith.kinds.arithmetic import ArithmeticKind, WithValues
-from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierConfig, augmented
+from seq2arith.kinds.classifier import AUGMENTATIONS, Classifier, ClassifierNetwork, augmented
 from seq2arith.kinds.classifier import KIND as CLASSIFIER
 from seq2arith.kinds.classifier import objective as glyph_objective
 from seq2arith.kinds.text2text import Text2Text
 from seq2arith.models.cores import Core, ModelConfig, character_head, characters_and_values
 from seq2arith.models.images import ConvLSTM, GlyphCNN, TimeDistributed
-from seq2arith.params import ParamsError, parse_section, require
+from seq2arith.params import ParamsError, parse_section, require, subsection
 from seq2arith.runtime.devices import device_of
 from seq2arith.runtime.errors import Seq2ArithError
 from seq2arith.training import checkpoint
-from seq2arith.training.architecture import Architecture
+from seq2arith.training.architecture import Architecture, NetworkOptions
 from seq2arith.training.batches import Batch
 from seq2arith.training.loop import Answers, KindConfig, Phase, text_objective
 from seq2arith.training.reading_from_answers import (
@@ -46,19 +46,16 @@ LABEL_SMOOTHING = 0.1  # of the labels the answers gave the training images, as 
 
 
 @dataclass(frozen=True)
-class Img2TextConfig(KindConfig):
+class Img2TextNetwork(NetworkOptions):
+    """The keys of ``img2text:`` that shape its network: its reader."""
+
     reader: str = "answers"
     encoder: str = "cnn"
     conv_layers: int = 3
     conv_filters: int = 32
-    augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])
-    label_epochs: int = 0
-    fresh_handwriting: bool = True
-    images_once: bool = False
     reader_temperature: float = 0.01
 
     def validate(self, key: str) -> None:
-        super().validate(key)
         require(f"{key}.reader", self.reader, self.reader in READERS, f"allowed: {', '.join(READERS)}")
         require(f"{key}.encoder", self.encoder, self.encoder in ("cnn", "convlstm"), "allowed: cnn, convlstm")
         require(f"{key}.encoder", self.encoder, self.encoder == "cnn" or self.reader == "trained",
@@ -66,39 +63,54 @@ class Img2TextConfig(KindConfig):
         require(f"{key}.conv_layers", self.conv_layers, 1 <= self.conv_layers <= 3, "must be an integer from 1 to 3")
         require(f"{key}.conv_filters", self.conv_filters, 1 <= self.conv_filters <= 512,
                  "must be an integer from 1 to 512")
-        require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
-                f"must be a list of augmentations from {list(AUGMENTATIONS)}")
-        require(f"{key}.label_epochs", self.label_epochs, 0 <= self.label_epochs <= 10_000,
-                "must be an integer from 0 to 10000")
         require(f"{key}.reader_temperature", self.reader_temperature, 0 < self.reader_temperature <= 10,
                 "must be in (0, 10]")
 
 
 @dataclass(frozen=True)
+class Img2TextConfig(KindConfig, Img2TextNetwork):
+    """How img2text is built (``Img2TextNetwork``) and trained. Each key is explained beside its value in
+    params.yaml (``img2text:``)."""
+
+    augment: list[str] = dataclasses.field(default_factory=lambda: ["affine"])
+    label_epochs: int = 0
+    fresh_handwriting: bool = True
+    images_once: bool = False
+
+    def validate(self, key: str) -> None:
+        KindConfig.validate(self, key)
+        Img2TextNetwork.validate(self, key)
+        require(f"{key}.augment", self.augment, set(self.augment) <= set(AUGMENTATIONS),
+                f"must be a list of augmentations from {list(AUGMENTATIONS)}")
+        require(f"{key}.label_epochs", self.label_epochs, 0 <= self.label_epochs <= 10_000,
+                "must be an integer from 0 to 10000")
+
+
+@dataclass(frozen=True)
 class Img2TextArchitecture(Architecture):
-    reader: ClassifierConfig | None = None  # the classifier's section, when the reader is the classifier
+    classifier: ClassifierNetwork | None = None  # the classifier's network, when it is the reader
 
     @classmethod
-    def from_dict(cls, stored: dict[str, Any], options: type[KindConfig], key: str) -> Img2TextArchitecture:
-        reader = stored["reader"]
-        arch = super().from_dict({**stored, "reader": None}, options, key)
-        return dataclasses.replace(arch, reader=None if reader is None else
-                                   parse_section(ClassifierConfig, reader, "classifier"))
+    def from_dict(cls, stored: dict[str, Any], network: type[NetworkOptions], key: str) -> Img2TextArchitecture:
+        classifier = stored["classifier"]
+        arch = super().from_dict({**stored, "classifier": None}, network, key)
+        return dataclasses.replace(arch, classifier=None if classifier is None else
+                                   parse_section(ClassifierNetwork, classifier, "classifier"))
 
 
 def _reader(arch: Img2TextArchitecture) -> tuple[nn.Module, int, str | None]:
     """The glyph reader of ``arch``, the width of what it reads from each glyph, and the characters those entries
     stand for (None: features)."""
-    options = arch.options
-    assert isinstance(options, Img2TextConfig)
-    if options.reader == "answers":
-        cnn = GlyphCNN(options.conv_layers, options.conv_filters, len(arch.vocabulary))
+    network = arch.network
+    assert isinstance(network, Img2TextNetwork)
+    if network.reader == "answers":
+        cnn = GlyphCNN(network.conv_layers, network.conv_filters, len(arch.vocabulary))
         return TimeDistributed(cnn), len(arch.vocabulary), arch.vocabulary
-    if arch.reader is not None:
-        return TimeDistributed(Classifier(arch.reader)), len(SYMBOLS), SYMBOLS
-    if options.encoder == "convlstm":
-        return ConvLSTM(options.conv_filters, READER_FEATURES), READER_FEATURES, None
-    return TimeDistributed(GlyphCNN(options.conv_layers, options.conv_filters, READER_FEATURES)), READER_FEATURES, None
+    if arch.classifier is not None:
+        return TimeDistributed(Classifier(arch.classifier)), len(SYMBOLS), SYMBOLS
+    if network.encoder == "convlstm":
+        return ConvLSTM(network.conv_filters, READER_FEATURES), READER_FEATURES, None
+    return TimeDistributed(GlyphCNN(network.conv_layers, network.conv_filters, READER_FEATURES)), READER_FEATURES, None
 
 
 class Img2Text(nn.Module):
@@ -109,7 +121,7 @@ class Img2Text(nn.Module):
         super().__init__()
         self.reader, features, symbols = _reader(arch)
         self.symbols = symbols  # what the reader's outputs stand for; None: features, not symbol probabilities
-        self.temperature = cast(Img2TextConfig, arch.options).reader_temperature
+        self.temperature = cast(Img2TextNetwork, arch.network).reader_temperature
         self.core = Core(features, arch.query_width, arch.answer_width, arch.model, symbols)
         self.head = character_head(self.core, arch.vocabulary)
 
@@ -207,12 +219,10 @@ class LabelledImages:
 
 
 def self_labelled(reading: ReaderOfPools, program: AnswerProgram, queries: QuerySet, handwriting: Handwriting,
-                  arch: Architecture) -> Phase:
+                  arch: Architecture, options: Img2TextConfig) -> Phase:
     """The reader learns again, from its initial weights, as a classifier on the labels that its readings and the
     answers gave the images of the train strips (``labels_from_answers``); it watches the same labels on the
     validation strips. Labelled when the phase starts, after the reader has learned from the answers."""
-    options = arch.options
-    assert isinstance(options, Img2TextConfig)
     initial = copy.deepcopy(reading.cnn.state_dict())
 
     def rows() -> tuple[LabelledImages, LabelledImages]:
@@ -233,10 +243,9 @@ def self_labelled(reading: ReaderOfPools, program: AnswerProgram, queries: Query
 class Img2TextKind(ArithmeticKind):
     name = "img2text"
     options = Img2TextConfig
+    network_options = Img2TextNetwork
+    schema = Img2TextArchitecture
     inputs = "query_images"
-
-    def architecture_from_dict(self, stored: dict[str, Any]) -> Architecture:
-        return Img2TextArchitecture.from_dict(stored, self.options, self.name)
 
     def network(self, arch: Architecture) -> nn.Module:
         assert isinstance(arch, Img2TextArchitecture)
@@ -244,11 +253,12 @@ class Img2TextKind(ArithmeticKind):
 
     def architecture(self, vocabulary: str, query_width: int, answer_width: int, model_config: ModelConfig,
                      options: KindConfig, classifier: Any = None) -> Architecture:
-        """Its reader is the classifier (``classifier``: its section) when ``reader: classifier``."""
+        """Its reader is the classifier (``classifier``: its network) when ``reader: classifier``."""
         assert isinstance(options, Img2TextConfig)
-        if options.reader == "classifier" and not isinstance(classifier, ClassifierConfig):
-            raise ValueError("img2text.reader: classifier needs the classifier's section")
-        return Img2TextArchitecture(vocabulary, query_width, answer_width, model_config, options,
+        if options.reader == "classifier" and not isinstance(classifier, ClassifierNetwork):
+            raise ValueError("img2text.reader: classifier needs the classifier's network")
+        return Img2TextArchitecture(vocabulary, query_width, answer_width, model_config,
+                                    subsection(options, Img2TextNetwork),
                                     classifier if options.reader == "classifier" else None)
 
     def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
@@ -272,9 +282,9 @@ class Img2TextKind(ArithmeticKind):
             return network, arch
         if classifier is None:
             raise ParamsError("params.yaml: img2text.reader = 'classifier' needs the classifier checkpoint")
-        reference, reference_options = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
+        reference, reference_network = checkpoint.load(classifier, CLASSIFIER, stage="classifier")
         arch = self.architecture(queries.vocabulary, queries.query_width, queries.answer_width, model_config, options,
-                                 reference_options)
+                                 reference_network)
         network = self.network(arch)
         assert isinstance(network, Img2Text) and isinstance(network.reader, TimeDistributed)
         network.reader.module.load_state_dict(reference.state_dict())
@@ -298,13 +308,12 @@ class Img2TextKind(ArithmeticKind):
         assert isinstance(options, Img2TextConfig)
         return drawn_once(queries, handwriting, rng) if options.images_once else queries
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+    def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
                program: AnswerProgram | None = None, queries: QuerySet | None = None) -> list[Phase]:
         """answers: the reader learns from the answers through ``program``, the core stays the program's, then (with
         ``label_epochs``) learns again from the labels the answers gave the training images; classifier:
         the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;
         trained: reader and core train together on pixels."""
-        options = arch.options
         assert isinstance(options, Img2TextConfig) and isinstance(model, Img2Text) and handwriting is not None
         if options.reader == "answers":
             assert program is not None and queries is not None
@@ -313,11 +322,11 @@ class Img2TextKind(ArithmeticKind):
             from_answers = Phase(reading, answers_objective(program), options)
             if not options.label_epochs:
                 return [from_answers]
-            return [from_answers, self_labelled(reading, program, queries, handwriting, arch)]
+            return [from_answers, self_labelled(reading, program, queries, handwriting, arch, options)]
         if options.reader == "classifier":
             return [Phase(WithValues(read_once(model, handwriting)),
                           text_objective("query_glyphs", arch.model.value_loss), options)]
-        return super().phases(model, arch, handwriting)
+        return super().phases(model, arch, options, handwriting)
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
         """The share of the pool's digits its own reader reads right (a reader of symbols only): per epoch on the

@@ -23,8 +23,8 @@ from seq2arith.kinds.arithmetic import ArithmeticKind, GlyphReader
 from seq2arith.kinds.text2text import Text2Text
 from seq2arith.models.cores import Core, ModelConfig, character_head
 from seq2arith.models.images import ConvTransposeImageHead, DenseImageHead, StyleEncoder
-from seq2arith.params import ParamsError, PerTask, for_task, per_task, require, section
-from seq2arith.training.architecture import Architecture
+from seq2arith.params import ParamsError, PerTask, for_task, per_task, require, section, subsection
+from seq2arith.training.architecture import Architecture, NetworkOptions
 from seq2arith.training.loop import (
     KindConfig,
     Phase,
@@ -59,28 +59,41 @@ def draw_as_params(model: nn.Module, params: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class Text2ImgConfig(KindConfig):
-    """How text2img is trained. Each key is explained beside its value in params.yaml (``text2img:``)."""
+class Text2ImgNetwork(NetworkOptions):
+    """The keys of ``text2img:`` that shape its network: its image head and its styles."""
 
     image_decoder: str = "dense"
     dense_units: int = 128
+    style_size: int = 0
+    style_prior: str = "fitted"
+
+    def validate(self, key: str) -> None:
+        require(f"{key}.image_decoder", self.image_decoder, self.image_decoder in ("dense", "conv_transpose"),
+                 "allowed: dense, conv_transpose")
+        require(f"{key}.dense_units", self.dense_units, 1 <= self.dense_units <= 8192,
+                 "must be an integer from 1 to 8192")
+        require(f"{key}.style_size", self.style_size, 0 <= self.style_size <= 256, "must be an integer from 0 to 256")
+        require(f"{key}.style_prior", self.style_prior, self.style_prior in ("fitted", "standard"),
+                 "allowed: fitted, standard")
+
+
+@dataclass(frozen=True)
+class Text2ImgConfig(KindConfig, Text2ImgNetwork):
+    """How text2img is built (``Text2ImgNetwork``) and trained. Each key is explained beside its value in
+    params.yaml (``text2img:``)."""
+
     loss: str = "bce"
     text_loss: float = 1.0
     image_epochs: PerTask = 0
     image_learning_rate: float = 0.01
     image_weight_decay: float = 0.01
     image_batch_size: int = 256
-    style_size: int = 0
-    style_prior: str = "fitted"
     kl_weight: float = 1.0
     fresh_handwriting: bool = True
 
     def validate(self, key: str) -> None:
-        super().validate(key)
-        require(f"{key}.image_decoder", self.image_decoder, self.image_decoder in ("dense", "conv_transpose"),
-                 "allowed: dense, conv_transpose")
-        require(f"{key}.dense_units", self.dense_units, 1 <= self.dense_units <= 8192,
-                 "must be an integer from 1 to 8192")
+        KindConfig.validate(self, key)
+        Text2ImgNetwork.validate(self, key)
         require(f"{key}.loss", self.loss, self.loss in ("bce", "mse"), "allowed: bce, mse")
         require(f"{key}.text_loss", self.text_loss, self.text_loss >= 0, "must be >= 0")
         for name, epochs in per_task(self.image_epochs, f"{key}.image_epochs"):
@@ -93,17 +106,19 @@ class Text2ImgConfig(KindConfig):
                  "must be in [0, 10]")
         require(f"{key}.image_batch_size", self.image_batch_size, 1 <= self.image_batch_size <= 65_536,
                  "must be an integer from 1 to 65536")
-        require(f"{key}.style_size", self.style_size, 0 <= self.style_size <= 256, "must be an integer from 0 to 256")
         for name, epochs in per_task(self.image_epochs, f"{key}.image_epochs"):
             require(name, epochs, epochs > 0 or self.style_size == 0,
                      "must be > 0 with style_size > 0 (styles are learned in the drawing epochs)")
-        require(f"{key}.style_prior", self.style_prior, self.style_prior in ("fitted", "standard"),
-                 "allowed: fitted, standard")
         require(f"{key}.kl_weight", self.kl_weight, 0 <= self.kl_weight <= 100, "must be in [0, 100]")
 
     def for_task(self, task: str, key: str) -> Text2ImgConfig:
         return dataclasses.replace(super().for_task(task, key),
                                    image_epochs=for_task(self.image_epochs, task, f"{key}.image_epochs"))
+
+
+@dataclass(frozen=True)
+class Text2ImgArchitecture(Architecture):
+    text_head: bool = True  # it has a character head (``text2img.text_loss`` > 0)
 
 
 class Text2Img(nn.Module):
@@ -121,14 +136,14 @@ class Text2Img(nn.Module):
 
     def __init__(self, arch: Architecture) -> None:
         super().__init__()
-        options = arch.options
-        assert isinstance(options, Text2ImgConfig)
+        options = arch.network
+        assert isinstance(arch, Text2ImgArchitecture) and isinstance(options, Text2ImgNetwork)
         self.options = options
         self.drawing = DrawingConfig()  # the drawing stages set params.yaml's
         self.hand: torch.Tensor | None = None  # (style_size,): the style every glyph is drawn in, in each
         # character's prior, instead of one drawn from it (``write_like``: seq2arith predict --style)
         self.core = Core.over_text(arch.vocabulary, arch.query_width, arch.answer_width, arch.model)
-        characters = len(arch.vocabulary) if options.text_loss > 0 else 0
+        characters = len(arch.vocabulary) if arch.text_head else 0
         self.text_head = character_head(self.core, arch.vocabulary) if characters else None
         head = DenseImageHead if options.image_decoder == "dense" else ConvTransposeImageHead
         conditions = characters if options.style_size else self.core.output_size + characters  # see ``conditions``
@@ -267,6 +282,8 @@ class StyledDrawing(DrawingOnly):
 class Text2ImgKind(ArithmeticKind):
     name = "text2img"
     options = Text2ImgConfig
+    network_options = Text2ImgNetwork
+    schema = Text2ImgArchitecture
     draws = True
 
     def network(self, arch: Architecture) -> nn.Module:
@@ -279,6 +296,12 @@ class Text2ImgKind(ArithmeticKind):
     def fresh_handwriting(self, options: KindConfig) -> bool:
         assert isinstance(options, Text2ImgConfig)
         return options.fresh_handwriting
+
+    def architecture(self, vocabulary: str, query_width: int, answer_width: int, model_config: ModelConfig,
+                     options: KindConfig, classifier: Any = None) -> Architecture:
+        assert isinstance(options, Text2ImgConfig)
+        return Text2ImgArchitecture(vocabulary, query_width, answer_width, model_config,
+                                    subsection(options, Text2ImgNetwork), options.text_loss > 0)
 
     def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
                   classifier: Path | None = None, text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
@@ -294,11 +317,10 @@ class Text2ImgKind(ArithmeticKind):
             text2text.copy_into(network.core, network.text_head)
         return network, arch
 
-    def phases(self, model: nn.Module, arch: Architecture, handwriting: Handwriting | None,
+    def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
                program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
         """Through its image and auxiliary character heads together, or (``text2img.image_epochs``) drawing only,
         from the text2text's frozen core."""
-        options = arch.options
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
         if options.image_epochs:
             drawing = dataclasses.replace(options, epochs=options.image_epochs, batch_size=options.image_batch_size,

@@ -14,9 +14,9 @@ from seq2arith.data import glyph
 from seq2arith.data.queries import TaskConfig, answer_width, padded_width
 from seq2arith.data.text import vocabulary
 from seq2arith.kinds.arithmetic import ArithmeticKind, arithmetic
-from seq2arith.kinds.classifier import ClassifierConfig
+from seq2arith.kinds.classifier import ClassifierConfig, ClassifierNetwork
 from seq2arith.models.cores import ModelConfig
-from seq2arith.params import ParamsError, section
+from seq2arith.params import ParamsError, section, subsection
 from seq2arith.report.dotted import nested
 from seq2arith.report.numbers import REPORT_NUMBERS, report_numbers, setting
 from seq2arith.training.architecture import Architecture, count_parameters
@@ -29,7 +29,7 @@ def architecture(name: str, task: str, params: dict[str, Any]) -> Architecture:
     options = section(params, kind.name, kind.options)
     return kind.architecture(vocabulary(task_config.operators), padded_width(task_config), answer_width(task_config),
                              section(params, "model", ModelConfig), options,
-                             section(params, "classifier", ClassifierConfig))
+                             subsection(section(params, "classifier", ClassifierConfig), ClassifierNetwork))
 
 
 def _example(kind: ArithmeticKind, arch: Architecture) -> torch.Tensor:

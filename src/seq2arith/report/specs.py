@@ -155,7 +155,7 @@ TABLES = {
     "text2img": TableSpec("Section 3.3: text-to-image variants",
                           ("text2img.epochs", "text2img.image_epochs", "text2img.text_loss", "model.bidirectional",
                            "model.batchnorm", "model.dropout", "model.extra_lstm", "text2img.image_decoder",
-                           "text2img.loss", "plots.threshold"),
+                           "text2img.loss", "samples.threshold"),
                           train_and_test(("metrics/addsub-text2img.json", "metrics/mul-text2img.json"),
                                          ("read_exact_match", "read_char_accuracy")), LSTM_RECIPE,
                           samples=tuple(f"plots/samples/{task}-text2img-{style}.png" for task in ("addsub", "mul")
@@ -171,7 +171,7 @@ TABLES = {
         tuple(("metrics/mul-text2text.json", key) for key in (
             "test.exact_match", "test.unseen_pair_exact_match", "test.char_accuracy", "train.exact_match")),
         # what text2text does not read, and so may differ in experiments of older commits
-        ("device", "tasks.", "plots.", "img2text.", "text2img.", "model.mlp_layers")),
+        ("device", "tasks.", "samples.", "img2text.", "text2img.", "model.mlp_layers")),
     "reading-from-answers": TableSpec(
         "img2text's reader: learned from the answers alone, or the classifier trained with a label per glyph",
         ("img2text.reader", "img2text.epochs", "img2text.batch_size", "img2text.learning_rate",

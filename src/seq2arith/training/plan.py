@@ -132,6 +132,6 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
         program = program_of(text2text, section(params, f"tasks.{task}", TaskConfig), queries.vocabulary).to(device)
     network, arch = kind.new_model(queries, model_config, options, inputs.classifier, text2text)
     network = network.to(device)
-    phases = kind.phases(network, arch, handwriting, program, queries)
+    phases = kind.phases(network, arch, options, handwriting, program, queries)
     return TrainingPlan(network, arch, queries, handwriting, options, phases,
                         partial(kind.pool_scores, network, handwriting, "validation") if kind.reads_images else None)

@@ -151,7 +151,7 @@ class TestArchitecture:
         assert (chosen.architecture(ADDSUB, 5, 3, ModelConfig(), OPTIONS[kind])
                 == chosen.architecture(ADDSUB, 5, 3, ModelConfig(), trained_apart))
 
-    def test_the_classifiers_holds_its_network_alone(self) -> None:
+    def test_the_classifiers_checkpoint_holds_its_network_alone(self) -> None:
         """The classifier's section is its network's keys and those of how it is trained, which its checkpoint
         leaves out."""
         training = {"augment", "label_smoothing", "operator_share", "blanks", *FIT}

@@ -49,6 +49,8 @@ def validate(values: dict[str, Any]) -> None:
         params.section(values, f"tasks.{task}", TaskConfig)
     for key, cls in SECTIONS.items():
         params.section(values, key, cls)
+    params.section(values, "model", ModelConfig).require_values(  # as every training checks it
+        "train.value_loss", params.section(values, "train", TrainConfig).value_loss)
     one_per_task = "{" + ", ".join(f"{task}: ..." for task in tasks) + "}"
     for kind, options in KINDS.items():
         kind_options = params.section(values, kind, options)

@@ -393,7 +393,7 @@ class TestPredict:
         params = section(yaml.safe_load(ws.params.read_text()), "model", ModelConfig)
         kind = arithmetic("text2text")
         queries = create_data(TaskConfig(**TASKS["mul"]), SplitConfig(0.25), ws.handwriting, np.random.default_rng(0))
-        lstm = dataclasses.replace(params, core="lstm", value_loss=0.0)
+        lstm = dataclasses.replace(params, core="lstm")
         model, arch = kind.new_model(queries, lstm, section(yaml.safe_load(ws.params.read_text()), "text2text",
                                                             kind.options))
         checkpoint.save(models / "mul-text2text.pt", kind, model, arch)

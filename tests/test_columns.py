@@ -209,7 +209,7 @@ class TestColumnCore:
         task = TaskConfig(operators=["*"], highest_integer=29)
         queries = create_data(task, SplitConfig(0.5, group="unordered"), handwriting, np.random.default_rng(0))
         options = Text2TextConfig(epochs=80, batch_size=64, learning_rate=0.01)
-        trained = train_tiny("text2text", with_mirrors(queries), ModelConfig(hidden=16, value_loss=1.0), options)
+        trained = train_tiny("text2text", with_mirrors(queries), ModelConfig(hidden=16), options, value_loss=1.0)
         metrics = evaluate_model(arithmetic("text2text"), trained.model, trained.arch, queries, None,
                                  None).metrics["test"]
         assert metrics["unseen_pair_exact_match"] == metrics["exact_match"] >= 0.5
@@ -222,13 +222,13 @@ class TestColumnCore:
         task = TaskConfig(operators=["+"], highest_integer=9)
         queries = create_data(task, SplitConfig(0.25), handwriting, np.random.default_rng(0))
         kind, options = arithmetic("text2text"), Text2TextConfig(epochs=1, batch_size=32, learning_rate=0.01)
-        config = ModelConfig(hidden=8, extra_lstm=2, dropout=0.1, value_loss=1.0, carry=carry)
+        config = ModelConfig(hidden=8, extra_lstm=2, dropout=0.1, carry=carry)
         model, arch = kind.new_model(queries, config, options)
         encoder = model.core.network.encoder
         assert (encoder.num_layers, encoder.dropout, encoder.bidirectional) == (layers, 0.1, True)
         top = getattr(encoder, f"weight_hh_l{layers - 1}_reverse")
         before = top.detach().clone()
-        (phase,) = kind.phases(model, arch, options, None)
+        (phase,) = kind.phases(model, arch, options, None, value_loss=1.0)
         fit(phase.trainee, phase.objective, *datasets(phase, queries, None, arch.model), options, seed_torch(0, "test"))
         assert not torch.equal(top, before) and torch.isfinite(top).all()
 

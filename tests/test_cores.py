@@ -50,8 +50,8 @@ class TestCore:
         assert Core.over_text(MUL, 5, 4, config)(QUERIES).states.shape == (2, 4, 8)
         with pytest.raises(ParamsError, match=r"model\.extra_lstm = 1: only the columns and lstm cores have it"):
             ModelConfig(core="constant", extra_lstm=1).validate("model")
-        with pytest.raises(ParamsError, match=r"model\.value_loss = 1\.0: only the columns core has column values"):
-            ModelConfig(core="constant", value_loss=1.0).validate("model")
+        with pytest.raises(ParamsError, match=r"train\.value_loss = 1\.0: only the columns core has column values"):
+            config.require_values("train.value_loss", 1.0)
 
 
 class Constant(nn.Module):

@@ -78,7 +78,7 @@ class TestImg2Text:
 
 # --- reader: answers -----------------------------------------------------------------------------------------------
 
-MODEL = ModelConfig(hidden=8, value_loss=1.0)  # the columns core: it reads symbols
+MODEL = ModelConfig(hidden=8)  # the columns core: it reads symbols
 ANSWERS = Img2TextConfig(conv_layers=1, conv_filters=4)  # reader: answers, the default
 
 

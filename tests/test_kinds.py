@@ -33,12 +33,12 @@ def network(kind: str, vocab: str = ADDSUB, answer_width: int = 3, options=None,
 
 LSTM = {"core": "lstm", "hidden": 16}
 MODEL_OPTIONS = [  # the columns core, then the report's LSTM with each of its options
-    {"core": "columns", "hidden": 16, "value_loss": 1.0}, LSTM, {**LSTM, "decoder": "repeat"},
+    {"core": "columns", "hidden": 16}, LSTM, {**LSTM, "decoder": "repeat"},
     {**LSTM, "bidirectional": True}, {**LSTM, "batchnorm": True, "dropout": 0.2}, {**LSTM, "extra_lstm": 3},
 ]
 
 
-CORES = [{"core": "columns", "value_loss": 1.0}, {"core": "mlp", "features": "digit_pairs"},
+CORES = [{"core": "columns"}, {"core": "mlp", "features": "digit_pairs"},
          {"core": "mlp", "features": "characters"}, {"core": "lstm", "features": "digit_pairs"}]
 
 

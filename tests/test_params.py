@@ -404,7 +404,7 @@ def test_classifier_epochs_are_one_number():
     ("split", SplitConfig, {"validation_ratio": 0.0},
      "split.validation_ratio = 0.0: must be between 0 and 1 (exclusive)"),
     ("classifier", ClassifierConfig, {"operator_share": 0}, "classifier.operator_share = 0.0: must be in (0, 1]"),
-    ("model", ModelConfig, {"core": "lstm", "value_loss": 1.0}, "model.value_loss = 1.0: only the columns core"),
+    ("train", TrainConfig, {"value_loss": -1}, "train.value_loss = -1.0: must be >= 0"),
     ("model", ModelConfig, {"core": "columns", "reverse_answer": False},
      "model.reverse_answer = False: the columns core answers units first"),
 ])

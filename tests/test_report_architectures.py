@@ -25,7 +25,7 @@ class TestArchitecture:
         """img2text reads glyphs with the classifier's network when it starts from it, else with its own CNN."""
         settings = nested({"img2text.reader": "classifier" if from_classifier else "trained",
                            "img2text.conv_filters": 64, "classifier.conv_filters": 32, "model.core": "lstm",
-                           "model.value_loss": 0, "model.features": "characters"},
+                           "train.value_loss": 0, "model.features": "characters"},
                           PARAMS)
         arch = architecture("img2text", "addsub", settings)
         net = arithmetic("img2text").network(arch)

@@ -63,11 +63,12 @@ def train(kind: str, queries, core: str = "lstm", threads: Threads | None = None
     """``kind`` with ``core`` trained a few epochs on fresh handwriting every epoch (the columns core with its value
     loss; img2text then reads with the ``classifier``, unfrozen: the columns core reads symbols)."""
     query_set, handwriting = queries
-    model_config = ModelConfig(hidden=16, core=core, value_loss=1.0 if core == "columns" else 0.0)
+    model_config = ModelConfig(hidden=16, core=core)
     options = OPTIONS[kind]
     if kind == "img2text" and core == "columns":
         options = dataclasses.replace(options, reader="classifier")
-    return train_tiny(kind, query_set, model_config, options, handwriting, classifier, threads=threads, redraw=True)
+    return train_tiny(kind, query_set, model_config, options, handwriting, classifier, threads=threads, redraw=True,
+                      value_loss=1.0 if core == "columns" else 0.0)
 
 
 @pytest.fixture

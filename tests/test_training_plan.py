@@ -144,6 +144,16 @@ class TestPlanTraining:
         if kind == "img2text":
             assert plan.after_epoch is not None and set(plan.after_epoch()) == {"reader_digit_accuracy"}
 
+    def test_a_weight_on_column_values_needs_a_core_that_has_them(self, tmp_path: Path) -> None:
+        """train.value_loss > 0 with the report's LSTM core stops in one line naming the key, before any query is
+        read."""
+        params = {"seed": 0, "model": {"core": "lstm"}, "train": {"value_loss": 0.5}, "tasks": {"mul": MUL["full"]},
+                  "text2text": {}}
+        with pytest.raises(ParamsError, match=r"^params.yaml: train.value_loss = 0.5: only the columns core has "
+                                              r"column values \(model.core is 'lstm'\); set it to 0$"):
+            plan_training(arithmetic("text2text"), "mul", params, InputFiles(tmp_path / "nothing"),
+                          torch.device("cpu"))
+
 
 class TestCheckTwoNumbers:
     """``plan.check_two_numbers`` (training/plan.py)."""
@@ -159,11 +169,12 @@ class TestCheckTwoNumbers:
             check_two_numbers(queries, model)
 
 
-SAMPLED_TASKS = {  # (task, core): the default core reads two numbers of any width; three numbers need characters
+SAMPLED_TASKS = {  # (task, core, train.value_loss): the default core reads two numbers of any width, and learns
+    # its column values; three numbers need characters
     "three-digit": (TaskConfig(operators=["+", "-"], highest_integer=999, max_queries=60),
-                    ModelConfig(core="columns", value_loss=1.0, hidden=8)),
+                    ModelConfig(core="columns", hidden=8), 1.0),
     "three-numbers": (TaskConfig(operators=["+", "*"], highest_integer=99, num_addends=3, max_queries=60),
-                      ModelConfig(core="mlp", features="characters", hidden=8)),
+                      ModelConfig(core="mlp", features="characters", hidden=8), 0.0),
 }
 SMALL = {"text2text": Text2TextConfig(epochs=1, batch_size=16),
          "img2text": Img2TextConfig(epochs=1, batch_size=16, reader="classifier"),  # frozen: read once
@@ -182,7 +193,7 @@ class TestSampledTask:
         model of each kind trained on the train and validation rows (mirrors added), saved, loaded and evaluated on
         every split (img2text: also its reader's digit accuracy on the split's pool), every answer as wide as the
         task's."""
-        task, model_config = SAMPLED_TASKS[name]
+        task, model_config, value_loss = SAMPLED_TASKS[name]
         queries = create_data(task, SplitConfig(0.25, group="unordered"), handwriting, np.random.default_rng(0))
         assert (queries.query_width, queries.answer_width) == (padded_width(task), answer_width(task))
         for split in SPLITS:
@@ -191,7 +202,8 @@ class TestSampledTask:
         trained = training_queries(with_mirrors(queries))  # as plan_training: mirrors first, then no test row
         chosen = arithmetic(kind)
         text2text, _ = arithmetic("text2text").new_model(trained, model_config, SMALL["text2text"])  # text2img's core
-        tiny = train_tiny(kind, trained, model_config, SMALL[kind], handwriting, classifier_checkpoint, text2text)
+        tiny = train_tiny(kind, trained, model_config, SMALL[kind], handwriting, classifier_checkpoint, text2text,
+                          value_loss=value_loss)
         checkpoint.save(tmp_path / "model.pt", chosen, tiny.model, tiny.arch)
         model, arch = checkpoint.load(tmp_path / "model.pt", chosen)
         reader = load_classifier(classifier_checkpoint)

@@ -32,16 +32,16 @@ class Trained:
 def train_tiny(kind: str, queries: QuerySet, core: ModelConfig, options: KindConfig,
                handwriting: Handwriting | None = None, classifier: Path | None = None,
                text2text: nn.Module | None = None, threads: Threads | None = None,
-               redraw: bool = False) -> Trained:
+               redraw: bool = False, value_loss: float = 0.0) -> Trained:
     """A fresh ``kind`` model on ``core`` for ``queries`` (torch seeded first: the same call, the same weights),
     trained through every phase its kind has on the train rows and scored on the validation rows; ``redraw``: fresh
-    handwriting every epoch, as the stage draws it."""
+    handwriting every epoch, as the stage draws it; ``value_loss``: train.value_loss."""
     generator = seed_torch(0, "test")
     chosen = arithmetic(kind)
     model, arch = chosen.new_model(queries, core, options, classifier, text2text)
     before: dict[str, float] = {}
     after: dict[str, dict[str, float]] = {}
-    for number, phase in enumerate(chosen.phases(model, arch, options, handwriting)):
+    for number, phase in enumerate(chosen.phases(model, arch, options, handwriting, value_loss=value_loss)):
         train, validation = datasets(phase, queries, handwriting, core)
         before = score(phase.trainee, phase.objective, train, 64) if number == 0 else before
         fresh = partial(train.redraw_handwriting, np.random.default_rng(1)) if redraw and isinstance(train, Split) \

@@ -102,12 +102,13 @@ class ArithmeticKind(Kind[Architecture]):
         return queries
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None, value_loss: float = 0.0) -> list[Phase]:
         """How train-<kind>@<task> trains ``model`` (built for ``arch``) as its section ``options`` says: one or
         more calls of ``loop.fit`` (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text,
         for a kind that ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that
-        makes rows of its own from them)."""
-        return [Phase(WithValues(model), text_objective(self.inputs, arch.model.value_loss), options)]
+        makes rows of its own from them; ``value_loss``: the weight of the core's column values, as
+        ``train.value_loss`` sets it)."""
+        return [Phase(WithValues(model), text_objective(self.inputs, value_loss), options)]
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
         """Scores of ``model`` on one handwriting pool beyond its answers' (img2text: its reader's digit accuracy),

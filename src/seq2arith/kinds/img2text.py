@@ -309,7 +309,8 @@ class Img2TextKind(ArithmeticKind):
         return drawn_once(queries, handwriting, rng) if options.images_once else queries
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: AnswerProgram | None = None, queries: QuerySet | None = None) -> list[Phase]:
+               program: AnswerProgram | None = None, queries: QuerySet | None = None,
+               value_loss: float = 0.0) -> list[Phase]:
         """answers: the reader learns from the answers through ``program``, the core stays the program's, then (with
         ``label_epochs``) learns again from the labels the answers gave the training images; classifier:
         the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;
@@ -325,8 +326,8 @@ class Img2TextKind(ArithmeticKind):
             return [from_answers, self_labelled(reading, program, queries, handwriting, arch, options)]
         if options.reader == "classifier":
             return [Phase(WithValues(read_once(model, handwriting)),
-                          text_objective("query_glyphs", arch.model.value_loss), options)]
-        return super().phases(model, arch, options, handwriting)
+                          text_objective("query_glyphs", value_loss), options)]
+        return super().phases(model, arch, options, handwriting, value_loss=value_loss)
 
     def pool_scores(self, model: nn.Module, handwriting: Handwriting | None, pool: str) -> dict[str, float]:
         """The share of the pool's digits its own reader reads right (a reader of symbols only): per epoch on the

@@ -318,7 +318,7 @@ class Text2ImgKind(ArithmeticKind):
         return network, arch
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: Any = None, queries: QuerySet | None = None) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None, value_loss: float = 0.0) -> list[Phase]:
         """Through its image and auxiliary character heads together, or (``text2img.image_epochs``) drawing only,
         from the text2text's frozen core."""
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)
@@ -330,7 +330,7 @@ class Text2ImgKind(ArithmeticKind):
                 return [Phase(StyledDrawing(model), style_objective(options.loss, options.kl_weight), drawing)]
             return [Phase(DrawingOnly(model), drawing_objective(options.loss), drawing)]
         trainee = WithTextHead(model) if options.text_loss > 0 else model
-        return [Phase(trainee, image_objective(options.loss, options.text_loss, arch.model.value_loss), options)]
+        return [Phase(trainee, image_objective(options.loss, options.text_loss, value_loss), options)]
 
     def emitted(self, outputs: torch.Tensor, arch: Architecture, reader: GlyphReader | None
                 ) -> tuple[list[str], torch.Tensor | None]:

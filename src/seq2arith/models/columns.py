@@ -8,7 +8,7 @@ the units of a_i * b_j and the tens of a_i * b_(j-1); the rows are then added up
 digit pair and operator for each of those three roles (aligned pair, own product, previous product) and adds them
 up per column (of each row, for a product); a linear readout turns each column into its value (and a difference's
 value with the numbers swapped: what it needs when the second number is the larger), softly rounded to an
-integer. The auxiliary loss ``model.value_loss`` teaches it the written values (``column_values``) and the written
+integer. The auxiliary loss ``train.value_loss`` teaches it the written values (``column_values``) and the written
 digits (``column_digits``).
 
 Then the carry travels up the columns. ``model.carry: machine``: what each column adds before carrying (at most

@@ -41,7 +41,6 @@ class ModelConfig:
     batchnorm: bool = False
     decoder: str = "attention"
     reverse_answer: bool = True
-    value_loss: float = 0.0
     carry: str = "machine"
 
     def validate(self, key: str) -> None:
@@ -53,17 +52,20 @@ class ModelConfig:
         require(f"{key}.extra_lstm", self.extra_lstm, 0 <= self.extra_lstm <= 16, "must be an integer from 0 to 16")
         require(f"{key}.dropout", self.dropout, 0 <= self.dropout < 1, "must be in [0, 1)")
         require(f"{key}.decoder", self.decoder, self.decoder in ("repeat", "attention"), "allowed: repeat, attention")
-        require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
         require(f"{key}.carry", self.carry, self.carry in CARRIES, f"allowed: {', '.join(CARRIES)}")
         for name in LSTM_SETTINGS:
             cores = [core for core, core_class in CORES.items() if name in core_class.lstm_settings]
             require(f"{key}.{name}", getattr(self, name), self.core in cores or not getattr(self, name),
                     f"{_only(cores)} it (model.core is {self.core!r}); set model.core: {' or '.join(cores)} too")
-        cores = [core for core, core_class in CORES.items() if core_class.value_targets is not None]
-        require(f"{key}.value_loss", self.value_loss, self.core in cores or not self.value_loss,
-                f"{_only(cores)} column values (model.core is {self.core!r}); set it to 0")
         require(f"{key}.reverse_answer", self.reverse_answer, not self.core_class.units_first or self.reverse_answer,
                 f"the {self.core} core answers units first: must be true")
+
+    def require_values(self, key: str, weight: float) -> None:
+        """A ``weight`` on the core's column values (``key``: where params.yaml sets it) needs a core that has
+        them: ParamsError if not."""
+        cores = [core for core, core_class in CORES.items() if core_class.value_targets is not None]
+        require(key, weight, self.core in cores or not weight,
+                f"{_only(cores)} column values (model.core is {self.core!r}); set it to 0")
 
     @property
     def core_class(self) -> type[CoreNetwork]:

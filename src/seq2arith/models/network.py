@@ -26,7 +26,7 @@ class CoreNetwork(Protocol):
 
     reads_symbols: ClassVar[bool]  # reads the digits of two numbers out of symbol distributions (needs ``symbols``)
     any_width: ClassVar[bool]  # answers numbers wider than those it was trained on, as wide as asked
-    value_targets: ClassVar[ValueTargets | None]  # the targets of its column values (``model.value_loss``), if any
+    value_targets: ClassVar[ValueTargets | None]  # the targets of its column values (``train.value_loss``), if any
     units_first: ClassVar[bool]  # answers units first only (``model.reverse_answer`` must be true)
     lstm_settings: ClassVar[tuple[str, ...]]  # which of model.extra_lstm, bidirectional, batchnorm shape it
     output_size: int

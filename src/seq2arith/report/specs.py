@@ -39,7 +39,7 @@ IMG2TEXT_FIT = tuple(f"img2text.{key}" for key in FIT)
 IMG2TEXT_DATA = ("split.test_ratio", "img2text.fresh_handwriting")  # which queries, drawn once or every epoch
 RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.mirror")  # what makes × generalise
 # The report's experiments vary its LSTM: they run on report.yaml's lstm recipe (reports/README.md's $LSTM).
-LSTM_RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "model.value_loss", "train.mirror",
+LSTM_RECIPE = ("model.core", "model.features", "model.hidden", "model.dropout", "train.value_loss", "train.mirror",
                "text2text.", "img2text.", "text2img.")
 DEFAULT_CORE = (("model.core", "columns"),)
 PAIRS_LSTM = (("model.core", "lstm"), ("model.features", "digit_pairs"))  # the default of the previous round
@@ -117,7 +117,7 @@ TABLES = {
     "test-ratio-report": _text2text_sweep(*TEST_RATIO, REPORT_LSTM),
     "generalisation": TableSpec(
         "Generalisation ablation (text2text): what each part of the columns core buys",
-        ("split.test_ratio", "split.group", "model.core", "model.value_loss", "train.mirror", "text2text.weight_decay",
+        ("split.test_ratio", "split.group", "model.core", "train.value_loss", "train.mirror", "text2text.weight_decay",
          "text2text.epochs"), GENERALISATION,
         ("model.features", "model.hidden", "model.dropout", "text2text.", "img2text.", "text2img.")),
     "every-kind": TableSpec("Every kind on a tenth of the table: test exact match (text2img: read back)",

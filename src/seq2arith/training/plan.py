@@ -17,7 +17,7 @@ from seq2arith.data.queries import TaskConfig, terms, unseen_pairs
 from seq2arith.data.query_sets import QuerySet, with_mirrors
 from seq2arith.kinds.arithmetic import ArithmeticKind
 from seq2arith.models.cores import ModelConfig
-from seq2arith.params import ParamsError, section, seed
+from seq2arith.params import ParamsError, require, section, seed
 from seq2arith.runtime.seeding import rng
 from seq2arith.training.architecture import Architecture
 from seq2arith.training.batches import Rows
@@ -28,13 +28,14 @@ from seq2arith.training.splits import Split
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How training queries are chosen, for every kind alike. Each key is explained beside its value in
-    params.yaml (``train:``)."""
+    """How every kind is trained alike: which queries, and the weight of its core's column values. Each key is
+    explained beside its value in params.yaml (``train:``)."""
 
     mirror: bool = False
+    value_loss: float = 0.0
 
     def validate(self, key: str) -> None:
-        pass
+        require(f"{key}.value_loss", self.value_loss, self.value_loss >= 0, "must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,13 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
     """What train-<kind>@<task> trains, built from ``params`` (torch's global generator seeded first: it draws
     the initial weights)."""
     model_config = section(params, "model", ModelConfig)
+    train = section(params, "train", TrainConfig)
+    model_config.require_values("train.value_loss", train.value_loss)
     options = section(params, kind.name, kind.options)
     assert isinstance(options, KindConfig)
     options = options.for_task(task, kind.name)
     queries = QuerySet.load(inputs.data)
-    if section(params, "train", TrainConfig).mirror:  # before the test rows go: with_mirrors must see them to
+    if train.mirror:  # before the test rows go: with_mirrors must see them to
         queries = with_mirrors(queries)  # add no test query as a mirror
     queries = training_queries(queries)
     handwriting = kind.handwriting(inputs.digits, inputs.glyphs)
@@ -132,6 +135,6 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
         program = program_of(text2text, section(params, f"tasks.{task}", TaskConfig), queries.vocabulary).to(device)
     network, arch = kind.new_model(queries, model_config, options, inputs.classifier, text2text)
     network = network.to(device)
-    phases = kind.phases(network, arch, options, handwriting, program, queries)
+    phases = kind.phases(network, arch, options, handwriting, program, queries, train.value_loss)
     return TrainingPlan(network, arch, queries, handwriting, options, phases,
                         partial(kind.pool_scores, network, handwriting, "validation") if kind.reads_images else None)

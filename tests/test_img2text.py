@@ -130,7 +130,7 @@ class TestImg2TextKind:
         kind = arithmetic("img2text")
         assert kind.learns_from_answers(ANSWERS) and not kind.learns_from_answers(Img2TextConfig(reader="classifier"))
         model, arch = kind.new_model(queries, MODEL, ANSWERS, text2text=text2text)
-        (phase,) = kind.phases(model, arch, ANSWERS, handwriting, program, queries)
+        (phase,) = kind.phases(model, arch, ANSWERS, handwriting, program, queries, value_loss=1.0)
         assert isinstance(phase.trainee, ReaderOfPools)
         assert {id(p) for p in phase.trainee.parameters()} == {id(p) for p in model.reader.parameters()}
         assert (phase.objective.inputs, phase.objective.fields) == ("query_glyphs", ("answer",))
@@ -149,7 +149,7 @@ class TestImg2TextKind:
         model, arch = kind.new_model(queries, MODEL, options, text2text=text2text)
         assert isinstance(model.reader, TimeDistributed)
         initial = {name: value.clone() for name, value in model.reader.module.state_dict().items()}
-        _, labelled = kind.phases(model, arch, options, handwriting, program, queries)
+        _, labelled = kind.phases(model, arch, options, handwriting, program, queries, value_loss=1.0)
         assert labelled.trainee is model.reader.module and labelled.options.epochs == 2
         assert (labelled.objective.inputs, labelled.objective.fields) == ("image", ("label",))
         with torch.no_grad():

@@ -116,7 +116,7 @@ class TestFit:
         query_set, handwriting = queries
         options = Text2TextConfig(epochs=2, batch_size=32)
         model, arch = arithmetic("text2text").new_model(query_set, ModelConfig(hidden=8), options)
-        (phase,) = arithmetic("text2text").phases(model, arch, options, handwriting)
+        (phase,) = arithmetic("text2text").phases(model, arch, options, handwriting, value_loss=0.0)
         train_set, validation_set = datasets(phase, query_set, handwriting, arch.model)
         assert validation_set.split == "validation" and len(validation_set) > 0
         calls = []
@@ -145,7 +145,7 @@ class TestImg2TextKind:
         model, arch = arithmetic("img2text").new_model(query_set, ModelConfig(hidden=16), options,
                                                        classifier_checkpoint)
         before_weights = {k: v.clone() for k, v in model.reader.state_dict().items()}
-        (phase,) = arithmetic("img2text").phases(model, arch, options, handwriting)
+        (phase,) = arithmetic("img2text").phases(model, arch, options, handwriting, value_loss=0.0)
         train_set, test_set = datasets(phase, query_set, handwriting, arch.model)
         before = score(phase.trainee, phase.objective, train_set, 64)
         after = fit(phase.trainee, phase.objective, train_set, test_set, options, seed_torch(0, "t"))
@@ -164,7 +164,7 @@ class TestText2ImgKind:
         options = dataclasses.replace(OPTIONS["text2img"], epochs=2, image_epochs=3, image_learning_rate=0.02,
                                       image_weight_decay=0.5)
         model, arch, text2text = text2img(query_set, options)
-        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting, value_loss=0.0)
         assert (drawing.options.epochs, drawing.options.learning_rate, drawing.options.weight_decay) == (3, 0.02, 0.5)
         train_set, validation_set = datasets(drawing, query_set, handwriting, arch.model)
         before = score(drawing.trainee, drawing.objective, train_set, 64)
@@ -188,7 +188,7 @@ class TestText2ImgKind:
         query_set, handwriting = queries
         options = dataclasses.replace(OPTIONS["text2img"], image_epochs=1)
         model, arch, _ = text2img(query_set, options)
-        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting, value_loss=0.0)
         batch = datasets(drawing, query_set, handwriting, arch.model)[0][np.arange(8)]
         pixels = drawing.trainee(batch["query"])
         assert pixels.shape == batch["answer_images"].shape
@@ -203,7 +203,7 @@ class TestText2ImgKind:
         query_set, handwriting = queries
         options = dataclasses.replace(OPTIONS["text2img"], image_epochs=3, style_size=3)
         model, arch, _ = text2img(query_set, options)
-        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting)
+        (drawing,) = arithmetic("text2img").phases(model, arch, options, handwriting, value_loss=0.0)
         train_set, test_set = datasets(drawing, query_set, handwriting, arch.model)
         batch = train_set[np.arange(8)]
         drawing.trainee.eval()  # scored: each style its posterior mean
@@ -306,7 +306,7 @@ class TestOnTheDevice:
                                                  options, classifier_checkpoint)
         model = model.to(META)
         assert {p.device for p in model.parameters()} == {META}
-        for phase in arithmetic(kind).phases(model, arch, options, handwriting):
+        for phase in arithmetic(kind).phases(model, arch, options, handwriting, value_loss=0.0):
             assert {b.device for b in phase.trainee.buffers()} <= {META}  # ReadOnce's table among them
             train_set, _ = datasets(phase, query_set, handwriting, arch.model)
             batch = next(batches(train_set, 4, device=META))

@@ -87,7 +87,7 @@ class TestTrainingPlan:
         has; the plan's datasets are its train and validation splits."""
         queries = training_queries(queries)
         model, arch = arithmetic("text2text").new_model(queries, ModelConfig(hidden=8), Text2TextConfig())
-        phases = arithmetic("text2text").phases(model, arch, Text2TextConfig(), handwriting)
+        phases = arithmetic("text2text").phases(model, arch, Text2TextConfig(), handwriting, value_loss=0.0)
         plan = TrainingPlan(model, arch, queries, handwriting, Text2TextConfig(), phases)
         train, validation = plan.datasets(phases[0])
         assert (train.split, validation.split) == ("train", "validation")

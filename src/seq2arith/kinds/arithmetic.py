@@ -102,7 +102,7 @@ class ArithmeticKind(Kind[Architecture]):
         return queries
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: Any = None, queries: QuerySet | None = None, value_loss: float = 0.0) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None, *, value_loss: float) -> list[Phase]:
         """How train-<kind>@<task> trains ``model`` (built for ``arch``) as its section ``options`` says: one or
         more calls of ``loop.fit`` (``program``: the ``reading_from_answers.AnswerProgram`` of the task's text2text,
         for a kind that ``learns_from_answers``; ``queries``: the train and validation queries, for a phase that

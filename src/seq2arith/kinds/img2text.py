@@ -258,7 +258,7 @@ class Img2TextKind(ArithmeticKind):
         if options.reader == "classifier" and not isinstance(classifier, ClassifierNetwork):
             raise ValueError("img2text.reader: classifier needs the classifier's network")
         return Img2TextArchitecture(vocabulary, query_width, answer_width, model_config,
-                                    subsection(options, Img2TextNetwork),
+                                    subsection(options, self.network_options),
                                     classifier if options.reader == "classifier" else None)
 
     def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
@@ -309,8 +309,8 @@ class Img2TextKind(ArithmeticKind):
         return drawn_once(queries, handwriting, rng) if options.images_once else queries
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: AnswerProgram | None = None, queries: QuerySet | None = None,
-               value_loss: float = 0.0) -> list[Phase]:
+               program: AnswerProgram | None = None, queries: QuerySet | None = None, *,
+               value_loss: float) -> list[Phase]:
         """answers: the reader learns from the answers through ``program``, the core stays the program's, then (with
         ``label_epochs``) learns again from the labels the answers gave the training images; classifier:
         the frozen classifier reads every image once, and the core trains over those readings at text2text's cost;

@@ -301,7 +301,7 @@ class Text2ImgKind(ArithmeticKind):
                      options: KindConfig, classifier: Any = None) -> Architecture:
         assert isinstance(options, Text2ImgConfig)
         return Text2ImgArchitecture(vocabulary, query_width, answer_width, model_config,
-                                    subsection(options, Text2ImgNetwork), options.text_loss > 0)
+                                    subsection(options, self.network_options), options.text_loss > 0)
 
     def new_model(self, queries: QuerySet, model_config: ModelConfig, options: KindConfig,
                   classifier: Path | None = None, text2text: Text2Text | None = None) -> tuple[nn.Module, Architecture]:
@@ -318,7 +318,7 @@ class Text2ImgKind(ArithmeticKind):
         return network, arch
 
     def phases(self, model: nn.Module, arch: Architecture, options: KindConfig, handwriting: Handwriting | None,
-               program: Any = None, queries: QuerySet | None = None, value_loss: float = 0.0) -> list[Phase]:
+               program: Any = None, queries: QuerySet | None = None, *, value_loss: float) -> list[Phase]:
         """Through its image and auxiliary character heads together, or (``text2img.image_epochs``) drawing only,
         from the text2text's frozen core."""
         assert isinstance(options, Text2ImgConfig) and isinstance(model, Text2Img)

@@ -135,6 +135,6 @@ def plan_training(kind: ArithmeticKind, task: str, params: dict[str, Any], input
         program = program_of(text2text, section(params, f"tasks.{task}", TaskConfig), queries.vocabulary).to(device)
     network, arch = kind.new_model(queries, model_config, options, inputs.classifier, text2text)
     network = network.to(device)
-    phases = kind.phases(network, arch, options, handwriting, program, queries, train.value_loss)
+    phases = kind.phases(network, arch, options, handwriting, program, queries, value_loss=train.value_loss)
     return TrainingPlan(network, arch, queries, handwriting, options, phases,
                         partial(kind.pool_scores, network, handwriting, "validation") if kind.reads_images else None)
